@@ -1,0 +1,27 @@
+# Copyright (c) 2026, everstep_flow contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+from frappe.utils import cint
+
+from everstep_flow.catalog import definition_from_doc, throw_problems
+from everstep_flow.engine import fingerprint, problems, render_svg
+
+
+class FlowService(Document):
+	"""A catalog entry: the process definition is validated by the core; the controller only maps and persists."""
+
+	def validate(self) -> None:
+		definition = definition_from_doc(self)
+		if found := problems(definition):
+			throw_problems(found, "Invalid process definition")
+		self.bump_version(fingerprint(definition))
+
+	def bump_version(self, new_fingerprint: str) -> None:
+		"""Running requests keep their snapshot; the version tells people which definition they run."""
+		if new_fingerprint != self.definition_hash:
+			self.version = cint(self.version) + 1
+			self.definition_hash = new_fingerprint
+
+	def onload(self) -> None:
+		self.set_onload("process_map", render_svg(definition_from_doc(self)))

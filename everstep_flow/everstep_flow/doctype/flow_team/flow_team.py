@@ -1,0 +1,32 @@
+# Copyright (c) 2026, everstep_flow contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from everstep_flow.engine.team import Member, lead_of, member_problems
+
+
+class FlowTeam(Document):
+	"""A team that owns work. The Lead field is the one place a lead is chosen; member rows mirror it."""
+
+	def validate(self) -> None:
+		members = [
+			Member(
+				user=row.user,
+				is_lead=bool(row.is_lead),
+				availability=row.availability or "Available",
+				delegate=row.delegate or "",
+			)
+			for row in self.members
+		]
+		if found := member_problems(members):
+			frappe.throw("<br>".join(frappe.utils.escape_html(m) for m in found), title=_("Invalid team"))
+		self.lead = lead_of(self.lead, members) or None
+		if self.lead and self.lead not in {row.user for row in self.members}:
+			self.append("members", {"user": self.lead, "availability": "Available"})
+		for row in self.members:
+			row.is_lead = int(row.user == self.lead)
+			if row.availability != "Away":
+				row.away_until = None

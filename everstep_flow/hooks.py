@@ -1,0 +1,14 @@
+app_name = "everstep_flow"
+app_title = "Everstep Flow"
+app_publisher = "everstep_flow contributors"
+app_description = (
+	"Service catalog, team queues, handoffs and SLAs for Frappe: work that never falls between teams"
+)
+app_email = "dev@everstep.invalid"
+app_license = "mit"
+required_apps = ["frappe"]
+
+# Installation
+# ------------
+after_install = "everstep_flow.install.after_install"
+after_migrate = "everstep_flow.install.after_migrate"

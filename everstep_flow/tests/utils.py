@@ -1,0 +1,50 @@
+"""Builders for integration tests: real users, teams and services in the test site (rolled back after each class)."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.model.document import Document
+
+
+def make_user(email: str, roles: tuple[str, ...] = ("Flow Agent",)) -> str:
+	if not frappe.db.exists("User", email):
+		frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": email.split("@")[0],
+				"send_welcome_email": 0,
+				"roles": [{"role": r} for r in roles],
+			}
+		).insert(ignore_permissions=True)
+	return email
+
+
+def make_team(name: str, *users: str, lead: str | None = None) -> str:
+	if not frappe.db.exists("Flow Team", name):
+		frappe.get_doc(
+			{
+				"doctype": "Flow Team",
+				"team_name": name,
+				"lead": lead,
+				"members": [{"user": make_user(u)} for u in users],
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def step_row(key: str, team: str, depends_on: str = "", **kw) -> dict:
+	return {
+		"step_key": key,
+		"title": key.replace("_", " ").title(),
+		"team": team,
+		"depends_on": depends_on,
+		**kw,
+	}
+
+
+def new_service(title: str, steps: list[dict], fields: list[dict] | None = None, **kw) -> Document:
+	"""An unsaved Flow Service, so a test can insert it or expect the insert to fail."""
+	return frappe.get_doc(
+		{"doctype": "Flow Service", "title": title, "intake_fields": fields or [], "steps": steps, **kw}
+	)

@@ -1,0 +1,189 @@
+"""Metadata contract: what bench and Frappe will rely on, checked by reading files (Frappe is not installed here).
+
+These catch the mistakes that otherwise only show on `bench migrate`: a doctype in the wrong module, a Link to a
+doctype that does not exist, a controller missing, a hook naming a function that is not there, a pure-core module
+that imports frappe.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "everstep_flow"
+MODULE = "Everstep Flow"
+DOCTYPE_DIR = APP / "everstep_flow" / "doctype"
+
+# Frappe core doctypes our Link/Table fields may point at. Extend this (deliberately) when a field links to another.
+FRAPPE_CORE_DOCTYPES = {
+	"User",
+	"Role",
+	"DocType",
+	"Module Def",
+	"File",
+	"Contact",
+	"Address",
+	"Email Account",
+	"Communication",
+	"ToDo",
+	"Workflow",
+	"Workflow State",
+	"Workflow Action Master",
+	"Dynamic Link",
+}
+LINKISH = {"Link", "Table", "Table MultiSelect"}
+
+
+def scrub(name: str) -> str:
+	return name.replace(" ", "_").replace("-", "_").lower()
+
+
+def doctype_files() -> list[Path]:
+	return sorted(p / f"{p.name}.json" for p in DOCTYPE_DIR.iterdir() if (p / f"{p.name}.json").exists())
+
+
+def load(path: Path) -> dict:
+	return json.loads(path.read_text())
+
+
+DOCTYPES = {load(p)["name"]: load(p) for p in doctype_files()}
+
+
+def test_there_are_doctypes():
+	assert {"Flow Team", "Flow Team Member", "Flow Service", "Flow Intake Field", "Flow Service Step"} <= set(
+		DOCTYPES
+	)
+	assert "Flow Settings" in DOCTYPES
+
+
+def test_modules_txt_names_the_module_folder():
+	modules = [m.strip() for m in (APP / "modules.txt").read_text().splitlines() if m.strip()]
+	assert modules == [MODULE]
+	assert (APP / scrub(MODULE) / "__init__.py").exists()
+
+
+@pytest.mark.parametrize("path", doctype_files(), ids=lambda p: p.stem)
+def test_doctype_json_is_consistent(path):
+	meta = load(path)
+	assert meta["doctype"] == "DocType"
+	assert meta["module"] == MODULE
+	assert scrub(meta["name"]) == path.stem == path.parent.name
+	fieldnames = [f["fieldname"] for f in meta["fields"]]
+	assert len(fieldnames) == len(set(fieldnames)), "duplicate fieldnames"
+	assert meta["field_order"] == fieldnames
+	for f in meta["fields"]:
+		assert re.fullmatch(r"[a-z][a-z0-9_]*", f["fieldname"]), f["fieldname"]
+		if f["fieldtype"] in LINKISH:
+			target = f.get("options")
+			assert target in DOCTYPES or target in FRAPPE_CORE_DOCTYPES, f"{f['fieldname']} -> {target}"
+		if f["fieldtype"] in ("Table", "Table MultiSelect"):
+			assert DOCTYPES.get(f["options"], {}).get("istable"), f"{f['fieldname']} needs a child doctype"
+		if f["fieldtype"] == "Select":
+			assert f.get("options"), f"Select {f['fieldname']} has no options"
+		if f["fieldtype"] == "Dynamic Link":
+			assert f.get("options") in fieldnames
+	for p in meta.get("permissions", []):
+		assert p["role"]
+	if not meta.get("istable"):
+		assert meta.get("permissions"), "a top-level doctype needs role permissions"
+
+
+@pytest.mark.parametrize("path", doctype_files(), ids=lambda p: p.stem)
+def test_each_doctype_has_its_controller(path):
+	meta = load(path)
+	controller = path.with_suffix(".py")
+	assert controller.exists(), f"{controller} is missing"
+	tree = ast.parse(controller.read_text())
+	classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+	class_name = meta["name"].replace(" ", "").replace("-", "")
+	assert class_name in classes, f"{controller} must define class {class_name}"
+	bases = [ast.unparse(b) for b in classes[class_name].bases]
+	assert any(b.endswith("Document") for b in bases), bases
+	assert (path.parent / "__init__.py").exists()
+
+
+def _python_path(dotted: str) -> tuple[Path, str] | None:
+	"""Split 'pkg.mod.func' into (pkg/mod.py, 'func') if such a module file exists."""
+	parts = dotted.split(".")
+	for cut in range(len(parts) - 1, 0, -1):
+		base = ROOT.joinpath(*parts[:cut])
+		for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+			if candidate.exists():
+				return candidate, ".".join(parts[cut:])
+	return None
+
+
+def _defines(module: Path, name: str) -> bool:
+	tree = ast.parse(module.read_text())
+	for node in tree.body:
+		if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
+			return True
+		if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
+			return True
+	return False
+
+
+def _hook_strings(node: ast.AST):
+	for sub in ast.walk(node):
+		if (
+			isinstance(sub, ast.Constant)
+			and isinstance(sub.value, str)
+			and sub.value.startswith("everstep_flow.")
+		):
+			yield sub.value
+
+
+def test_every_hook_path_names_a_defined_function():
+	tree = ast.parse((APP / "hooks.py").read_text())
+	paths = [s for node in tree.body if isinstance(node, ast.Assign) for s in _hook_strings(node.value)]
+	assert paths, "hooks.py names no functions?"
+	for dotted in paths:
+		if dotted.endswith((".js", ".css", ".bundle.js", ".bundle.css")):
+			continue
+		found = _python_path(dotted)
+		assert found, f"hooks.py: no module for {dotted}"
+		module, attr = found
+		assert "." not in attr and _defines(module, attr), f"hooks.py: {dotted} is not defined in {module}"
+
+
+def test_hooks_declare_the_app():
+	tree = ast.parse((APP / "hooks.py").read_text())
+	names = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets}
+	assert ast.literal_eval(names["app_name"]) == "everstep_flow"
+	assert ast.literal_eval(names["app_title"]) == MODULE
+
+
+def test_patches_txt_entries_exist():
+	for line in (APP / "patches.txt").read_text().splitlines():
+		line = line.split("#", 1)[0].strip()
+		if not line or line.startswith("["):
+			continue
+		module = _python_path(line + ".execute")
+		assert module and _defines(module[0], "execute"), f"patches.txt: {line} has no execute()"
+
+
+def test_pure_core_never_imports_frappe():
+	for path in (APP / "engine").rglob("*.py"):
+		tree = ast.parse(path.read_text())
+		for node in ast.walk(tree):
+			if isinstance(node, ast.Import):
+				names = [a.name for a in node.names]
+			elif isinstance(node, ast.ImportFrom):
+				names = [node.module or ""]
+			else:
+				continue
+			assert not any(n == "frappe" or n.startswith("frappe.") for n in names), f"{path} imports frappe"
+
+
+def test_json_files_parse():
+	for path in APP.rglob("*.json"):
+		load(path)
+
+
+def test_version_is_declared():
+	assert re.search(r'^__version__ = "\d+\.\d+\.\d+"$', (APP / "__init__.py").read_text(), re.M)
