@@ -76,7 +76,7 @@ def render_svg(defn: ServiceDefinition, states: Mapping[str, str] | None = None)
 		y += LANE_PAD * 2 + lane_rows[lane] * BOX_H + (lane_rows[lane] - 1) * GAP_Y
 	height = y + MARGIN
 	columns = max(depth.values()) + 1
-	width = MARGIN * 2 + LANE_LABEL_W + columns * BOX_W + (columns - 1) * GAP_X + GAP_X // 2
+	width = MARGIN * 2 + LANE_LABEL_W + columns * BOX_W + columns * GAP_X
 
 	pos: dict[str, tuple[int, int]] = {}
 	for (lane, col), keys in slot.items():
@@ -100,6 +100,8 @@ def render_svg(defn: ServiceDefinition, states: Mapping[str, str] | None = None)
 			f'<g class="esf-lane" data-team="{escape(lane, quote=True)}">'
 			f'<rect x="{MARGIN}" y="{top}" width="{width - 2 * MARGIN}" height="{lane_h}" '
 			f'fill="{LANE_FILLS[i % 2]}" stroke="#d1d8dd"/>'
+			f'<line x1="{MARGIN + LANE_LABEL_W}" y1="{top}" x2="{MARGIN + LANE_LABEL_W}" y2="{top + lane_h}" '
+			'stroke="#d1d8dd"/>'
 			f'<text x="{MARGIN + 10}" y="{top + lane_h // 2 + 5}" font-size="13" font-weight="600" '
 			f'fill="#1f272e">{escape(_clip(lane, 18))}</text></g>'
 		)
