@@ -6,7 +6,6 @@ app_description = (
 )
 app_email = "dev@everstep.invalid"
 app_license = "mit"
-required_apps = ["frappe"]
 
 # Installation
 # ------------

@@ -64,7 +64,7 @@ def test_cycles_are_rejected_and_named(defn):
 	# Each arrow a -> b of the named cycle is real: b waits for a.
 	for a, b in pairwise(cycle):
 		assert a in deps[b]
-	assert " -> ".join(cycle) in found[0].message
+	assert " → ".join(cycle) in found[0].message
 
 
 @settings(max_examples=200)

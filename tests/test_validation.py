@@ -25,13 +25,13 @@ def test_unknown_dependency_is_named():
 def test_cycle_is_named_in_flow_order():
 	found = problems(service(step("a", after="c"), step("b", after="a"), step("c", after="b")))
 	assert [p.code for p in found] == ["cycle"]
-	assert found[0].message.endswith("a -> b -> c -> a")
+	assert found[0].message.endswith("a → b → c → a")
 
 
 def test_self_dependency_is_a_cycle():
 	found = problems(service(step("a", after="a")))
 	assert [p.code for p in found] == ["cycle"]
-	assert "a -> a" in found[0].message
+	assert "a → a" in found[0].message
 
 
 def test_step_without_team():

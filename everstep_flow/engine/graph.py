@@ -13,12 +13,15 @@ from everstep_flow.engine.definition import ServiceDefinition
 Dependencies = Mapping[str, Iterable[str]]
 
 
+CYCLE_ARROW = " → "
+
+
 class CycleError(ValueError):
 	"""The steps wait on each other in a loop, so none of them could ever start."""
 
 	def __init__(self, cycle: list[str]):
 		self.cycle = cycle
-		super().__init__("Steps wait on each other in a cycle: " + " -> ".join(cycle))
+		super().__init__("Steps wait on each other in a cycle: " + CYCLE_ARROW.join(cycle))
 
 
 def dependency_map(defn: ServiceDefinition) -> dict[str, tuple[str, ...]]:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from everstep_flow.engine.definition import INTAKE_FIELDTYPES, ServiceDefinition
-from everstep_flow.engine.graph import dependency_map, find_cycle
+from everstep_flow.engine.graph import CYCLE_ARROW, dependency_map, find_cycle
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,139}$")
 
@@ -163,7 +163,8 @@ def _step_problems(defn: ServiceDefinition) -> list[Problem]:
 		found.append(
 			Problem(
 				"cycle",
-				"Steps wait on each other in a cycle, so none of them could start: " + " -> ".join(cycle),
+				"Steps wait on each other in a cycle, so none of them could start: "
+				+ CYCLE_ARROW.join(cycle),
 				step=cycle[0],
 			)
 		)
