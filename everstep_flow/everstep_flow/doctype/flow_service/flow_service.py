@@ -9,6 +9,29 @@ from everstep_flow.engine import fingerprint, problems, render_svg
 
 
 class FlowService(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from everstep_flow.everstep_flow.doctype.flow_intake_field.flow_intake_field import FlowIntakeField
+		from everstep_flow.everstep_flow.doctype.flow_service_step.flow_service_step import FlowServiceStep
+
+		allow_guest: DF.Check
+		category: DF.Data | None
+		definition_hash: DF.Data | None
+		description: DF.TextEditor | None
+		intake_fields: DF.Table[FlowIntakeField]
+		is_published: DF.Check
+		owner_team: DF.Link | None
+		steps: DF.Table[FlowServiceStep]
+		target_resolution: DF.Duration | None
+		title: DF.Data
+		version: DF.Int
+	# end: auto-generated types
 	"""A catalog entry: the process definition is validated by the core; the controller only maps and persists."""
 
 	def validate(self) -> None:

@@ -9,6 +9,22 @@ from everstep_flow.engine.team import Member, lead_of, member_problems
 
 
 class FlowTeam(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from everstep_flow.everstep_flow.doctype.flow_team_member.flow_team_member import FlowTeamMember
+
+		description: DF.SmallText | None
+		email: DF.Data | None
+		lead: DF.Link | None
+		members: DF.Table[FlowTeamMember]
+		team_name: DF.Data
+	# end: auto-generated types
 	"""A team that owns work. The Lead field is the one place a lead is chosen; member rows mirror it."""
 
 	def validate(self) -> None:

@@ -5,4 +5,22 @@ from frappe.model.document import Document
 
 
 class FlowTeamMember(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		availability: DF.Literal["Available", "Away", "Left"]
+		away_until: DF.Date | None
+		delegate: DF.Link | None
+		full_name: DF.Data | None
+		is_lead: DF.Check
+		parent: DF.Data
+		parentfield: DF.Data
+		parenttype: DF.Data
+		user: DF.Link
+	# end: auto-generated types
 	pass
