@@ -1,0 +1,128 @@
+"""Check and normalise the values a request carries: intake answers and the outputs a step hands on.
+
+Values arrive from forms, JSON and email as strings or JSON scalars; they are stored as text. Each problem names the
+field. Link targets are checked by the shell (it needs the database); everything else is decided here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from everstep_flow.engine.definition import IntakeField, ServiceDefinition
+
+MAX_LENGTH = {"Data": 140, "Email": 140, "Phone": 40, "Select": 140, "Link": 140, "Attach": 500}
+MAX_TEXT = 10_000  # Small Text, Long Text
+EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
+PHONE = re.compile(r"^\+?[0-9 ()./-]{3,40}$")
+TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+class ValuesError(ValueError):
+	def __init__(self, problems: dict[str, str]):
+		self.problems = problems
+		super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+
+
+def _empty(value: Any) -> bool:
+	return value is None or (isinstance(value, str) and not value.strip())
+
+
+def normalise(field: IntakeField, value: Any) -> str:
+	"""Return the stored text for one value, or raise ValueError with a message for the person who typed it."""
+	kind = field.fieldtype
+	if isinstance(value, bool) and kind != "Check":
+		raise ValueError("must not be true/false")
+	if isinstance(value, dict | list | tuple | set):
+		raise ValueError("must be a single value")
+	text = value.strip() if isinstance(value, str) else str(value)
+	if kind == "Check":
+		low = text.lower()
+		if low in TRUE:
+			return "1"
+		if low in FALSE:
+			return "0"
+		raise ValueError("must be 0 or 1")
+	if kind == "Int":
+		try:
+			return str(int(text))
+		except ValueError:
+			raise ValueError("must be a whole number")
+	if kind in ("Float", "Currency"):
+		try:
+			number = float(text)
+		except ValueError:
+			raise ValueError("must be a number")
+		if number != number or number in (float("inf"), float("-inf")):
+			raise ValueError("must be a finite number")
+		return repr(number) if not number.is_integer() else str(int(number))
+	if kind == "Date":
+		try:
+			return date.fromisoformat(text).isoformat()
+		except ValueError:
+			raise ValueError("must be a date as YYYY-MM-DD")
+	if kind == "Datetime":
+		try:
+			return datetime.fromisoformat(text).isoformat(sep=" ")
+		except ValueError:
+			raise ValueError("must be a date and time as YYYY-MM-DD HH:MM:SS")
+	limit = MAX_LENGTH.get(kind, MAX_TEXT)
+	if len(text) > limit:
+		raise ValueError(f"is too long ({len(text)} characters, at most {limit})")
+	if kind == "Select" and text not in field.select_options:
+		raise ValueError(f"must be one of: {', '.join(field.select_options)}")
+	if kind == "Email" and not EMAIL.match(text):
+		raise ValueError("must be an email address")
+	if kind == "Phone" and not PHONE.match(text):
+		raise ValueError("must be a phone number")
+	return text
+
+
+def check_values(
+	fields: Iterable[IntakeField], values: Mapping[str, Any], required: Iterable[str] = ()
+) -> dict[str, str]:
+	"""Normalise `values` against `fields`; raise ValuesError naming every bad field at once.
+
+	Unknown fieldnames are refused, so a typo in an API call is an error rather than silently lost data.
+	Empty optional values are dropped. `required` lists fieldnames that must be present (besides required fields).
+	"""
+	by_name = {f.fieldname: f for f in fields}
+	must = {f.fieldname for f in by_name.values() if f.required} | set(required)
+	problems: dict[str, str] = {}
+	clean: dict[str, str] = {}
+	for name, value in values.items():
+		field = by_name.get(name)
+		if field is None:
+			problems[name] = "is not a field of this service"
+			continue
+		if _empty(value):
+			continue
+		try:
+			clean[name] = normalise(field, value)
+		except ValueError as e:
+			problems[name] = f"{field.label} {e}"
+	for name in sorted(must):
+		if name not in clean and name not in problems:
+			label = by_name[name].label if name in by_name else name
+			problems[name] = f"{label} is required"
+	if problems:
+		raise ValuesError(problems)
+	return clean
+
+
+def intake_values(defn: ServiceDefinition, values: Mapping[str, Any]) -> dict[str, str]:
+	"""Values accepted at intake: only fields asked at intake."""
+	return check_values([f for f in defn.intake_fields if f.at_intake], values)
+
+
+def output_values(
+	defn: ServiceDefinition, step_key: str, outputs: Mapping[str, Any], existing: Mapping[str, str]
+) -> dict[str, str]:
+	"""Outputs a step hands on: any declared field; the step's required outputs must be present (here or before)."""
+	step = defn.step(step_key)
+	fields = [f for f in defn.intake_fields]
+	still_missing = [k for k in step.required_outputs if _empty(existing.get(k))]
+	relaxed = [IntakeField(**{**f.__dict__, "required": False}) for f in fields]
+	return check_values(relaxed, outputs, required=still_missing)
