@@ -126,3 +126,21 @@ def output_values(
 	still_missing = [k for k in step.required_outputs if _empty(existing.get(k))]
 	relaxed = [IntakeField(**{**f.__dict__, "required": False}) for f in fields]
 	return check_values(relaxed, outputs, required=still_missing)
+
+
+def typed(defn: ServiceDefinition, values: Mapping[str, str]) -> dict[str, Any]:
+	"""Stored text -> Python values for step conditions; every declared field is present (None when empty)."""
+	out: dict[str, Any] = {}
+	for f in defn.intake_fields:
+		raw = values.get(f.fieldname)
+		if raw is None or raw == "":
+			out[f.fieldname] = None
+		elif f.fieldtype == "Int":
+			out[f.fieldname] = int(raw)
+		elif f.fieldtype in ("Float", "Currency"):
+			out[f.fieldname] = float(raw)
+		elif f.fieldtype == "Check":
+			out[f.fieldname] = raw == "1"
+		else:
+			out[f.fieldname] = raw
+	return out

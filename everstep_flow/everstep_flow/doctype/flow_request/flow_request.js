@@ -1,0 +1,87 @@
+// Copyright (c) 2026, everstep_flow contributors
+// Progress tracker (process map coloured by task state + one row per step) and the event history.
+
+const ESF_STATE_COLOURS = {
+	Queued: "yellow",
+	Claimed: "blue",
+	"In Progress": "blue",
+	Blocked: "red",
+	"Waiting on Customer": "purple",
+	Done: "green",
+	Skipped: "gray",
+	Cancelled: "gray",
+	"Not Started": "gray",
+};
+
+frappe.ui.form.on("Flow Request", {
+	refresh(frm) {
+		render_progress(frm);
+		render_history(frm);
+	},
+});
+
+function esc(value) {
+	return frappe.utils.escape_html(value == null ? "" : String(value));
+}
+
+function render_progress(frm) {
+	const onload = frm.doc.__onload || {};
+	const rows = onload.progress || [];
+	const body = rows
+		.map((r) => {
+			const state = r.awaiting_handoff ? __("Awaiting Acceptance") : __(r.state);
+			const colour = r.awaiting_handoff ? "orange" : ESF_STATE_COLOURS[r.state] || "gray";
+			const since = r.completed_on || r.started_on || r.since;
+			const task = r.task
+				? `<a href="/app/flow-task/${encodeURIComponent(r.task)}">${esc(r.title)}</a>`
+				: esc(r.title);
+			return `<tr>
+				<td>${task}</td>
+				<td>${esc(r.team)}</td>
+				<td><span class="indicator-pill ${colour}">${esc(state)}</span></td>
+				<td>${esc(r.claimed_by || "")}</td>
+				<td>${since ? esc(frappe.datetime.comment_when(since)) : ""}</td>
+			</tr>`;
+		})
+		.join("");
+	frm.get_field("progress_html").$wrapper.html(`
+		<div style="overflow-x: auto; margin-bottom: var(--margin-md);">${onload.process_map || ""}</div>
+		<table class="table table-bordered table-sm">
+			<thead><tr><th>${__("Step")}</th><th>${__("Team")}</th><th>${__("State")}</th>
+			<th>${__("Who")}</th><th>${__("Since")}</th></tr></thead>
+			<tbody>${body}</tbody>
+		</table>`);
+}
+
+function render_history(frm) {
+	const wrapper = frm.get_field("history_html").$wrapper;
+	if (frm.is_new()) return wrapper.empty();
+	frappe
+		.xcall("everstep_flow.api.request.timeline", { request: frm.doc.name })
+		.then((events) => {
+			const items = events
+				.map((e) => {
+					const details = e.details ? JSON.parse(e.details) : {};
+					const move = e.from_state || e.to_state ? `${esc(e.from_state || "")} → ${esc(e.to_state || "")}` : "";
+					const teams =
+						e.from_team && e.to_team && e.from_team !== e.to_team
+							? `${esc(e.from_team)} → ${esc(e.to_team)}`
+							: esc(e.to_team || e.from_team || "");
+					const note = details.reason || details.text || "";
+					return `<tr>
+						<td>${esc(frappe.datetime.str_to_user(e.at))}</td>
+						<td><b>${esc(e.event_type)}</b></td>
+						<td>${esc(details.step || "")}</td>
+						<td>${teams}</td>
+						<td>${move}</td>
+						<td>${esc(e.actor)}</td>
+						<td>${esc(note)}</td>
+					</tr>`;
+				})
+				.join("");
+			wrapper.html(`<table class="table table-sm">
+				<thead><tr><th>${__("When")}</th><th>${__("Event")}</th><th>${__("Step")}</th>
+				<th>${__("Teams")}</th><th>${__("State")}</th><th>${__("By")}</th><th>${__("Note")}</th></tr></thead>
+				<tbody>${items}</tbody></table>`);
+		});
+}

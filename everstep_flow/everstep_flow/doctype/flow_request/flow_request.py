@@ -1,0 +1,28 @@
+# Copyright (c) 2026, everstep_flow contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+from everstep_flow.engine import render_svg
+from everstep_flow.runtime.actions import progress
+from everstep_flow.runtime.progress import definition_of
+
+
+class FlowRequest(Document):
+	"""One run of a service. Created only through intake (runtime.intake.submit_request), never by a bare insert."""
+
+	def before_insert(self) -> None:
+		if self.flags.flow_values is None:
+			frappe.throw(
+				_("Start requests through the service intake (everstep_flow.api.request.submit_request)."),
+				frappe.ValidationError,
+			)
+
+	def onload(self) -> None:
+		rows = progress(self)
+		self.set_onload("progress", rows)
+		self.set_onload(
+			"process_map", render_svg(definition_of(self), states={r["step"]: r["state"] for r in rows})
+		)

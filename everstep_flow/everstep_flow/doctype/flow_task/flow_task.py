@@ -1,0 +1,22 @@
+# Copyright (c) 2026, everstep_flow contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+from everstep_flow.runtime.transitions import after_task, check_task
+
+
+class FlowTask(Document):
+	"""A step instance owned by a team. Every status change goes through runtime.transitions."""
+
+	def validate(self) -> None:
+		check_task(self)
+
+	def on_update(self) -> None:
+		after_task(self)
+
+	def validate_workflow(self) -> None:
+		# Engine-made moves (created Skipped, reopened on a returned handoff) are checked by the core machine;
+		# Frappe's Workflow check is for what people do.
+		if not self.flags.flow_system:
+			super().validate_workflow()

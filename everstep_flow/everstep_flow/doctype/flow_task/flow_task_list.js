@@ -1,0 +1,53 @@
+// Copyright (c) 2026, everstep_flow contributors
+// The task list opens on "my teams' queue": open tasks of the teams the user works in.
+
+const OPEN_STATES = ["Queued", "Claimed", "In Progress", "Blocked", "Waiting on Customer"];
+
+frappe.listview_settings["Flow Task"] = {
+	add_fields: ["status", "claimed_by", "awaiting_handoff", "team", "due_on"],
+	hide_name_column: true,
+	get_indicator(doc) {
+		if (doc.awaiting_handoff) return [__("Awaiting Acceptance"), "orange", "awaiting_handoff,is,set"];
+		const colours = {
+			Queued: "yellow",
+			Claimed: "blue",
+			"In Progress": "blue",
+			Blocked: "red",
+			"Waiting on Customer": "purple",
+			Done: "green",
+			Skipped: "gray",
+			Cancelled: "gray",
+		};
+		return [__(doc.status), colours[doc.status] || "gray", "status,=," + doc.status];
+	},
+	onload(listview) {
+		listview.page.add_inner_button(__("My Teams' Queue"), () => show_queue(listview), __("Queues"));
+		listview.page.add_inner_button(
+			__("Unclaimed"),
+			() => show_queue(listview, [["claimed_by", "is", "not set"], ["awaiting_handoff", "is", "not set"]]),
+			__("Queues")
+		);
+		listview.page.add_inner_button(
+			__("Mine"),
+			() =>
+				listview.filter_area.clear(false).then(() =>
+					listview.filter_area.add([
+						["Flow Task", "claimed_by", "=", frappe.session.user],
+						["Flow Task", "status", "in", OPEN_STATES],
+					])
+				),
+			__("Queues")
+		);
+		// Land on the queue unless the user came with filters of their own (e.g. from a link).
+		if (!frappe.route_options && !listview.filters.length) show_queue(listview);
+	},
+};
+
+function show_queue(listview, extra = []) {
+	frappe.xcall("everstep_flow.api.task.my_teams").then((teams) => {
+		const filters = [["Flow Task", "status", "in", OPEN_STATES]];
+		if (teams.length) filters.push(["Flow Task", "team", "in", teams]);
+		extra.forEach((f) => filters.push(["Flow Task", ...f]));
+		listview.filter_area.clear(false).then(() => listview.filter_area.add(filters));
+	});
+}

@@ -1,0 +1,174 @@
+"""People's actions on tasks, handoffs and requests: lock the row, check the move, save through the one gate."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import frappe
+from frappe import _
+
+from everstep_flow.engine import states as S
+from everstep_flow.runtime import ledger
+from everstep_flow.runtime.membership import is_manager
+from everstep_flow.runtime.progress import definition_of
+from everstep_flow.runtime.transitions import system_move
+
+
+def _is_concurrent_update(e: Exception) -> bool:
+	return (
+		frappe.db.is_deadlocked(e)
+		or frappe.db.is_timedout(e)
+		or getattr(e, "pgcode", None) == "40001"  # PostgreSQL: could not serialize access
+	)
+
+
+def lock(doctype: str, name: str, fields: list[str]) -> frappe._dict:
+	"""SELECT ... FOR UPDATE: the second of two simultaneous actions waits here, then sees the first one's result."""
+	try:
+		row = frappe.db.get_value(doctype, name, fields, as_dict=True, for_update=True)
+	except Exception as e:
+		if _is_concurrent_update(e):
+			frappe.throw(
+				_("{0} {1} was changed by someone else at the same moment. Reload and try again.").format(
+					_(doctype), name
+				),
+				frappe.ValidationError,
+			)
+		raise
+	if not row:
+		frappe.throw(_("{0} {1} not found").format(_(doctype), name), frappe.DoesNotExistError)
+	return row
+
+
+def parse_object(value: Any, argument: str) -> dict:
+	if value in (None, ""):
+		return {}
+	if isinstance(value, str):
+		try:
+			value = json.loads(value)
+		except ValueError:
+			frappe.throw(_("{0}: not valid JSON").format(argument), frappe.ValidationError)
+	if not isinstance(value, dict):
+		frappe.throw(
+			_("{0}: expected an object of fieldname: value").format(argument), frappe.ValidationError
+		)
+	return value
+
+
+def act_on_task(
+	name: str, action: str, *, outputs: Any = None, reason: str | None = None, note: str | None = None
+):
+	row = lock("Flow Task", name, ["status", "claimed_by"])
+	try:
+		t = S.TASK.find(row.status, action)
+	except S.IllegalTransition:
+		if action == "Claim" and row.claimed_by:
+			msg = _("This task is already claimed by {0}.").format(frappe.bold(row.claimed_by))
+		else:
+			msg = _("Cannot {0} a task that is {1}.").format(_(action).lower(), _(row.status))
+		frappe.throw(msg, frappe.ValidationError)
+	task = frappe.get_doc("Flow Task", name)
+	task.status = t.target
+	if t.needs:
+		task.set(t.needs, (reason or "").strip())
+	task.flags.flow_outputs = parse_object(outputs, "outputs")
+	task.handoff_note = note
+	task.save()
+	return task
+
+
+def act_on_handoff(name: str, action: str, *, reason: str | None = None):
+	row = lock("Flow Handoff", name, ["status"])
+	try:
+		t = S.HANDOFF.find(row.status, action)
+	except S.IllegalTransition:
+		frappe.throw(
+			_("Cannot {0} a handoff that is {1}.").format(_(action).lower(), _(row.status)),
+			frappe.ValidationError,
+		)
+	handoff = frappe.get_doc("Flow Handoff", name)
+	handoff.status = t.target
+	if t.needs:
+		handoff.set(t.needs, (reason or "").strip())
+	handoff.save()
+	return handoff
+
+
+def cancel_request(name: str, reason: str):
+	"""Cancel a whole request: open tasks and pending handoffs are withdrawn, in one transaction."""
+	row = lock("Flow Request", name, ["status", "requester"])
+	if not (is_manager() or row.requester == frappe.session.user):
+		frappe.throw(_("Only the requester or a Flow Manager can cancel a request."), frappe.PermissionError)
+	if row.status in (S.REQ_COMPLETED, S.REQ_CANCELLED):
+		frappe.throw(_("The request is already {0}.").format(_(row.status)), frappe.ValidationError)
+	if not (reason or "").strip():
+		frappe.throw(_("reason: say why the request is cancelled."), frappe.ValidationError)
+	for handoff in frappe.get_all(
+		"Flow Handoff", filters={"request": name, "status": S.PENDING}, pluck="name", ignore_permissions=True
+	):
+		doc = frappe.get_doc("Flow Handoff", handoff)
+		doc.status = S.CANCELLED
+		doc.flags.flow_system = True
+		doc.save(ignore_permissions=True)
+	frappe.db.set_value("Flow Request", name, "status", S.REQ_CANCELLED)
+	for task in frappe.get_all(
+		"Flow Task",
+		filters={"request": name, "status": ("in", S.TASK_OPEN)},
+		pluck="name",
+		ignore_permissions=True,
+	):
+		system_move(task, S.CANCELLED)
+	ledger.record(
+		name, "cancelled", from_state=row.status, to_state=S.REQ_CANCELLED, details={"reason": reason}
+	)
+	ledger.flush()
+	return frappe.get_doc("Flow Request", name)
+
+
+def progress(request) -> list[dict]:
+	"""One row per step of the snapshot, in process order, with its live task (if any): the request's tracker."""
+	from everstep_flow.engine import topological_order
+
+	defn = definition_of(request)
+	tasks: dict[str, dict] = {}
+	for task in frappe.get_all(
+		"Flow Task",
+		filters={"request": request.name},
+		fields=[
+			"name",
+			"step_key",
+			"status",
+			"team",
+			"claimed_by",
+			"awaiting_handoff",
+			"creation",
+			"started_on",
+			"completed_on",
+			"due_on",
+		],
+		order_by="creation asc",
+		ignore_permissions=True,
+	):
+		if task.step_key not in tasks or task.status != S.CANCELLED:
+			tasks[task.step_key] = task
+	rows = []
+	for key in topological_order(defn):
+		step = defn.step(key)
+		task = tasks.get(key)
+		rows.append(
+			{
+				"step": key,
+				"title": step.title,
+				"team": step.team,
+				"state": (task.status if task else "Not Started"),
+				"task": task.name if task else None,
+				"claimed_by": task.claimed_by if task else None,
+				"awaiting_handoff": task.awaiting_handoff if task else None,
+				"since": task.creation if task else None,
+				"started_on": task.started_on if task else None,
+				"completed_on": task.completed_on if task else None,
+				"due_on": task.due_on if task else None,
+			}
+		)
+	return rows

@@ -1,0 +1,97 @@
+"""Intake: one validated request, its first tasks and a `created` event, all in the caller's one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import frappe
+from frappe import _
+from frappe.utils import add_to_date, escape_html, now_datetime
+
+from everstep_flow.catalog import definition_from_doc
+from everstep_flow.engine import to_snapshot
+from everstep_flow.engine.values import ValuesError, intake_values
+from everstep_flow.runtime import ledger
+from everstep_flow.runtime.progress import move_on
+
+SOURCES = ("Desk", "Portal", "API", "Email", "Trigger")
+
+
+def throw_field_problems(problems: dict[str, str], title: str) -> None:
+	items = "".join(f"<li><b>{escape_html(k)}</b>: {escape_html(v)}</li>" for k, v in problems.items())
+	frappe.throw(f"<ul>{items}</ul>", frappe.ValidationError, title=_(title))
+
+
+def submit_request(
+	service: str,
+	values: dict[str, Any] | None = None,
+	*,
+	subject: str | None = None,
+	requester: str | None = None,
+	customer_type: str | None = None,
+	customer: str | None = None,
+	source: str = "API",
+	source_doctype: str | None = None,
+	source_name: str | None = None,
+):
+	"""Validate everything first, then write; any failure leaves nothing behind (the transaction rolls back)."""
+	if not service or not frappe.db.exists("Flow Service", service):
+		frappe.throw(
+			_("service: no service named {0}").format(frappe.bold(service or "")), frappe.ValidationError
+		)
+	if not isinstance(values or {}, dict):
+		frappe.throw(_("values: expected an object of fieldname: value"), frappe.ValidationError)
+	if source not in SOURCES:
+		frappe.throw(_("source: must be one of {0}").format(", ".join(SOURCES)), frappe.ValidationError)
+	if bool(customer_type) != bool(customer):
+		frappe.throw(_("customer: give both customer_type and customer, or neither"), frappe.ValidationError)
+	if customer and not frappe.db.exists(customer_type, customer):
+		frappe.throw(
+			_("customer: {0} {1} does not exist").format(customer_type, customer), frappe.ValidationError
+		)
+
+	service_doc = frappe.get_cached_doc("Flow Service", service)
+	defn = definition_from_doc(service_doc)
+	try:
+		clean = intake_values(defn, values or {})
+	except ValuesError as e:
+		throw_field_problems(e.problems, "Invalid request")
+	missing_links = {
+		f.fieldname: f"{f.label}: {f.options} {clean[f.fieldname]} does not exist"
+		for f in defn.intake_fields
+		if f.fieldtype == "Link"
+		and f.fieldname in clean
+		and not frappe.db.exists(f.options, clean[f.fieldname])
+	}
+	if missing_links:
+		throw_field_problems(missing_links, "Invalid request")
+
+	labels = {f.fieldname: f for f in defn.intake_fields}
+	now = now_datetime()
+	request = frappe.get_doc(
+		{
+			"doctype": "Flow Request",
+			"subject": (subject or "").strip()[:240] or service_doc.title,
+			"service": service,
+			"service_version": service_doc.version,
+			"definition": to_snapshot(defn),
+			"status": "Open",
+			"requester": requester or frappe.session.user,
+			"customer_type": customer_type,
+			"customer": customer,
+			"source": source,
+			"source_doctype": source_doctype,
+			"source_name": source_name,
+			"due_on": add_to_date(now, minutes=defn.target_minutes) if defn.target_minutes else None,
+			"request_values": [
+				{"fieldname": k, "label": labels[k].label, "fieldtype": labels[k].fieldtype, "value": v}
+				for k, v in clean.items()
+			],
+		}
+	)
+	request.flags.flow_values = clean
+	request.insert(ignore_permissions=True, ignore_links=True)
+	ledger.record(request.name, "created", to_state="Open", details={"service": service, "source": source})
+	move_on(request, defn, states={})
+	ledger.flush()
+	return request

@@ -1,0 +1,86 @@
+"""The Flow Event ledger: every state change writes exactly one event, flushed in one bulk insert per operation."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import frappe
+from frappe.utils import now_datetime
+
+EVENT_FIELDS = (
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"docstatus",
+	"request",
+	"event_type",
+	"at",
+	"actor",
+	"task",
+	"handoff",
+	"from_team",
+	"to_team",
+	"from_state",
+	"to_state",
+	"is_internal",
+	"details",
+)
+
+
+def record(
+	request: str,
+	event_type: str,
+	*,
+	task: str | None = None,
+	handoff: str | None = None,
+	from_team: str | None = None,
+	to_team: str | None = None,
+	from_state: str | None = None,
+	to_state: str | None = None,
+	details: dict[str, Any] | None = None,
+	is_internal: int = 0,
+	actor: str | None = None,
+) -> None:
+	"""Queue an event; it is written by `flush()` (called once per operation) or at the latest before commit."""
+	now = now_datetime()
+	actor = actor or frappe.session.user
+	pending = frappe.local.flags.setdefault("flow_events", [])
+	if not pending:
+		frappe.db.before_commit.add(flush)
+		frappe.db.before_rollback.add(discard)
+	pending.append(
+		(
+			frappe.generate_hash(length=12),
+			now,
+			now,
+			actor,
+			actor,
+			0,
+			request,
+			event_type,
+			now,
+			actor,
+			task,
+			handoff,
+			from_team,
+			to_team,
+			from_state,
+			to_state,
+			is_internal,
+			json.dumps(details, sort_keys=True, default=str) if details else None,
+		)
+	)
+
+
+def flush() -> None:
+	pending = frappe.local.flags.pop("flow_events", None)
+	if pending:
+		frappe.db.bulk_insert("Flow Event", EVENT_FIELDS, pending)
+
+
+def discard() -> None:
+	"""Events of a failed (rolled back) operation are never written."""
+	frappe.local.flags.pop("flow_events", None)
