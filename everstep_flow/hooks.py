@@ -11,3 +11,7 @@ app_license = "mit"
 # ------------
 after_install = "everstep_flow.install.after_install"
 after_migrate = "everstep_flow.install.after_migrate"
+
+# Desk
+# ----
+extend_bootinfo = "everstep_flow.boot.boot_session"

@@ -70,7 +70,7 @@ def comment(request: str, text: str, is_internal: bool = True) -> dict:
 	return {"request": doc.name}
 
 
-@frappe.whitelist(methods=["GET"])
+@frappe.whitelist(methods=["GET", "POST"])
 def timeline(request: str) -> list[dict]:
 	"""The request's full event history, oldest first."""
 	doc = _readable_request(request)
@@ -96,6 +96,6 @@ def timeline(request: str) -> list[dict]:
 	)
 
 
-@frappe.whitelist(methods=["GET"])
+@frappe.whitelist(methods=["GET", "POST"])
 def progress(request: str) -> list[dict]:
 	return actions.progress(_readable_request(request))

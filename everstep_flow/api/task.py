@@ -58,7 +58,7 @@ def cancel(task: str) -> dict:
 	return _result(actions.act_on_task(task, "Cancel"))
 
 
-@frappe.whitelist(methods=["GET"])
+@frappe.whitelist(methods=["GET", "POST"])
 def my_teams() -> list[str]:
 	"""Teams the current user works in (the task list opens on their queue)."""
 	return user_teams()

@@ -25,6 +25,7 @@ TITLE_CHARS = 26
 STATE_COLOURS: dict[str, tuple[str, str]] = {
 	"": ("#ffffff", "#8d99a6"),
 	"Queued": ("#fff8e6", "#e2a400"),
+	"Awaiting Acceptance": ("#fff1e6", "#f0730f"),
 	"Claimed": ("#eaf3ff", "#2490ef"),
 	"In Progress": ("#eaf3ff", "#2490ef"),
 	"Blocked": ("#fff0f0", "#e24c4c"),

@@ -12,7 +12,7 @@ from everstep_flow.api import handoff as handoff_api
 from everstep_flow.api import request as request_api
 from everstep_flow.api import task as task_api
 from everstep_flow.runtime.intake import submit_request
-from everstep_flow.tests.utils import make_team, make_user, new_service, step_row
+from everstep_flow.tests.utils import make_team, make_user, max_queries, new_service, step_row
 
 SALES, OPS, FIN = "RT Sales", "RT Operations", "RT Finance"
 SALES_AGENT, OPS_AGENT, FIN_AGENT = "rt.sales@example.com", "rt.ops@example.com", "rt.fin@example.com"
@@ -332,9 +332,11 @@ class TestRunningAService(FlowTestCase):
 		).insert()
 		frappe.set_user(MANAGER)
 		submit_request(service, {"company": "Warm-up", "plan": "Basic"})  # caches (meta, service) warm
-		# Measured 22 on Frappe 15.44 / MariaDB: 1 service check, 2 series, 1 request + 3 values, 1 task,
+		# Measured on Frappe 15.44. MariaDB 22: 1 service check, 2 series, 1 request + 3 values, 1 task,
 		# 12 of Frappe's own Workflow Action bookkeeping for the new task, 1 bulk insert of all events.
-		with self.assertQueryCount(22):
+		# PostgreSQL 25: the same plus 3 information_schema table lookups Frappe makes there.
+		budget = 25 if frappe.db.db_type == "postgres" else 22
+		with max_queries(self, budget):
 			submit_request(service, {"company": "Acme", "plan": "Basic", "seats": "5"})
 
 

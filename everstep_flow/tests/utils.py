@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import frappe
 from frappe.model.document import Document
 
@@ -48,3 +50,30 @@ def new_service(title: str, steps: list[dict], fields: list[dict] | None = None,
 	return frappe.get_doc(
 		{"doctype": "Flow Service", "title": title, "intake_fields": fields or [], "steps": steps, **kw}
 	)
+
+
+@contextmanager
+def max_queries(test_case, budget: int):
+	"""FrappeTestCase.assertQueryCount, usable on PostgreSQL too.
+
+	Frappe 15's assertQueryCount joins the recorded queries into its message before comparing; on PostgreSQL they
+	are LazyDecode objects, so it raises TypeError whatever the count. This records them as text instead.
+	"""
+	if frappe.db.db_type != "postgres":
+		with test_case.assertQueryCount(budget):
+			yield
+		return
+	queries: list[str] = []
+	orig_sql = frappe.db.__class__.sql
+
+	def counting_sql(db, *args, **kwargs):
+		result = orig_sql(db, *args, **kwargs)
+		queries.append(str(db.last_query))
+		return result
+
+	frappe.db.__class__.sql = counting_sql
+	try:
+		yield
+	finally:
+		frappe.db.__class__.sql = orig_sql
+	test_case.assertLessEqual(len(queries), budget, "Queries executed:\n" + "\n\n".join(queries))

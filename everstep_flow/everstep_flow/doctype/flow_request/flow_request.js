@@ -40,7 +40,7 @@ function render_progress(frm) {
 				<td>${esc(r.team)}</td>
 				<td><span class="indicator-pill ${colour}">${esc(state)}</span></td>
 				<td>${esc(r.claimed_by || "")}</td>
-				<td>${since ? esc(frappe.datetime.comment_when(since)) : ""}</td>
+				<td>${since ? frappe.datetime.comment_when(since) : ""}</td>
 			</tr>`;
 		})
 		.join("");

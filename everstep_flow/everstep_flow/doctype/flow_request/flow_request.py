@@ -23,6 +23,5 @@ class FlowRequest(Document):
 	def onload(self) -> None:
 		rows = progress(self)
 		self.set_onload("progress", rows)
-		self.set_onload(
-			"process_map", render_svg(definition_of(self), states={r["step"]: r["state"] for r in rows})
-		)
+		states = {r["step"]: "Awaiting Acceptance" if r["awaiting_handoff"] else r["state"] for r in rows}
+		self.set_onload("process_map", render_svg(definition_of(self), states=states))

@@ -38,8 +38,13 @@ frappe.listview_settings["Flow Task"] = {
 				),
 			__("Queues")
 		);
-		// Land on the queue unless the user came with filters of their own (e.g. from a link).
-		if (!frappe.route_options && !listview.filters.length) show_queue(listview);
+		// Land on the queue unless the user came with filters of their own (a link, or filters they set).
+		// onload runs before the list applies route_options, so the teams come from boot info.
+		if ($.isEmptyObject(frappe.route_options) && !listview.filters.length) {
+			frappe.route_options = { status: ["in", OPEN_STATES] };
+			const teams = frappe.boot.flow_teams || [];
+			if (teams.length) frappe.route_options.team = ["in", teams];
+		}
 	},
 };
 
