@@ -164,3 +164,25 @@ def refresh_status(
 		frappe.db.set_value("Flow Request", request_name, update)
 		ledger.record(request_name, "status_changed", from_state=current, to_state=new)
 	return new
+
+
+def output_fields(task) -> list[dict]:
+	"""The fields a person may fill when completing `task`: the step's required outputs and the service's later
+	(not-at-intake) fields no other step owns, with what the request already holds. Feeds the desk's Complete dialog."""
+	request = frappe.get_doc("Flow Request", task.request)
+	defn = definition_of(request)
+	required = set(defn.step(task.step_key).required_outputs)
+	others = {f for s in defn.steps if s.key != task.step_key for f in s.required_outputs} - required
+	current = {row.fieldname: row.value for row in request.request_values}
+	return [
+		{
+			"fieldname": f.fieldname,
+			"label": f.label,
+			"fieldtype": f.fieldtype,
+			"options": f.options,
+			"required": f.fieldname in required,
+			"value": current.get(f.fieldname),
+		}
+		for f in defn.intake_fields
+		if f.fieldname in required or (not f.at_intake and f.fieldname not in others)
+	]

@@ -390,3 +390,18 @@ class TestConcurrentClaims(FlowTestCase):
 			frappe.db.delete("Flow Request Value", {"parent": request})
 			frappe.db.delete("Flow Request", {"name": request})
 			frappe.db.commit()
+
+
+class TestDeskCompletion(FlowTestCase):
+	def test_complete_dialog_offers_the_steps_own_outputs(self):
+		request = self.submit()
+		self.work(SALES_AGENT, tasks_of(request)["sales_handover"].name)
+		task = tasks_of(request)["provisioning"].name
+		self.accept(OPS_AGENT, task)
+		self.as_user(OPS_AGENT)
+		task_api.claim(task)
+		task_api.start(task)
+		doc = frappe.get_doc("Flow Task", task)
+		doc.run_method("onload")
+		fields = doc.get_onload().output_fields
+		self.assertEqual([(f["fieldname"], f["required"]) for f in fields], [("account_id", True)])

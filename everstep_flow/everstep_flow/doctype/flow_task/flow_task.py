@@ -3,6 +3,7 @@
 
 from frappe.model.document import Document
 
+from everstep_flow.runtime.progress import output_fields
 from everstep_flow.runtime.transitions import after_task, check_task
 
 
@@ -11,6 +12,10 @@ class FlowTask(Document):
 
 	def validate(self) -> None:
 		check_task(self)
+
+	def onload(self) -> None:
+		if self.status == "In Progress":
+			self.set_onload("output_fields", output_fields(self))
 
 	def on_update(self) -> None:
 		after_task(self)
