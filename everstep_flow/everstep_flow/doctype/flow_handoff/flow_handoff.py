@@ -1,6 +1,7 @@
 # Copyright (c) 2026, everstep_flow contributors
 # For license information, please see license.txt
 
+import frappe
 from frappe.model.document import Document
 
 from everstep_flow.runtime.transitions import after_handoff, check_handoff
@@ -18,3 +19,8 @@ class FlowHandoff(Document):
 	def validate_workflow(self) -> None:
 		if not self.flags.flow_system:
 			super().validate_workflow()
+
+
+def on_doctype_update() -> None:
+	"""A team's pending handoffs: to_team + status."""
+	frappe.db.add_index("Flow Handoff", ["to_team", "status"])

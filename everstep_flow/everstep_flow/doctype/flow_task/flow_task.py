@@ -1,6 +1,7 @@
 # Copyright (c) 2026, everstep_flow contributors
 # For license information, please see license.txt
 
+import frappe
 from frappe.model.document import Document
 
 from everstep_flow.runtime.progress import output_fields
@@ -25,3 +26,8 @@ class FlowTask(Document):
 		# Frappe's Workflow check is for what people do.
 		if not self.flags.flow_system:
 			super().validate_workflow()
+
+
+def on_doctype_update() -> None:
+	"""Team queues filter by team and status together."""
+	frappe.db.add_index("Flow Task", ["team", "status"])
