@@ -15,3 +15,4 @@ after_migrate = "everstep_flow.install.after_migrate"
 # Desk
 # ----
 extend_bootinfo = "everstep_flow.boot.boot_session"
+app_include_js = "everstep_flow.bundle.js"

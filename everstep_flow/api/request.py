@@ -77,20 +77,7 @@ def timeline(request: str) -> list[dict]:
 	return frappe.get_all(
 		"Flow Event",
 		filters={"request": doc.name},
-		fields=[
-			"name",
-			"event_type",
-			"at",
-			"actor",
-			"task",
-			"handoff",
-			"from_team",
-			"to_team",
-			"from_state",
-			"to_state",
-			"is_internal",
-			"details",
-		],
+		fields=list(ledger.TIMELINE_FIELDS),
 		order_by="at asc, creation asc",
 		ignore_permissions=True,
 	)

@@ -8,6 +8,21 @@ from typing import Any
 import frappe
 from frappe.utils import now_datetime
 
+# What a reader of the history sees (the timeline API returns these).
+TIMELINE_FIELDS = (
+	"name",
+	"event_type",
+	"at",
+	"actor",
+	"task",
+	"handoff",
+	"from_team",
+	"to_team",
+	"from_state",
+	"to_state",
+	"is_internal",
+	"details",
+)
 EVENT_FIELDS = (
 	"name",
 	"creation",

@@ -1,18 +1,6 @@
 // Copyright (c) 2026, everstep_flow contributors
 // Progress tracker (process map coloured by task state + one row per step) and the event history.
 
-const ESF_STATE_COLOURS = {
-	Queued: "yellow",
-	Claimed: "blue",
-	"In Progress": "blue",
-	Blocked: "red",
-	"Waiting on Customer": "purple",
-	Done: "green",
-	Skipped: "gray",
-	Cancelled: "gray",
-	"Not Started": "gray",
-};
-
 frappe.ui.form.on("Flow Request", {
 	refresh(frm) {
 		render_progress(frm);
@@ -30,7 +18,7 @@ function render_progress(frm) {
 	const body = rows
 		.map((r) => {
 			const state = r.awaiting_handoff ? __("Awaiting Acceptance") : __(r.state);
-			const colour = r.awaiting_handoff ? "orange" : ESF_STATE_COLOURS[r.state] || "gray";
+			const colour = everstep_flow.TASK_COLOURS[r.awaiting_handoff ? "Awaiting Acceptance" : r.state];
 			const since = r.completed_on || r.started_on || r.since;
 			const task = r.task
 				? `<a href="/app/flow-task/${encodeURIComponent(r.task)}">${esc(r.title)}</a>`

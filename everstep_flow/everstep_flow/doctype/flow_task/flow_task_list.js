@@ -7,18 +7,10 @@ frappe.listview_settings["Flow Task"] = {
 	add_fields: ["status", "claimed_by", "awaiting_handoff", "team", "due_on"],
 	hide_name_column: true,
 	get_indicator(doc) {
-		if (doc.awaiting_handoff) return [__("Awaiting Acceptance"), "orange", "awaiting_handoff,is,set"];
-		const colours = {
-			Queued: "yellow",
-			Claimed: "blue",
-			"In Progress": "blue",
-			Blocked: "red",
-			"Waiting on Customer": "purple",
-			Done: "green",
-			Skipped: "gray",
-			Cancelled: "gray",
-		};
-		return [__(doc.status), colours[doc.status] || "gray", "status,=," + doc.status];
+		if (doc.awaiting_handoff) {
+			return [__("Awaiting Acceptance"), everstep_flow.TASK_COLOURS["Awaiting Acceptance"], "awaiting_handoff,is,set"];
+		}
+		return [__(doc.status), everstep_flow.TASK_COLOURS[doc.status], "status,=," + doc.status];
 	},
 	onload(listview) {
 		listview.page.add_inner_button(__("My Teams' Queue"), () => show_queue(listview), __("Queues"));
