@@ -16,3 +16,24 @@ after_migrate = "everstep_flow.install.after_migrate"
 # ----
 extend_bootinfo = "everstep_flow.boot.boot_session"
 app_include_js = "everstep_flow.bundle.js"
+
+# Permissions: one condition per doctype, shared by both hooks (everstep_flow/permissions.py)
+# -----------
+permission_query_conditions = {
+	"Flow Request": "everstep_flow.permissions.request_query",
+	"Flow Task": "everstep_flow.permissions.task_query",
+	"Flow Handoff": "everstep_flow.permissions.handoff_query",
+	"Flow Event": "everstep_flow.permissions.event_query",
+}
+has_permission = {
+	"Flow Request": "everstep_flow.permissions.has_request_permission",
+	"Flow Task": "everstep_flow.permissions.has_task_permission",
+	"Flow Handoff": "everstep_flow.permissions.has_handoff_permission",
+	"Flow Event": "everstep_flow.permissions.has_event_permission",
+}
+
+# Team owns, person borrows: work of someone who becomes unavailable goes back to the team
+# -------------------------
+doc_events = {
+	"User": {"on_update": "everstep_flow.runtime.absence.on_user_update"},
+}

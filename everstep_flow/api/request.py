@@ -8,7 +8,15 @@ from frappe.utils import escape_html
 
 from everstep_flow.runtime import actions, ledger
 from everstep_flow.runtime.intake import submit_request as _submit
-from everstep_flow.runtime.membership import is_manager
+from everstep_flow.runtime.membership import is_manager, user_teams
+
+
+def works_on(request: str) -> bool:
+	"""Staff on this request: a Flow Manager, or a member of a team that has a task in it."""
+	teams = user_teams()
+	return is_manager() or bool(
+		teams and frappe.db.exists("Flow Task", {"request": request, "team": ("in", teams)})
+	)
 
 
 def _readable_request(request: str):
@@ -64,6 +72,8 @@ def comment(request: str, text: str, is_internal: bool = True) -> dict:
 		frappe.throw(_("text: the comment is empty."), frappe.ValidationError)
 	if len(text) > 10_000:
 		frappe.throw(_("text: at most 10,000 characters."), frappe.ValidationError)
+	if is_internal and not works_on(doc.name):
+		is_internal = False  # a requester's words are for everyone on the request
 	doc.add_comment("Comment", escape_html(text))
 	ledger.record(doc.name, "commented", is_internal=int(bool(is_internal)), details={"text": text})
 	ledger.flush()
@@ -74,12 +84,13 @@ def comment(request: str, text: str, is_internal: bool = True) -> dict:
 def timeline(request: str) -> list[dict]:
 	"""The request's full event history, oldest first."""
 	doc = _readable_request(request)
-	return frappe.get_all(
+	# get_list applies the event permission condition: a requester never sees internal notes.
+	return frappe.get_list(
 		"Flow Event",
 		filters={"request": doc.name},
 		fields=list(ledger.TIMELINE_FIELDS),
 		order_by="at asc, creation asc",
-		ignore_permissions=True,
+		limit_page_length=0,
 	)
 
 

@@ -56,10 +56,19 @@ def parse_object(value: Any, argument: str) -> dict:
 	return value
 
 
+def require_access(doctype: str, name: str, ptype: str = "write") -> None:
+	"""A clear refusal instead of Frappe's bare PermissionError; says nothing about the document itself."""
+	if not frappe.has_permission(doctype, ptype, name):
+		frappe.throw(
+			_("{0} {1} is not part of your teams' work.").format(_(doctype), name), frappe.PermissionError
+		)
+
+
 def act_on_task(
 	name: str, action: str, *, outputs: Any = None, reason: str | None = None, note: str | None = None
 ):
 	row = lock("Flow Task", name, ["status", "claimed_by"])
+	require_access("Flow Task", name)
 	try:
 		t = S.TASK.find(row.status, action)
 	except S.IllegalTransition:
@@ -80,6 +89,7 @@ def act_on_task(
 
 def act_on_handoff(name: str, action: str, *, reason: str | None = None):
 	row = lock("Flow Handoff", name, ["status"])
+	require_access("Flow Handoff", name)
 	try:
 		t = S.HANDOFF.find(row.status, action)
 	except S.IllegalTransition:

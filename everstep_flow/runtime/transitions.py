@@ -33,6 +33,7 @@ EVENT_OF_TASK_ACTION = {
 	"Cancel": "cancelled",
 	"Reopen": "reopened",
 	"Withdraw": "withdrawn",
+	"Return to Queue": "released",
 }
 EVENT_OF_HANDOFF_ACTION = {"Accept": "accepted", "Return": "returned", "Withdraw": "withdrawn"}
 
@@ -71,7 +72,7 @@ def check_task(task) -> None:
 	now = now_datetime()
 	if t.action == "Claim":
 		task.claimed_by = user
-	elif t.action == "Release":
+	elif t.action in ("Release", "Return to Queue"):
 		task.claimed_by = None
 		task.started_on = None
 	elif t.action == "Start":
@@ -157,6 +158,8 @@ def after_task(task) -> None:
 		return
 	before = task.get_doc_before_save()
 	details = {"step": task.step_key}
+	if task.flags.flow_reason:
+		details["reason"] = task.flags.flow_reason
 	for key in ("blocked_reason", "return_reason"):
 		if t.needs == key or (t.action == "Reopen" and key == "return_reason"):
 			details["reason"] = task.get(key)
@@ -220,10 +223,11 @@ def after_handoff(handoff) -> None:
 	ledger.flush()
 
 
-def system_move(task_name: str, target: str, **fields) -> None:
+def system_move(task_name: str, target: str, flow_reason: str | None = None, **fields) -> None:
 	"""An engine-made task move: validated by the core machine, not by who the current user is."""
 	task = frappe.get_doc("Flow Task", task_name)
 	task.update(fields)
+	task.flags.flow_reason = flow_reason
 	task.status = target
 	task.flags.flow_system = True
 	task.save(ignore_permissions=True)

@@ -252,7 +252,7 @@ class TestRunningAService(FlowTestCase):
 		request = self.submit()
 		task = tasks_of(request)["sales_handover"].name
 		self.as_user(OUTSIDER)
-		with self.assertRaisesRegex(frappe.PermissionError, "Only members of team"):
+		with self.assertRaisesRegex(frappe.PermissionError, "not part of your teams' work"):
 			task_api.claim(task)
 		self.as_user(SALES_AGENT)
 		task_api.claim(task)

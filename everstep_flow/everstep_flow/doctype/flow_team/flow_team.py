@@ -6,6 +6,8 @@ from frappe import _
 from frappe.model.document import Document
 
 from everstep_flow.engine.team import Member, lead_of, member_problems
+from everstep_flow.runtime.absence import on_team_update
+from everstep_flow.runtime.orphans import team_load
 
 
 class FlowTeam(Document):
@@ -46,3 +48,9 @@ class FlowTeam(Document):
 			row.is_lead = int(row.user == self.lead)
 			if row.availability != "Away":
 				row.away_until = None
+
+	def on_update(self) -> None:
+		on_team_update(self)
+
+	def onload(self) -> None:
+		self.set_onload("load", team_load(self.name))

@@ -1,0 +1,91 @@
+"""The no-orphan rule: every open request has an open task owned by a team with someone available to do it.
+
+The shell queries the open work and who is available; this module decides what is wrong. The sweep (escalation)
+and the leak report reuse it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from everstep_flow.engine.states import TASK_OPEN
+
+# Kinds of finding, most urgent first.
+NO_OPEN_TASK = "request_without_open_task"
+NEXT_STEP_UNCLEAR = "next_step_unclear"
+TEAM_UNAVAILABLE = "team_without_available_member"
+CLAIMANT_UNAVAILABLE = "claimed_by_unavailable_user"
+
+
+@dataclass(frozen=True)
+class OpenTask:
+	name: str
+	team: str
+	status: str
+	claimed_by: str = ""
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+	name: str
+	tasks: tuple[OpenTask, ...]  # all live (not cancelled) tasks, open or not
+	steps_without_task: int = 0  # steps of the snapshot that have no live task yet
+
+
+@dataclass(frozen=True)
+class Finding:
+	kind: str
+	request: str
+	message: str
+	task: str = ""
+	team: str = ""
+	user: str = ""
+
+
+def find_orphans(
+	requests: Iterable[OpenRequest],
+	available: Mapping[str, set[str]],
+) -> list[Finding]:
+	"""`available` maps each team to its available members (enabled users marked Available)."""
+	found: list[Finding] = []
+	for req in requests:
+		open_tasks = [t for t in req.tasks if t.status in TASK_OPEN]
+		if not open_tasks:
+			if req.steps_without_task:
+				found.append(
+					Finding(
+						NEXT_STEP_UNCLEAR,
+						req.name,
+						f"{req.name}: nothing is open but {req.steps_without_task} step(s) never started; "
+						"a step it waits for was cancelled",
+					)
+				)
+			else:
+				found.append(Finding(NO_OPEN_TASK, req.name, f"{req.name} is open but has no open task"))
+			continue
+		for task in open_tasks:
+			members = available.get(task.team, set())
+			if not members:
+				found.append(
+					Finding(
+						TEAM_UNAVAILABLE,
+						req.name,
+						f"Task {task.name} of {req.name}: team {task.team} has no available member",
+						task=task.name,
+						team=task.team,
+					)
+				)
+			if task.claimed_by and task.claimed_by not in members:
+				found.append(
+					Finding(
+						CLAIMANT_UNAVAILABLE,
+						req.name,
+						f"Task {task.name} of {req.name} is claimed by {task.claimed_by}, who is not available in "
+						f"team {task.team}",
+						task=task.name,
+						team=task.team,
+						user=task.claimed_by,
+					)
+				)
+	return found

@@ -1,0 +1,32 @@
+// Copyright (c) 2026, everstep_flow contributors
+// Open work per member (and still unclaimed in the queue), so a lead sees the load at a glance.
+
+frappe.ui.form.on("Flow Team", {
+	refresh(frm) {
+		const load = (frm.doc.__onload || {}).load || [];
+		const wrapper = frm.get_field("load_html").$wrapper;
+		if (frm.is_new()) return wrapper.empty();
+		if (!load.length) {
+			return wrapper.html(`<p class="text-muted small">${__("No open work.")}</p>`);
+		}
+		const max = Math.max(...load.map((e) => e.total));
+		const rows = load
+			.map((e) => {
+				const who = e.user ? frappe.utils.escape_html(e.user) : `<i>${__("Unclaimed (queue)")}</i>`;
+				const states = Object.entries(e.by_status)
+					.map(([s, n]) => `${frappe.utils.escape_html(__(s))}: ${n}`)
+					.join(", ");
+				const width = Math.round((100 * e.total) / max);
+				return `<tr><td>${who}</td>
+					<td style="width: 40%"><div style="background: var(--blue-100); width: ${width}%;
+						padding: 2px 6px; border-radius: 4px;">${e.total}</div></td>
+					<td class="text-muted small">${states}</td></tr>`;
+			})
+			.join("");
+		wrapper.html(`<table class="table table-sm"><thead><tr><th>${__("Member")}</th>
+			<th>${__("Open tasks")}</th><th>${__("By state")}</th></tr></thead><tbody>${rows}</tbody></table>`);
+		frm.add_custom_button(__("Team Queue"), () =>
+			frappe.set_route("List", "Flow Task", { team: frm.doc.name, status: ["not in", ["Done", "Skipped", "Cancelled"]] })
+		);
+	},
+});
