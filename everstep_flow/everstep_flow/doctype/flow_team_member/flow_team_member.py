@@ -16,11 +16,12 @@ class FlowTeamMember(Document):
 		availability: DF.Literal["Available", "Away", "Left"]
 		away_until: DF.Date | None
 		delegate: DF.Link | None
-		full_name: DF.Data | None
+		delegate_full_name: DF.Data | None
 		is_lead: DF.Check
 		parent: DF.Data
 		parentfield: DF.Data
 		parenttype: DF.Data
 		user: DF.Link
+		user_full_name: DF.Data | None
 	# end: auto-generated types
 	pass
