@@ -37,3 +37,11 @@ has_permission = {
 doc_events = {
 	"User": {"on_update": "everstep_flow.runtime.absence.on_user_update"},
 }
+
+# Time: the sweep nudges and escalates late work every 5 minutes
+# ----
+scheduler_events = {
+	"cron": {
+		"*/5 * * * *": ["everstep_flow.runtime.sweep.scheduled_sweep"],
+	},
+}

@@ -6,13 +6,14 @@ from typing import Any
 
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, escape_html, now_datetime
+from frappe.utils import escape_html, now_datetime
 
 from everstep_flow.catalog import definition_from_doc
 from everstep_flow.engine import to_snapshot
 from everstep_flow.engine.values import ValuesError, intake_values
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.progress import move_on
+from everstep_flow.runtime.sla import request_deadlines
 
 SOURCES = ("Desk", "Portal", "API", "Email", "Trigger")
 
@@ -82,7 +83,8 @@ def submit_request(
 			"source": source,
 			"source_doctype": source_doctype,
 			"source_name": source_name,
-			"due_on": add_to_date(now, minutes=defn.target_minutes) if defn.target_minutes else None,
+			**request_deadlines(service, defn.target_minutes, now),
+			"last_event_at": now,
 			"request_values": [
 				{"fieldname": k, "label": labels[k].label, "fieldtype": labels[k].fieldtype, "value": v}
 				for k, v in clean.items()
@@ -91,6 +93,7 @@ def submit_request(
 	)
 	request.flags.flow_values = clean
 	request.insert(ignore_permissions=True, ignore_links=True)
+	ledger.inserted_fresh(request.name)
 	ledger.record(request.name, "created", to_state="Open", details={"service": service, "source": source})
 	move_on(request, defn, states={})
 	ledger.flush()

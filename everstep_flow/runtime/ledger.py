@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import frappe
+from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
 # What a reader of the history sees (the timeline API returns these).
@@ -94,6 +95,23 @@ def flush() -> None:
 	pending = frappe.local.flags.pop("flow_events", None)
 	if pending:
 		frappe.db.bulk_insert("Flow Event", EVENT_FIELDS, pending)
+		# Activity resets staleness: one set-based update for every request touched by this operation
+		# (a request inserted by this operation already carries it).
+		fresh = frappe.local.flags.pop("flow_fresh_requests", set())
+		touched = list({row[6] for row in pending} - fresh)
+		if touched:
+			request = DocType("Flow Request")
+			(
+				frappe.qb.update(request)
+				.set(request.last_event_at, pending[-1][1])
+				.set(request.stale_level, 0)
+				.where(request.name.isin(touched))
+			).run()
+
+
+def inserted_fresh(request_name: str) -> None:
+	"""The caller wrote last_event_at with the request itself: flush need not update it."""
+	frappe.local.flags.setdefault("flow_fresh_requests", set()).add(request_name)
 
 
 def discard() -> None:

@@ -32,6 +32,10 @@ def available_members() -> dict[str, set[str]]:
 	return teams
 
 
+def available_members_of(team: str) -> set[str]:
+	return available_members(team).get(team, set())
+
+
 def open_requests(names: list[str] | None = None) -> list[OpenRequest]:
 	"""Open requests with their live tasks; cost grows with open work, not with history."""
 	filters = {"status": ("in", OPEN_REQUEST_STATES)}

@@ -6,13 +6,15 @@ import json
 
 import frappe
 from frappe import _
-from frappe.utils import add_to_date, now_datetime
+from frappe.utils import now_datetime
 
 from everstep_flow.engine import ServiceDefinition, Step, from_snapshot
 from everstep_flow.engine import states as S
 from everstep_flow.engine.runtime import Decision, advance, more_steps_possible
 from everstep_flow.engine.values import typed
 from everstep_flow.runtime import ledger
+from everstep_flow.runtime.sla import on_status_change
+from everstep_flow.runtime.timing import calendar_for, due_after
 
 
 def definition_of(request) -> ServiceDefinition:
@@ -102,7 +104,7 @@ def create_task(request, step: Step, decision: Decision, completed_task=None) ->
 			"team": step.team,
 			"status": decision.state,
 			"instructions": step.instructions,
-			"due_on": add_to_date(now, minutes=step.target_minutes) if step.target_minutes else None,
+			"due_on": due_after(step.target_minutes, calendar_for(step.team, request.service), now),
 			"awaiting_handoff": handoff_name,
 			"checklist_state": {item: 0 for item in step.checklist} if step.checklist else None,
 		}
@@ -129,7 +131,7 @@ def create_task(request, step: Step, decision: Decision, completed_task=None) ->
 				"status": S.PENDING,
 				"sent_by": frappe.session.user,
 				"sent_on": now,
-				"accept_by": add_to_date(now, minutes=step.accept_minutes) if step.accept_minutes else None,
+				"accept_by": due_after(step.accept_minutes, calendar_for(step.team, request.service), now),
 				"outputs": completed_task.outputs,
 				"note": completed_task.get("handoff_note"),
 			}
@@ -161,6 +163,7 @@ def refresh_status(
 	new = S.request_status(states.values(), more_steps=more_steps_possible(defn, states))
 	if new != current:
 		update = {"status": new, "completed_on": now_datetime() if new == S.REQ_COMPLETED else None}
+		update.update(on_status_change(request_name, current, new))
 		frappe.db.set_value("Flow Request", request_name, update)
 		ledger.record(request_name, "status_changed", from_state=current, to_state=new)
 	return new

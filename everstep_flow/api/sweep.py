@@ -1,0 +1,16 @@
+"""REST: /api/method/everstep_flow.api.sweep.run_now (Flow Managers)."""
+
+from __future__ import annotations
+
+import frappe
+
+from everstep_flow.runtime.membership import is_manager
+from everstep_flow.runtime.sweep import run
+
+
+@frappe.whitelist(methods=["POST"])
+def run_now() -> dict:
+	"""Run the sweep now instead of waiting for the scheduler; returns what it found and sent."""
+	if not is_manager():
+		frappe.throw(frappe._("Only a Flow Manager can run the sweep."), frappe.PermissionError)
+	return run()

@@ -1,0 +1,8 @@
+# Copyright (c) 2026, everstep_flow contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+
+class FlowCalendarHoliday(Document):
+	pass

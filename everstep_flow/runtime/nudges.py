@@ -1,0 +1,82 @@
+"""Sending a nudge: the desk bell (Notification Log, realtime), email where the team has an address, and one
+Flow Event. Who receives it follows the audience the core chose."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.query_builder import DocType
+
+from everstep_flow.engine.escalation import Nudge
+from everstep_flow.runtime import ledger
+from everstep_flow.runtime.orphans import available_members_of
+
+
+def flow_managers() -> list[str]:
+	role, user = DocType("Has Role"), DocType("User")
+	return [
+		row[0]
+		for row in frappe.qb.from_(role)
+		.join(user)
+		.on(user.name == role.parent)
+		.select(role.parent)
+		.distinct()
+		.where((role.role == "Flow Manager") & (role.parenttype == "User") & (user.enabled == 1))
+		.run()
+	]
+
+
+def recipients(audience: str, team: str | None, claimant: str | None) -> list[str]:
+	if audience == "claimant" and claimant:
+		return [claimant]
+	if audience in ("claimant", "team") and team:
+		return sorted(available_members_of(team)) or recipients("lead", team, None)
+	if audience == "lead" and team:
+		lead = frappe.get_cached_value("Flow Team", team, "lead")
+		if lead:
+			return [lead]
+	return flow_managers()
+
+
+def send(
+	nudge: Nudge,
+	request: str,
+	*,
+	team: str | None,
+	doctype: str,
+	name: str,
+	subject: str,
+	kind: str,
+	claimant: str | None = None,
+) -> list[str]:
+	users = recipients(nudge.audience, team, claimant)
+	for user in users:
+		frappe.get_doc(
+			{
+				"doctype": "Notification Log",
+				"for_user": user,
+				"type": "Alert",
+				"document_type": doctype,
+				"document_name": name,
+				"subject": subject,
+			}
+		).insert(ignore_permissions=True)
+	email = frappe.get_cached_value("Flow Team", team, "email") if team else None
+	if email and nudge.audience != "claimant":
+		frappe.sendmail(
+			recipients=[email],
+			subject=subject,
+			message=frappe._("{0} {1} needs attention ({2}).").format(
+				frappe._(doctype), name, kind.replace("_", " ")
+			),
+			reference_doctype=doctype,
+			reference_name=name,
+		)
+	ledger.record(
+		request,
+		"escalated" if nudge.is_escalation else "nudged",
+		task=name if doctype == "Flow Task" else None,
+		handoff=name if doctype == "Flow Handoff" else None,
+		to_team=team,
+		details={"kind": kind, "level": nudge.level, "audience": nudge.audience, "to": users},
+	)
+	return users

@@ -1,0 +1,273 @@
+"""The sweep: find work that waits too long and nudge, then escalate, up the ladder.
+
+Runs every 5 minutes (hooks.scheduler_events) and on demand (everstep_flow.api.sweep.run_now). The core decides who
+is nudged at which level (engine.escalation); this module only queries and sends. Properties:
+- Cost grows with the items due, not with all open items: every query filters on an indexed moment
+  (due_on, accept_by, follow_up_on, last_event_at, at_risk_on) and is capped at CHUNK rows; a full chunk enqueues
+  a follow-up run (deduplicated) instead of working on.
+- Idempotent and safe on two workers: an item's level is raised with a compare-and-set UPDATE; only the worker
+  whose update changed the row sends the nudge, so a second run at the same moment sends nothing new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import frappe
+from frappe.query_builder import DocType
+from frappe.utils import add_to_date, flt, now_datetime
+
+from everstep_flow.engine import states as S
+from everstep_flow.engine.escalation import CLAIMANT, LEAD, MANAGERS, Ladder, Nudge, decide
+from everstep_flow.engine.sla import AT_RISK, BREACHED, MET, ON_TRACK, PAUSED
+from everstep_flow.runtime import ledger
+from everstep_flow.runtime.nudges import send
+from everstep_flow.runtime.timing import minutes_between
+
+CHUNK = 500
+Task, Handoff, Request = DocType("Flow Task"), DocType("Flow Handoff"), DocType("Flow Request")
+
+
+@dataclass
+class Report:
+	overdue_tasks: int = 0
+	late_handoffs: int = 0
+	follow_ups: int = 0
+	stale_requests: int = 0
+	sla_changes: int = 0
+	more_queued: bool = False
+
+	def as_dict(self) -> dict:
+		return dict(self.__dict__)
+
+
+def settings() -> tuple[Ladder, int]:
+	s = frappe.get_cached_doc("Flow Settings")
+
+	def minutes(value) -> int:
+		return round(flt(value) / 60)
+
+	ladder = Ladder(
+		claimant=minutes(s.nudge_claimant_after),
+		team=max(minutes(s.nudge_claimant_after), minutes(s.escalate_team_after)),
+		lead=max(minutes(s.escalate_team_after), minutes(s.escalate_lead_after)),
+		managers=max(minutes(s.escalate_lead_after), minutes(s.escalate_managers_after)),
+	)
+	return ladder, minutes(s.stale_request_after)
+
+
+def scheduled_sweep() -> None:
+	run()
+
+
+def run(now=None) -> dict:
+	now = now or now_datetime()
+	ladder, stale_after = settings()
+	report = Report()
+	report.overdue_tasks = _overdue_tasks(now, ladder, report)
+	report.late_handoffs = _late_handoffs(now, ladder, report)
+	report.follow_ups = _follow_ups(now, report)
+	if stale_after:
+		report.stale_requests = _stale_requests(now, stale_after, ladder, report)
+	report.sla_changes = _sla(now)
+	ledger.flush()
+	if report.more_queued:
+		frappe.enqueue(
+			"everstep_flow.runtime.sweep.scheduled_sweep",
+			queue="long",
+			job_id="everstep_flow:sweep",
+			deduplicate=True,
+			enqueue_after_commit=True,
+		)
+	frappe.enqueue(
+		"everstep_flow.runtime.sweep.orphan_sweep",
+		queue="long",
+		job_id="everstep_flow:orphans",
+		deduplicate=True,
+		enqueue_after_commit=True,
+	)
+	return report.as_dict()
+
+
+def _candidates(query, report: Report) -> list:
+	rows = query.limit(CHUNK).run(as_dict=True)
+	if len(rows) == CHUNK:
+		report.more_queued = True
+	return rows
+
+
+def _raise_level(table, name: str, column, sent: int, level: int) -> bool:
+	"""Compare-and-set: True only for the one worker that moved the level from `sent` to `level`."""
+	frappe.qb.update(table).set(column, level).where((table.name == name) & (column == sent)).run()
+	return frappe.db._cursor.rowcount == 1
+
+
+def _ladder_query(table, moment, level_column, now, ladder: Ladder, extra):
+	"""Items whose moment has passed by at least the first step, and not yet at the level their lateness reached.
+	One indexed range per ladder step, so fully escalated items are not read again and again."""
+	conditions = None
+	for level, after in ladder.thresholds():
+		step = (moment <= add_to_date(now, minutes=-after)) & (level_column < level)
+		conditions = step if conditions is None else conditions | step
+	return frappe.qb.from_(table).select("*").where(extra & moment.isnotnull() & conditions)
+
+
+def _overdue_tasks(now, ladder: Ladder, report: Report) -> int:
+	query = _ladder_query(
+		Task, Task.due_on, Task.escalation_level, now, ladder, Task.status.isin(S.TASK_OPEN)
+	)
+	sent = 0
+	for task in _candidates(query, report):
+		overdue = minutes_between(None, task.due_on, now)
+		nudge = decide(overdue, task.escalation_level or 0, ladder, has_claimant=bool(task.claimed_by))
+		if nudge and _raise_level(
+			Task, task.name, Task.escalation_level, task.escalation_level or 0, nudge.level
+		):
+			send(
+				nudge,
+				task.request,
+				team=task.team,
+				claimant=task.claimed_by,
+				doctype="Flow Task",
+				name=task.name,
+				subject=f"Overdue: {task.title}",
+				kind="task_overdue",
+			)
+			sent += 1
+	return sent
+
+
+def _late_handoffs(now, ladder: Ladder, report: Report) -> int:
+	query = _ladder_query(
+		Handoff, Handoff.accept_by, Handoff.escalation_level, now, ladder, Handoff.status == S.PENDING
+	)
+	sent = 0
+	for handoff in _candidates(query, report):
+		overdue = minutes_between(None, handoff.accept_by, now)
+		nudge = decide(overdue, handoff.escalation_level or 0, ladder, has_claimant=False)
+		if nudge and _raise_level(
+			Handoff, handoff.name, Handoff.escalation_level, handoff.escalation_level or 0, nudge.level
+		):
+			send(
+				nudge,
+				handoff.request,
+				team=handoff.to_team,
+				doctype="Flow Handoff",
+				name=handoff.name,
+				subject=f"Handoff from {handoff.from_team} waits to be accepted",
+				kind="handoff_unaccepted",
+			)
+			sent += 1
+	return sent
+
+
+def _follow_ups(now, report: Report) -> int:
+	"""A due follow-up nudges the owner once per follow-up date and brings the item to the top of its list."""
+	sent = 0
+	for table, doctype in ((Task, "Flow Task"), (Request, "Flow Request")):
+		due = (table.follow_up_on <= now) & (
+			table.follow_up_sent_for.isnull() | (table.follow_up_sent_for != table.follow_up_on)
+		)
+		open_states = (
+			S.TASK_OPEN if doctype == "Flow Task" else (S.REQ_OPEN, S.REQ_IN_PROGRESS, S.REQ_WAITING)
+		)
+		query = frappe.qb.from_(table).select("*").where(due & table.status.isin(open_states))
+		for row in _candidates(query, report):
+			frappe.qb.update(table).set(table.follow_up_sent_for, row.follow_up_on).set(
+				table.modified, now
+			).where(
+				(table.name == row.name)
+				& (table.follow_up_sent_for.isnull() | (table.follow_up_sent_for != row.follow_up_on))
+			).run()
+			if frappe.db._cursor.rowcount != 1:
+				continue  # another worker got it
+			if doctype == "Flow Task":
+				team, claimant, request = row.team, row.claimed_by, row.request
+			else:
+				team = frappe.get_cached_value("Flow Service", row.service, "owner_team")
+				claimant, request = None, row.name
+			audience = "claimant" if claimant else ("team" if team else "managers")
+			send(
+				Nudge(CLAIMANT, audience, False),
+				request,
+				team=team,
+				claimant=claimant,
+				doctype=doctype,
+				name=row.name,
+				subject=f"Follow up: {row.get('title') or row.get('subject')}",
+				kind="follow_up",
+			)
+			sent += 1
+	return sent
+
+
+def _stale_requests(now, stale_after: int, ladder: Ladder, report: Report) -> int:
+	"""No event for `stale_after` minutes: the service's owner team lead, then the Flow Managers."""
+	threshold = add_to_date(now, minutes=-stale_after)
+	later = add_to_date(threshold, minutes=-(ladder.managers - ladder.lead))
+	query = (
+		frappe.qb.from_(Request)
+		.select("*")
+		.where(
+			Request.status.isin((S.REQ_OPEN, S.REQ_IN_PROGRESS))
+			& (
+				((Request.last_event_at <= threshold) & (Request.stale_level < LEAD))
+				| ((Request.last_event_at <= later) & (Request.stale_level < MANAGERS))
+			)
+		)
+	)
+	sent = 0
+	for req in _candidates(query, report):
+		level = MANAGERS if req.last_event_at <= later else LEAD
+		if not _raise_level(Request, req.name, Request.stale_level, req.stale_level or 0, level):
+			continue
+		team = frappe.get_cached_value("Flow Service", req.service, "owner_team")
+		audience = "lead" if level == LEAD and team else "managers"
+		send(
+			Nudge(level, audience, level > LEAD),
+			req.name,
+			team=team,
+			doctype="Flow Request",
+			name=req.name,
+			subject=f"No activity on {req.subject}",
+			kind="stale_request",
+		)
+		sent += 1
+	return sent
+
+
+def _sla(now) -> int:
+	"""Set-based: requests whose at-risk or due moment passed change status (paused ones never breach)."""
+	open_ = Request.status.isin((S.REQ_OPEN, S.REQ_IN_PROGRESS))
+	changed = 0
+	frappe.qb.update(Request).set(Request.sla_status, BREACHED).where(
+		open_ & (Request.due_on <= now) & Request.sla_status.notin((BREACHED, PAUSED, MET))
+	).run()
+	changed += frappe.db._cursor.rowcount
+	frappe.qb.update(Request).set(Request.sla_status, AT_RISK).where(
+		open_ & (Request.at_risk_on <= now) & (Request.sla_status == ON_TRACK)
+	).run()
+	changed += frappe.db._cursor.rowcount
+	return max(changed, 0)
+
+
+def orphan_sweep() -> None:
+	"""Enqueued, deduplicated: the no-orphan check costs with open work, so it stays out of the 5-minute path.
+	Each finding is reported to the Flow Managers once per request and kind until it is resolved."""
+	from everstep_flow.runtime.orphans import check_orphans
+
+	for finding in check_orphans():
+		key = f"everstep_flow:orphan:{finding.kind}:{finding.request}:{finding.task}"
+		if frappe.cache.get_value(key):
+			continue
+		frappe.cache.set_value(key, 1, expires_in_sec=24 * 3600)
+		send(
+			Nudge(MANAGERS, "managers", True),
+			finding.request,
+			team=finding.team or None,
+			doctype="Flow Request",
+			name=finding.request,
+			subject=finding.message,
+			kind=finding.kind,
+		)
+	ledger.flush()

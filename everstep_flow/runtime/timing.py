@@ -1,0 +1,77 @@
+"""Business time in the shell: load Flow Calendars into the core and convert Frappe's naive datetimes.
+
+Frappe stores datetimes naive, in the site's system timezone; the core works with aware datetimes.
+Which calendar: the team's, else the service's, else Flow Settings' default, else none (round the clock).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import frappe
+from frappe.utils import get_datetime, get_system_timezone, now_datetime
+
+from everstep_flow.engine.calendar import Calendar, add_business_minutes, business_minutes_between
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def calendar_from_doc(doc) -> Calendar:
+	hours: dict[int, list] = {}
+	for row in doc.get("working_hours") or []:
+		hours.setdefault(WEEKDAYS.index(row.weekday), []).append((_time(row.start_time), _time(row.end_time)))
+	return Calendar(
+		doc.timezone or "UTC",
+		{day: tuple(shifts) for day, shifts in hours.items()},
+		frozenset(get_datetime(h.holiday_date).date() for h in doc.get("holidays") or []),
+	)
+
+
+def _time(value):
+	"""Frappe gives Time fields as timedelta or 'HH:MM:SS' strings."""
+	if isinstance(value, timedelta):
+		seconds = int(value.total_seconds()) % 86400
+		return time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+	if isinstance(value, time):
+		return value
+	parts = [int(float(p)) for p in str(value).split(":")]
+	return time(*[*parts, 0, 0][:3])
+
+
+def load_calendar(name: str | None) -> Calendar | None:
+	if not name:
+		return None
+	return calendar_from_doc(frappe.get_cached_doc("Flow Calendar", name))
+
+
+def calendar_for(team: str | None = None, service: str | None = None) -> Calendar | None:
+	name = None
+	if team:
+		name = frappe.get_cached_value("Flow Team", team, "calendar")
+	if not name and service:
+		name = frappe.get_cached_value("Flow Service", service, "calendar")
+	if not name:
+		name = frappe.db.get_single_value("Flow Settings", "default_calendar", cache=True)
+	return load_calendar(name)
+
+
+def aware(moment: datetime | str | None) -> datetime | None:
+	if moment is None:
+		return None
+	return get_datetime(moment).replace(tzinfo=ZoneInfo(get_system_timezone()))
+
+
+def naive(moment: datetime) -> datetime:
+	return moment.astimezone(ZoneInfo(get_system_timezone())).replace(tzinfo=None)
+
+
+def due_after(minutes: float, calendar: Calendar | None, start: datetime | None = None) -> datetime | None:
+	"""`minutes` of business time after `start` (default now), as a naive system-time datetime; 0 -> None."""
+	if not minutes:
+		return None
+	return naive(add_business_minutes(calendar, aware(start or now_datetime()), minutes))
+
+
+def minutes_between(calendar: Calendar | None, start, end) -> float:
+	return business_minutes_between(calendar, aware(start), aware(end))
