@@ -13,17 +13,20 @@ from everstep_flow.runtime.progress import definition_of
 OPEN_REQUEST_STATES = (S.REQ_OPEN, S.REQ_IN_PROGRESS, S.REQ_WAITING)
 
 
-def available_members() -> dict[str, set[str]]:
-	"""Team -> members marked Available whose user is enabled."""
+def available_members(team: str | None = None) -> dict[str, set[str]]:
+	"""Team -> members marked Available whose user is enabled (one team, or all)."""
 	member, user = DocType("Flow Team Member"), DocType("User")
+	condition = (
+		(member.parenttype == "Flow Team") & (member.availability == "Available") & (user.enabled == 1)
+	)
+	if team:
+		condition &= member.parent == team
 	rows = (
 		frappe.qb.from_(member)
 		.join(user)
 		.on(user.name == member.user)
 		.select(member.parent, member.user)
-		.where(
-			(member.parenttype == "Flow Team") & (member.availability == "Available") & (user.enabled == 1)
-		)
+		.where(condition)
 		.run()
 	)
 	teams: dict[str, set[str]] = {}

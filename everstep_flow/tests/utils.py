@@ -63,6 +63,14 @@ def max_queries(test_case, budget: int):
 		with test_case.assertQueryCount(budget):
 			yield
 		return
+	with recorded_queries() as queries:
+		yield
+	test_case.assertLessEqual(len(queries), budget, "Queries executed:\n" + "\n\n".join(queries))
+
+
+@contextmanager
+def recorded_queries():
+	"""Every SQL statement run inside the block, as text (works on MariaDB and PostgreSQL)."""
 	queries: list[str] = []
 	orig_sql = frappe.db.__class__.sql
 
@@ -73,7 +81,6 @@ def max_queries(test_case, budget: int):
 
 	frappe.db.__class__.sql = counting_sql
 	try:
-		yield
+		yield queries
 	finally:
 		frappe.db.__class__.sql = orig_sql
-	test_case.assertLessEqual(len(queries), budget, "Queries executed:\n" + "\n\n".join(queries))
