@@ -47,6 +47,7 @@ def send(
 	subject: str,
 	kind: str,
 	claimant: str | None = None,
+	task: str | None = None,
 ) -> list[str]:
 	users = recipients(nudge.audience, team, claimant)
 	for user in users:
@@ -74,9 +75,15 @@ def send(
 	ledger.record(
 		request,
 		"escalated" if nudge.is_escalation else "nudged",
-		task=name if doctype == "Flow Task" else None,
+		task=name if doctype == "Flow Task" else task,
 		handoff=name if doctype == "Flow Handoff" else None,
 		to_team=team,
-		details={"kind": kind, "level": nudge.level, "audience": nudge.audience, "to": users},
+		details={
+			"kind": kind,
+			"task": task or "",
+			"level": nudge.level,
+			"audience": nudge.audience,
+			"to": users,
+		},
 	)
 	return users

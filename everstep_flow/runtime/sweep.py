@@ -253,14 +253,22 @@ def _sla(now) -> int:
 
 def orphan_sweep() -> None:
 	"""Enqueued, deduplicated: the no-orphan check costs with open work, so it stays out of the 5-minute path.
-	Each finding is reported to the Flow Managers once per request and kind until it is resolved."""
+	Each finding goes to the Flow Managers once a day per request, task and kind (the ledger remembers)."""
 	from everstep_flow.runtime.orphans import check_orphans
 
+	since = add_to_date(now_datetime(), days=-1)
 	for finding in check_orphans():
-		key = f"everstep_flow:orphan:{finding.kind}:{finding.request}:{finding.task}"
-		if frappe.cache.get_value(key):
+		reported = frappe.db.exists(
+			"Flow Event",
+			{
+				"request": finding.request,
+				"event_type": "escalated",
+				"at": (">=", since),
+				"details": ("like", f'%"kind": "{finding.kind}"%"task": "{finding.task}"%'),
+			},
+		)
+		if reported:
 			continue
-		frappe.cache.set_value(key, 1, expires_in_sec=24 * 3600)
 		send(
 			Nudge(MANAGERS, "managers", True),
 			finding.request,
@@ -269,5 +277,6 @@ def orphan_sweep() -> None:
 			name=finding.request,
 			subject=finding.message,
 			kind=finding.kind,
+			task=finding.task,
 		)
 	ledger.flush()

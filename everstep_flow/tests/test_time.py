@@ -11,6 +11,7 @@ from everstep_flow.api import request as request_api
 from everstep_flow.api import sweep as sweep_api
 from everstep_flow.api import task as task_api
 from everstep_flow.runtime.intake import submit_request
+from everstep_flow.runtime.sweep import orphan_sweep
 from everstep_flow.runtime.sweep import run as sweep
 from everstep_flow.tests.test_runtime import MANAGER, FlowTestCase, events
 from everstep_flow.tests.utils import make_team, make_user, new_service, recorded_queries, step_row
@@ -181,6 +182,18 @@ class TestNudgesAndEscalation(TimeTestCase):
 			)
 		self.assertEqual(top, [task])  # back at the top of the queue
 		self.assertEqual(bell(ANN, task), 1)
+
+	def test_orphans_reach_the_managers_once(self):
+		make_team("TT Empty", "tt.gone@example.com")
+		new_service("TT Orphan Service", [step_row("only", "TT Empty")]).insert()
+		frappe.set_user(MANAGER)
+		request = submit_request("TT Orphan Service", {}).name
+		frappe.set_user("Administrator")
+		frappe.db.set_value("User", "tt.gone@example.com", "enabled", 0)
+		before = bell(MANAGER, request)
+		orphan_sweep()
+		orphan_sweep()
+		self.assertEqual(bell(MANAGER, request), before + 1)
 
 	def test_only_managers_run_the_sweep_by_hand(self):
 		frappe.set_user(ANN)
