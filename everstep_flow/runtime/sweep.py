@@ -258,16 +258,16 @@ def orphan_sweep() -> None:
 
 	since = add_to_date(now_datetime(), days=-1)
 	for finding in check_orphans():
-		reported = frappe.db.exists(
+		recent = frappe.get_all(
 			"Flow Event",
-			{
-				"request": finding.request,
-				"event_type": "escalated",
-				"at": (">=", since),
-				"details": ("like", f'%"kind": "{finding.kind}"%"task": "{finding.task}"%'),
-			},
-		)
-		if reported:
+			filters={"request": finding.request, "event_type": "escalated", "at": (">=", since)},
+			pluck="details",
+		)  # details is JSON (a json column on PostgreSQL: compared here, not with LIKE)
+		if any(
+			(d := frappe.parse_json(details) or {}).get("kind") == finding.kind
+			and (d.get("task") or "") == (finding.task or "")
+			for details in recent
+		):
 			continue
 		send(
 			Nudge(MANAGERS, "managers", True),
