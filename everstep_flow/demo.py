@@ -152,9 +152,27 @@ SERVICES = (
 )
 
 
+CALENDAR = "Office Hours"
+
+
 def setup() -> dict[str, list[str]]:
 	"""Create whatever of the demo is missing; returns what was created (empty lists on a second run)."""
-	created: dict[str, list[str]] = {"users": [], "teams": [], "services": []}
+	created: dict[str, list[str]] = {"users": [], "teams": [], "services": [], "calendars": []}
+	if not frappe.db.exists("Flow Calendar", CALENDAR):
+		frappe.get_doc(
+			{
+				"doctype": "Flow Calendar",
+				"calendar_name": CALENDAR,
+				"timezone": frappe.utils.get_system_timezone(),
+				"working_hours": [
+					{"weekday": day, "start_time": "09:00:00", "end_time": "17:00:00"}
+					for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+				],
+			}
+		).insert(ignore_permissions=True)
+		created["calendars"].append(CALENDAR)
+		if not frappe.db.get_single_value("Flow Settings", "default_calendar"):
+			frappe.db.set_single_value("Flow Settings", "default_calendar", CALENDAR)
 	for email, first, last, roles in USERS:
 		if frappe.db.exists("User", email):
 			continue

@@ -12,7 +12,7 @@ class TestDemo(FrappeTestCase):
 		counts = {
 			dt: frappe.db.count(dt) for dt in ("User", "Flow Team", "Flow Service", "Flow Service Step")
 		}
-		self.assertEqual(demo.setup(), {"users": [], "teams": [], "services": []})
+		self.assertEqual(demo.setup(), {"users": [], "teams": [], "services": [], "calendars": []})
 		self.assertEqual(
 			counts,
 			{dt: frappe.db.count(dt) for dt in ("User", "Flow Team", "Flow Service", "Flow Service Step")},

@@ -1,11 +1,15 @@
 // Copyright (c) 2026, everstep_flow contributors
 
 frappe.ui.form.on("Flow Calendar", {
-	setup(frm) {
-		frm.set_df_property("timezone", "options", frappe.boot.timezone_info ? Object.keys(frappe.boot.timezone_info.zones || {}) : []);
+	onload(frm) {
+		// The same list of timezones as the User form.
+		frappe.xcall("frappe.core.doctype.user.user.get_timezones").then(({ timezones }) => {
+			frm.set_df_property("timezone", "options", timezones);
+		});
 	},
 	refresh(frm) {
-		if (frm.is_new() || !frappe.boot.sysdefaults || !frappe.model.can_read("Holiday List")) return;
+		// ERPNext is optional: offer the import only where its Holiday List exists.
+		if (frm.is_new() || !frappe.model.can_read("Holiday List")) return;
 		frm.add_custom_button(__("Import Holiday List"), () => {
 			frappe.prompt(
 				{ fieldname: "holiday_list", fieldtype: "Link", options: "Holiday List", label: __("Holiday List"), reqd: 1 },
