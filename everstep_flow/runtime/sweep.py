@@ -98,8 +98,28 @@ def _candidates(query, report: Report) -> list:
 
 def _raise_level(table, name: str, column, sent: int, level: int) -> bool:
 	"""Compare-and-set: True only for the one worker that moved the level from `sent` to `level`."""
-	frappe.qb.update(table).set(column, level).where((table.name == name) & (column == sent)).run()
-	return frappe.db._cursor.rowcount == 1
+	update = frappe.qb.update(table).set(column, level).where((table.name == name) & (column == sent))
+	return _won(update)
+
+
+def _won(update) -> bool:
+	"""Run a guarded UPDATE; did it change the row? MariaDB answers 0 rows to the worker that came second.
+	PostgreSQL (REPEATABLE READ) raises a serialization error instead: inside a savepoint, that is the same answer,
+	and the rest of the sweep goes on."""
+	if frappe.db.db_type != "postgres":
+		update.run()
+		return frappe.db._cursor.rowcount == 1
+	frappe.db.savepoint("flow_cas")
+	try:
+		update.run()
+	except Exception as e:
+		if getattr(e, "pgcode", None) != "40001":
+			raise
+		frappe.db.rollback(save_point="flow_cas")
+		return False
+	won = frappe.db._cursor.rowcount == 1
+	frappe.db.release_savepoint("flow_cas")
+	return won
 
 
 def _ladder_query(table, moment, level_column, now, ladder: Ladder, extra):
@@ -173,13 +193,16 @@ def _follow_ups(now, report: Report) -> int:
 		)
 		query = frappe.qb.from_(table).select("*").where(due & table.status.isin(open_states))
 		for row in _candidates(query, report):
-			frappe.qb.update(table).set(table.follow_up_sent_for, row.follow_up_on).set(
-				table.modified, now
-			).where(
-				(table.name == row.name)
-				& (table.follow_up_sent_for.isnull() | (table.follow_up_sent_for != row.follow_up_on))
-			).run()
-			if frappe.db._cursor.rowcount != 1:
+			claimed = _won(
+				frappe.qb.update(table)
+				.set(table.follow_up_sent_for, row.follow_up_on)
+				.set(table.modified, now)
+				.where(
+					(table.name == row.name)
+					& (table.follow_up_sent_for.isnull() | (table.follow_up_sent_for != row.follow_up_on))
+				)
+			)
+			if not claimed:
 				continue  # another worker got it
 			if doctype == "Flow Task":
 				team, claimant, request = row.team, row.claimed_by, row.request

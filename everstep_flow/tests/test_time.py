@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import frappe
@@ -313,3 +314,52 @@ class TestSweepCost(TimeTestCase):
 			due_batch()
 			with self.freeze_time(at(1061)), self.assertQueryCount(len(small)):
 				sweep()
+
+
+class TestTwoWorkers(TimeTestCase):
+	def test_two_sweeps_at_once_nudge_once(self):
+		"""Two workers, two connections, the same due task: exactly one nudge and one event."""
+		request, task = self.start()
+		# The workers commit: sweep at a moment long before any real work on this site was due, so they touch
+		# nothing but this task (freezegun's clock is process-wide, the threads see it too).
+		past = datetime(2020, 1, 6, 9, 0)
+		frappe.db.set_value("Flow Task", task, "due_on", past - timedelta(minutes=5))
+		frappe.db.commit()  # the workers use their own connections
+		site = frappe.local.site
+		barrier = threading.Barrier(2)
+		errors: list[Exception] = []
+
+		def worker():
+			frappe.init(site=site)
+			frappe.connect()
+			try:
+				frappe.set_user("Administrator")
+				barrier.wait(timeout=10)
+				sweep()
+				frappe.db.commit()
+			except Exception as e:
+				frappe.db.rollback()
+				errors.append(e)
+			finally:
+				frappe.destroy()
+
+		try:
+			with self.freeze_time(past):
+				threads = [threading.Thread(target=worker) for _ in range(2)]
+				for t in threads:
+					t.start()
+				for t in threads:
+					t.join(timeout=120)
+			self.assertEqual(errors, [])
+			self.assertEqual(len(events(request, task=task, event_type="nudged")), 1)
+			self.assertEqual(bell(ANN, task), 1)
+			self.assertEqual(frappe.db.get_value("Flow Task", task, "escalation_level"), 1)
+		finally:
+			tasks = frappe.get_all("Flow Task", {"request": request}, pluck="name")
+			for doctype in ("Flow Event", "Flow Handoff", "Flow Task"):
+				frappe.db.delete(doctype, {"request": request})
+			frappe.db.delete("Flow Request Value", {"parent": request})
+			frappe.db.delete("Flow Request", {"name": request})
+			frappe.db.delete("Workflow Action", {"reference_name": ("in", tasks)})
+			frappe.db.delete("Notification Log", {"document_name": ("in", tasks)})
+			frappe.db.commit()
