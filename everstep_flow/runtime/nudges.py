@@ -62,28 +62,36 @@ def send(
 			}
 		).insert(ignore_permissions=True)
 	email = frappe.get_cached_value("Flow Team", team, "email") if team else None
+	emailed = None
 	if email and nudge.audience != "claimant":
-		frappe.sendmail(
-			recipients=[email],
-			subject=subject,
-			message=frappe._("{0} {1} needs attention ({2}).").format(
-				frappe._(doctype), name, kind.replace("_", " ")
-			),
-			reference_doctype=doctype,
-			reference_name=name,
-		)
+		try:
+			frappe.sendmail(
+				recipients=[email],
+				subject=subject,
+				message=frappe._("{0} {1} needs attention ({2}).").format(
+					frappe._(doctype), name, kind.replace("_", " ")
+				),
+				reference_doctype=doctype,
+				reference_name=name,
+			)
+			emailed = email
+		except frappe.OutgoingEmailError:
+			emailed = "not sent: no outgoing email account"  # the bell still rings; the sweep goes on
+	details = {
+		"kind": kind,
+		"task": task or "",
+		"level": nudge.level,
+		"audience": nudge.audience,
+		"to": users,
+	}
+	if emailed:
+		details["email"] = emailed
 	ledger.record(
 		request,
 		"escalated" if nudge.is_escalation else "nudged",
 		task=name if doctype == "Flow Task" else task,
 		handoff=name if doctype == "Flow Handoff" else None,
 		to_team=team,
-		details={
-			"kind": kind,
-			"task": task or "",
-			"level": nudge.level,
-			"audience": nudge.audience,
-			"to": users,
-		},
+		details=details,
 	)
 	return users

@@ -120,6 +120,19 @@ class TestDueDates(TimeTestCase):
 
 class TestNudgesAndEscalation(TimeTestCase):
 	def test_overdue_task_climbs_the_ladder_once_per_level(self):
+		frappe.db.set_value("Flow Team", CLOCK, "email", "clock-team@example.com")
+		if not frappe.db.exists("Email Account", "TT Outgoing"):
+			frappe.get_doc(
+				{
+					"doctype": "Email Account",
+					"email_account_name": "TT Outgoing",
+					"email_id": "tt-outgoing@example.com",
+					"enable_outgoing": 1,
+					"default_outgoing": 1,
+					"smtp_server": "localhost",
+					"no_smtp_authentication": 1,
+				}
+			).insert()  # not connected in tests: Frappe skips the SMTP check there
 		with self.freeze_time(T0):
 			request, task = self.start()
 		before = {u: bell(u, task) for u in (ANN, BOB, LEAD, MANAGER)}
@@ -136,6 +149,10 @@ class TestNudgesAndEscalation(TimeTestCase):
 			sweep()  # level 2: the team's available members
 		self.assertEqual(bell(BOB, task), before[BOB] + 1)
 		self.assertEqual(bell(LEAD, task), before[LEAD] + 1)  # the lead is a member of the team too
+		# Beyond the claimant, the team's address gets an email too (queued through Frappe's Email Queue).
+		self.assertEqual(
+			frappe.db.count("Email Queue", {"reference_doctype": "Flow Task", "reference_name": task}), 1
+		)
 		with self.freeze_time(at(60 + 121)):
 			sweep()  # level 3: the lead
 		self.assertEqual(bell(LEAD, task), before[LEAD] + 2)
@@ -148,6 +165,21 @@ class TestNudgesAndEscalation(TimeTestCase):
 		self.assertEqual(frappe.db.get_value("Flow Task", task, "escalation_level"), 4)
 		self.assertEqual(len(events(request, task=task, event_type="nudged")), 1)
 		self.assertEqual(len(events(request, task=task, event_type="escalated")), 3)
+
+	def test_without_an_outgoing_email_account_the_bell_still_rings(self):
+		frappe.db.delete("Email Account", {"email_account_name": "TT Outgoing"})
+		frappe.db.set_value("Email Account", {"default_outgoing": 1}, "default_outgoing", 0)
+		frappe.local.outgoing_email_account = {}  # Frappe caches the outgoing account per request
+		frappe.db.set_value("Flow Team", CLOCK, "email", "clock-team@example.com")
+		with self.freeze_time(T0):
+			request, task = self.start(claim=None)
+		with self.freeze_time(at(60 + 61)):
+			sweep()  # level 2: the team, whose address would get an email
+		self.assertEqual(bell(BOB, task), 1)
+		details = frappe.db.get_value(
+			"Flow Event", {"request": request, "task": task, "event_type": "escalated"}, "details"
+		)
+		self.assertEqual(frappe.parse_json(details)["email"], "not sent: no outgoing email account")
 
 	def test_a_handoff_past_its_accept_window_nudges_the_receiving_team(self):
 		with self.freeze_time(T0):
