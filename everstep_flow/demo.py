@@ -67,6 +67,8 @@ SERVICES = (
 		"title": "New client onboarding",
 		"category": "Customers",
 		"owner_team": "Sales",
+		"is_published": 1,
+		"allow_guest": 1,
 		"target_resolution": 5 * DAY,
 		"description": "From signed contract to a client who is live, billed and has met support.",
 		"intake_fields": [
@@ -75,6 +77,7 @@ SERVICES = (
 			_field("plan", "Plan", "Select", required=1, options="Basic\nPro\nEnterprise"),
 			_field("seats", "Seats", "Int"),
 			_field("start_date", "Start Date", "Date"),
+			_field("notes", "Anything we should know", "Long Text"),
 			_field("account_id", "Account ID", at_intake=0, help="Filled in by Operations when provisioning"),
 			_field("billing_reference", "Billing Reference", at_intake=0, help="Filled in by Finance"),
 		],

@@ -36,6 +36,8 @@ has_permission = {
 # -------------------------
 doc_events = {
 	"User": {"on_update": "everstep_flow.runtime.absence.on_user_update"},
+	# Emails on a request's thread, and new emails to a service's intake account
+	"Communication": {"after_insert": "everstep_flow.runtime.replies.on_communication"},
 }
 
 # Time: the sweep nudges and escalates late work every 5 minutes
@@ -45,3 +47,13 @@ scheduler_events = {
 		"*/5 * * * *": ["everstep_flow.runtime.sweep.scheduled_sweep"],
 	},
 }
+
+# Portal
+# ------
+website_route_rules = [
+	{"from_route": "/flow/new/<service>", "to_route": "flow/new"},
+	{"from_route": "/flow/requests/<name>", "to_route": "flow/request"},
+]
+standard_portal_menu_items = [
+	{"title": "Service Requests", "route": "/flow/requests", "reference_doctype": "Flow Request"},
+]

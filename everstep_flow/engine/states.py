@@ -78,6 +78,8 @@ TASK_TRANSITIONS: tuple[Transition, ...] = (
 	Transition("Resume", WAITING, IN_PROGRESS),
 	*_each("Cancel", TASK_OPEN, CANCELLED, roles=(MANAGER,)),
 	Transition("Reopen", DONE, IN_PROGRESS, roles=(), by="system"),
+	# The customer answered (portal reply or email) a task that waited on them.
+	Transition("Customer Replied", WAITING, IN_PROGRESS, roles=(), by="system"),
 	# The claimant became unavailable (disabled, away, left, removed): the work goes back to the team.
 	*_each("Return to Queue", (CLAIMED, IN_PROGRESS, BLOCKED, WAITING), QUEUED, roles=(), by="system"),
 	*_each("Withdraw", TASK_OPEN, CANCELLED, roles=(), by="system"),

@@ -1,4 +1,8 @@
-"""Intake: one validated request, its first tasks and a `created` event, all in the caller's one transaction."""
+"""Intake: one validated request, its first tasks and a `created` event, all in the caller's one transaction.
+
+Every door (desk/REST, portal, email) ends here. Email differs in one way: the request document already exists
+(Frappe's inbound mail creates it as the Email Account's "append to" target), so it is filled in place.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,12 @@ from typing import Any
 
 import frappe
 from frappe import _
-from frappe.utils import escape_html, now_datetime
+from frappe.utils import escape_html, now_datetime, validate_email_address
 
 from everstep_flow.catalog import definition_from_doc
-from everstep_flow.engine import to_snapshot
-from everstep_flow.engine.values import ValuesError, intake_values
+from everstep_flow.engine import ServiceDefinition, to_snapshot
+from everstep_flow.engine.definition import IntakeField
+from everstep_flow.engine.values import ValuesError, check_values, intake_values
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.progress import move_on
 from everstep_flow.runtime.sla import request_deadlines
@@ -23,12 +28,53 @@ def throw_field_problems(problems: dict[str, str], title: str) -> None:
 	frappe.throw(f"<ul>{items}</ul>", frappe.ValidationError, title=_(title))
 
 
+def checked_values(defn: ServiceDefinition, values: dict[str, Any], relaxed: bool = False) -> dict[str, str]:
+	"""Intake values, normalised by the core; `relaxed` (email) validates what is given but requires nothing."""
+	try:
+		if relaxed:
+			fields = [
+				IntakeField(**{**f.__dict__, "required": False}) for f in defn.intake_fields if f.at_intake
+			]
+			clean = check_values(fields, values)
+		else:
+			clean = intake_values(defn, values)
+	except ValuesError as e:
+		throw_field_problems(e.problems, "Invalid request")
+	missing_links = {
+		f.fieldname: f"{f.label}: {f.options} {clean[f.fieldname]} does not exist"
+		for f in defn.intake_fields
+		if f.fieldtype == "Link"
+		and f.fieldname in clean
+		and not frappe.db.exists(f.options, clean[f.fieldname])
+	}
+	if missing_links:
+		throw_field_problems(missing_links, "Invalid request")
+	return clean
+
+
+def request_fields(service_doc, defn: ServiceDefinition, clean: dict[str, str], now) -> dict[str, Any]:
+	labels = {f.fieldname: f for f in defn.intake_fields}
+	return {
+		"service": service_doc.name,
+		"service_version": service_doc.version,
+		"definition": to_snapshot(defn),
+		"status": "Open",
+		**request_deadlines(service_doc.name, defn.target_minutes, now),
+		"last_event_at": now,
+		"request_values": [
+			{"fieldname": k, "label": labels[k].label, "fieldtype": labels[k].fieldtype, "value": v}
+			for k, v in clean.items()
+		],
+	}
+
+
 def submit_request(
 	service: str,
 	values: dict[str, Any] | None = None,
 	*,
 	subject: str | None = None,
 	requester: str | None = None,
+	requester_email: str | None = None,
 	customer_type: str | None = None,
 	customer: str | None = None,
 	source: str = "API",
@@ -50,45 +96,30 @@ def submit_request(
 		frappe.throw(
 			_("customer: {0} {1} does not exist").format(customer_type, customer), frappe.ValidationError
 		)
+	if requester is None and frappe.session.user != "Guest":
+		requester = frappe.session.user
+	if requester_email and not validate_email_address(requester_email):
+		frappe.throw(_("requester_email: not an email address"), frappe.ValidationError)
+	if not requester and not requester_email:
+		frappe.throw(_("requester_email: required when nobody is logged in"), frappe.ValidationError)
 
 	service_doc = frappe.get_cached_doc("Flow Service", service)
 	defn = definition_from_doc(service_doc)
-	try:
-		clean = intake_values(defn, values or {})
-	except ValuesError as e:
-		throw_field_problems(e.problems, "Invalid request")
-	missing_links = {
-		f.fieldname: f"{f.label}: {f.options} {clean[f.fieldname]} does not exist"
-		for f in defn.intake_fields
-		if f.fieldtype == "Link"
-		and f.fieldname in clean
-		and not frappe.db.exists(f.options, clean[f.fieldname])
-	}
-	if missing_links:
-		throw_field_problems(missing_links, "Invalid request")
-
-	labels = {f.fieldname: f for f in defn.intake_fields}
+	clean = checked_values(defn, values or {})
 	now = now_datetime()
 	request = frappe.get_doc(
 		{
 			"doctype": "Flow Request",
 			"subject": (subject or "").strip()[:240] or service_doc.title,
-			"service": service,
-			"service_version": service_doc.version,
-			"definition": to_snapshot(defn),
-			"status": "Open",
-			"requester": requester or frappe.session.user,
+			"requester": requester,
+			"requester_email": requester_email
+			or (frappe.get_cached_value("User", requester, "email") if requester else None),
 			"customer_type": customer_type,
 			"customer": customer,
 			"source": source,
 			"source_doctype": source_doctype,
 			"source_name": source_name,
-			**request_deadlines(service, defn.target_minutes, now),
-			"last_event_at": now,
-			"request_values": [
-				{"fieldname": k, "label": labels[k].label, "fieldtype": labels[k].fieldtype, "value": v}
-				for k, v in clean.items()
-			],
+			**request_fields(service_doc, defn, clean, now),
 		}
 	)
 	request.flags.flow_values = clean
@@ -98,3 +129,20 @@ def submit_request(
 	move_on(request, defn, states={})
 	ledger.flush()
 	return request
+
+
+def start_existing(request, service: str, values: dict[str, Any], source: str = "Email") -> None:
+	"""Fill in a request that a door created bare (an inbound email) and start its process."""
+	service_doc = frappe.get_cached_doc("Flow Service", service)
+	defn = definition_from_doc(service_doc)
+	clean = checked_values(defn, values, relaxed=True)
+	now = now_datetime()
+	request.update(request_fields(service_doc, defn, clean, now))
+	request.source = source
+	if request.requester_email and not request.requester:
+		request.requester = frappe.db.get_value("User", {"email": request.requester_email}, "name")
+	request.flags.flow_values = clean
+	request.save(ignore_permissions=True)
+	ledger.record(request.name, "created", to_state="Open", details={"service": service, "source": source})
+	move_on(request, defn, states={})
+	ledger.flush()

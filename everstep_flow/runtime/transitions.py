@@ -34,6 +34,7 @@ EVENT_OF_TASK_ACTION = {
 	"Reopen": "reopened",
 	"Withdraw": "withdrawn",
 	"Return to Queue": "released",
+	"Customer Replied": "resumed",
 }
 EVENT_OF_HANDOFF_ACTION = {"Accept": "accepted", "Return": "returned", "Withdraw": "withdrawn"}
 

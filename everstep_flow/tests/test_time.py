@@ -21,6 +21,14 @@ HOUR = 3600
 T0 = datetime(2026, 11, 20, 9, 0)  # a Friday, site time (America/New_York here)
 ANN, BOB, LEAD = "tt.ann@example.com", "tt.bob@example.com", "tt.lead@example.com"
 CLOCK, OTHER, OFFICE = "TT Clock", "TT Other", "TT Office"
+SETTINGS = (
+	"nudge_claimant_after",
+	"escalate_team_after",
+	"escalate_lead_after",
+	"escalate_managers_after",
+	"stale_request_after",
+	"default_calendar",
+)
 
 
 def at(minutes: float) -> datetime:
@@ -41,6 +49,7 @@ class TimeTestCase(FlowTestCase):
 		make_team(CLOCK, ANN, BOB, lead=LEAD)
 		make_team(OTHER, BOB, lead=LEAD)
 		settings = frappe.get_doc("Flow Settings")
+		cls.saved_settings = {k: settings.get(k) for k in SETTINGS}
 		settings.update(
 			{
 				"nudge_claimant_after": 0,
@@ -61,6 +70,17 @@ class TimeTestCase(FlowTestCase):
 				],
 				target_resolution=HOUR,
 			).insert()
+
+	@classmethod
+	def tearDownClass(cls):
+		"""A class that commits (two workers) must not leave its test ladder in the site's Flow Settings."""
+		for key, value in cls.saved_settings.items():
+			frappe.db.set_single_value("Flow Settings", key, value)
+		if cls.commits:
+			frappe.db.commit()
+		super().tearDownClass()
+
+	commits = False
 
 	def start(self, service: str = "TT Hour", claim: str | None = ANN) -> tuple[str, str]:
 		frappe.set_user(MANAGER)
@@ -349,6 +369,8 @@ class TestSweepCost(TimeTestCase):
 
 
 class TestTwoWorkers(TimeTestCase):
+	commits = True
+
 	def test_two_sweeps_at_once_nudge_once(self):
 		"""Two workers, two connections, the same due task: exactly one nudge and one event."""
 		request, task = self.start()

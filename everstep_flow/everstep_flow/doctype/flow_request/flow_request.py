@@ -14,13 +14,22 @@ class FlowRequest(Document):
 	"""One run of a service. Created only through intake (runtime.intake.submit_request), never by a bare insert."""
 
 	def before_insert(self) -> None:
-		if self.flags.flow_values is None:
-			frappe.throw(
-				_("Start requests through the service intake (everstep_flow.api.request.submit_request)."),
-				frappe.ValidationError,
-			)
+		if self.flags.flow_values is not None:
+			return  # made by intake
+		if self.requester_email and not self.service:
+			# Made by Frappe's inbound mail as the Email Account's "append to" document; the Communication hook
+			# (runtime.replies) routes it to a service and starts it.
+			self.source, self.status = "Email", "Open"
+			self.subject = self.subject or _("(no subject)")
+			return
+		frappe.throw(
+			_("Start requests through the service intake (everstep_flow.api.request.submit_request)."),
+			frappe.ValidationError,
+		)
 
 	def onload(self) -> None:
+		if not self.definition:
+			return  # an email that no service took yet
 		rows = progress(self)
 		self.set_onload("progress", rows)
 		states = {r["step"]: "Awaiting Acceptance" if r["awaiting_handoff"] else r["state"] for r in rows}

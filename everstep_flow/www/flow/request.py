@@ -1,0 +1,43 @@
+"""/flow/requests/<name>: where my request is, who holds it, and a reply box. Someone else's request is a 404."""
+
+import frappe
+from frappe import _
+
+from everstep_flow.api.portal import own_request
+from everstep_flow.engine import render_svg
+from everstep_flow.runtime.actions import progress
+from everstep_flow.runtime.progress import definition_of
+
+no_cache = 1
+
+
+def get_context(context):
+	if frappe.session.user == "Guest":
+		frappe.local.flags.redirect_location = (
+			f"/login?redirect-to=/flow/requests/{frappe.form_dict.name or ''}"
+		)
+		raise frappe.Redirect
+	try:
+		request = own_request(frappe.form_dict.name)
+	except frappe.DoesNotExistError:
+		raise frappe.PageDoesNotExistError
+	context.request = request
+	context.steps = progress(request) if request.definition else []
+	states = {
+		s["step"]: "Awaiting Acceptance" if s["awaiting_handoff"] else s["state"] for s in context.steps
+	}
+	context.process_map = render_svg(definition_of(request), states=states) if request.definition else ""
+	context.history = [
+		{**e, "text": (frappe.parse_json(e.details) or {}).get("text") if e.details else None}
+		for e in frappe.get_all(
+			"Flow Event",
+			filters={"request": request.name, "is_internal": 0},
+			fields=["event_type", "at", "to_team", "details"],
+			order_by="at asc, creation asc",
+			ignore_permissions=True,  # the requester's own request, internal notes excluded
+		)
+	]
+	context.waiting = request.status == "Waiting on Customer"
+	context.title = request.subject
+	context.parents = [{"route": "/flow/requests", "title": _("My Requests")}]
+	return context

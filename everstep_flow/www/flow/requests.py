@@ -1,0 +1,23 @@
+"""/flow/requests: the portal user's own requests."""
+
+import frappe
+from frappe import _
+
+no_cache = 1
+
+
+def get_context(context):
+	if frappe.session.user == "Guest":
+		frappe.local.flags.redirect_location = "/login?redirect-to=/flow/requests"
+		raise frappe.Redirect
+	context.requests = frappe.get_all(
+		"Flow Request",
+		filters={"requester": frappe.session.user},
+		fields=["name", "subject", "service", "status", "sla_status", "creation", "due_on"],
+		order_by="creation desc",
+		limit_page_length=200,
+		ignore_permissions=True,  # filtered to the user's own requests right here
+	)
+	context.title = _("My Requests")
+	context.show_sidebar = True
+	return context
