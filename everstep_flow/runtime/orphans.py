@@ -60,7 +60,7 @@ def open_requests(names: list[str] | None = None) -> list[OpenRequest]:
 	result = []
 	for r in requests:
 		live = tasks.get(r.name, [])
-		steps = definition_of(r).step_keys
+		steps = definition_of(r).step_keys if r.definition else ()  # an email no service took yet
 		result.append(
 			OpenRequest(
 				r.name,

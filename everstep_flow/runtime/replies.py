@@ -41,7 +41,8 @@ def on_communication(doc, method=None) -> None:
 	):
 		return
 	request = frappe.get_doc("Flow Request", doc.reference_name)
-	text = strip_html(doc.content or "").strip()
+	# Frappe keeps an HTML email in `content` and a plain-text one in `text_content`.
+	text = (strip_html(doc.content or "") or doc.get("text_content") or "").strip()
 	if request.service:
 		customer_replied(request.name, text, doc.sender, "Email")
 		return
