@@ -24,26 +24,7 @@ TIMELINE_FIELDS = (
 	"is_internal",
 	"details",
 )
-EVENT_FIELDS = (
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"docstatus",
-	"request",
-	"event_type",
-	"at",
-	"actor",
-	"task",
-	"handoff",
-	"from_team",
-	"to_team",
-	"from_state",
-	"to_state",
-	"is_internal",
-	"details",
-)
+EVENT_FIELDS = ("creation", "modified", "owner", "modified_by", "docstatus", "request", *TIMELINE_FIELDS)
 
 
 def record(
@@ -67,28 +48,27 @@ def record(
 	if not pending:
 		frappe.db.before_commit.add(flush)
 		frappe.db.before_rollback.add(discard)
-	pending.append(
-		(
-			frappe.generate_hash(length=12),
-			now,
-			now,
-			actor,
-			actor,
-			0,
-			request,
-			event_type,
-			now,
-			actor,
-			task,
-			handoff,
-			from_team,
-			to_team,
-			from_state,
-			to_state,
-			is_internal,
-			json.dumps(details, sort_keys=True, default=str) if details else None,
-		)
-	)
+	row = {
+		"name": frappe.generate_hash(length=12),
+		"creation": now,
+		"modified": now,
+		"owner": actor,
+		"modified_by": actor,
+		"docstatus": 0,
+		"request": request,
+		"event_type": event_type,
+		"at": now,
+		"actor": actor,
+		"task": task,
+		"handoff": handoff,
+		"from_team": from_team,
+		"to_team": to_team,
+		"from_state": from_state,
+		"to_state": to_state,
+		"is_internal": is_internal,
+		"details": json.dumps(details, sort_keys=True, default=str) if details else None,
+	}
+	pending.append(tuple(row[field] for field in EVENT_FIELDS))
 
 
 def flush() -> None:
@@ -98,12 +78,13 @@ def flush() -> None:
 		# Activity resets staleness: one set-based update for every request touched by this operation
 		# (a request inserted by this operation already carries it).
 		fresh = frappe.local.flags.pop("flow_fresh_requests", set())
-		touched = list({row[6] for row in pending} - fresh)
+		request_at, time_at = EVENT_FIELDS.index("request"), EVENT_FIELDS.index("at")
+		touched = list({row[request_at] for row in pending} - fresh)
 		if touched:
 			request = DocType("Flow Request")
 			(
 				frappe.qb.update(request)
-				.set(request.last_event_at, pending[-1][1])
+				.set(request.last_event_at, pending[-1][time_at])
 				.set(request.stale_level, 0)
 				.where(request.name.isin(touched))
 			).run()

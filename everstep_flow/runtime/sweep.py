@@ -132,53 +132,56 @@ def _ladder_query(table, moment, level_column, now, ladder: Ladder, extra):
 	return frappe.qb.from_(table).select("*").where(extra & moment.isnotnull() & conditions)
 
 
-def _overdue_tasks(now, ladder: Ladder, report: Report) -> int:
-	query = _ladder_query(
-		Task, Task.due_on, Task.escalation_level, now, ladder, Task.status.isin(S.TASK_OPEN)
-	)
+def _climb(
+	table, doctype: str, moment: str, open_: object, now, ladder: Ladder, report: Report, describe
+) -> int:
+	"""Nudge every item of `table` whose `moment` passed, at the ladder level its lateness reached, once per level.
+	`describe(row)` gives what the nudge needs: team, claimant, subject, kind."""
+	level = table.escalation_level
 	sent = 0
-	for task in _candidates(query, report):
-		overdue = minutes_between(None, task.due_on, now)
-		nudge = decide(overdue, task.escalation_level or 0, ladder, has_claimant=bool(task.claimed_by))
-		if nudge and _raise_level(
-			Task, task.name, Task.escalation_level, task.escalation_level or 0, nudge.level
-		):
-			send(
-				nudge,
-				task.request,
-				team=task.team,
-				claimant=task.claimed_by,
-				doctype="Flow Task",
-				name=task.name,
-				subject=f"Overdue: {task.title}",
-				kind="task_overdue",
-			)
+	for row in _candidates(_ladder_query(table, table[moment], level, now, ladder, open_), report):
+		about = describe(row)
+		lateness = minutes_between(None, row[moment], now)
+		nudge = decide(lateness, row.escalation_level or 0, ladder, has_claimant=bool(about.get("claimant")))
+		if nudge and _raise_level(table, row.name, level, row.escalation_level or 0, nudge.level):
+			send(nudge, row.request, doctype=doctype, name=row.name, **about)
 			sent += 1
 	return sent
+
+
+def _overdue_tasks(now, ladder: Ladder, report: Report) -> int:
+	return _climb(
+		Task,
+		"Flow Task",
+		"due_on",
+		Task.status.isin(S.TASK_OPEN),
+		now,
+		ladder,
+		report,
+		lambda t: {
+			"team": t.team,
+			"claimant": t.claimed_by,
+			"subject": f"Overdue: {t.title}",
+			"kind": "task_overdue",
+		},
+	)
 
 
 def _late_handoffs(now, ladder: Ladder, report: Report) -> int:
-	query = _ladder_query(
-		Handoff, Handoff.accept_by, Handoff.escalation_level, now, ladder, Handoff.status == S.PENDING
+	return _climb(
+		Handoff,
+		"Flow Handoff",
+		"accept_by",
+		Handoff.status == S.PENDING,
+		now,
+		ladder,
+		report,
+		lambda h: {
+			"team": h.to_team,
+			"subject": f"Handoff from {h.from_team} waits to be accepted",
+			"kind": "handoff_unaccepted",
+		},
 	)
-	sent = 0
-	for handoff in _candidates(query, report):
-		overdue = minutes_between(None, handoff.accept_by, now)
-		nudge = decide(overdue, handoff.escalation_level or 0, ladder, has_claimant=False)
-		if nudge and _raise_level(
-			Handoff, handoff.name, Handoff.escalation_level, handoff.escalation_level or 0, nudge.level
-		):
-			send(
-				nudge,
-				handoff.request,
-				team=handoff.to_team,
-				doctype="Flow Handoff",
-				name=handoff.name,
-				subject=f"Handoff from {handoff.from_team} waits to be accepted",
-				kind="handoff_unaccepted",
-			)
-			sent += 1
-	return sent
 
 
 def _follow_ups(now, report: Report) -> int:
