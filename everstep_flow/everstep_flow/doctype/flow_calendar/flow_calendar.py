@@ -10,6 +10,26 @@ from everstep_flow.runtime.timing import calendar_from_doc
 
 
 class FlowCalendar(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from everstep_flow.everstep_flow.doctype.flow_calendar_holiday.flow_calendar_holiday import (
+			FlowCalendarHoliday,
+		)
+		from everstep_flow.everstep_flow.doctype.flow_calendar_hours.flow_calendar_hours import (
+			FlowCalendarHours,
+		)
+
+		calendar_name: DF.Data
+		holidays: DF.Table[FlowCalendarHoliday]
+		timezone: DF.Autocomplete
+		working_hours: DF.Table[FlowCalendarHours]
+	# end: auto-generated types
 	"""Business hours in a timezone, minus holidays; the core checks it (engine.calendar)."""
 
 	def validate(self) -> None:

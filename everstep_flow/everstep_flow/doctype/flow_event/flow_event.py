@@ -7,6 +7,50 @@ from frappe.model.document import Document
 
 
 class FlowEvent(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		actor: DF.Link | None
+		at: DF.Datetime
+		details: DF.JSON | None
+		event_type: DF.Literal[
+			"created",
+			"claimed",
+			"released",
+			"started",
+			"completed",
+			"skipped",
+			"blocked",
+			"unblocked",
+			"waiting",
+			"resumed",
+			"cancelled",
+			"handed_off",
+			"accepted",
+			"returned",
+			"reopened",
+			"withdrawn",
+			"status_changed",
+			"commented",
+			"nudged",
+			"escalated",
+			"paused",
+			"reassigned",
+		]
+		from_state: DF.Data | None
+		from_team: DF.Link | None
+		handoff: DF.Link | None
+		is_internal: DF.Check
+		request: DF.Link
+		task: DF.Link | None
+		to_state: DF.Data | None
+		to_team: DF.Link | None
+	# end: auto-generated types
 	"""Append-only ledger row. Written by runtime.ledger; nobody edits or deletes one, whatever their role."""
 
 	def validate(self) -> None:

@@ -8,6 +8,30 @@ from everstep_flow.runtime.transitions import after_handoff, check_handoff
 
 
 class FlowHandoff(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		accept_by: DF.Datetime | None
+		accepted_by: DF.Link | None
+		accepted_on: DF.Datetime | None
+		escalation_level: DF.Int
+		from_task: DF.Link | None
+		from_team: DF.Link | None
+		note: DF.SmallText | None
+		outputs: DF.JSON | None
+		request: DF.Link
+		return_reason: DF.SmallText | None
+		sent_by: DF.Link | None
+		sent_on: DF.Datetime | None
+		status: DF.Literal["Pending", "Accepted", "Returned", "Cancelled"]
+		to_task: DF.Link | None
+		to_team: DF.Link | None
+	# end: auto-generated types
 	"""An explicit transfer between teams: Pending until the receiving team accepts or returns it."""
 
 	def validate(self) -> None:

@@ -11,6 +11,40 @@ from everstep_flow.runtime.progress import definition_of
 
 
 class FlowRequest(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from everstep_flow.everstep_flow.doctype.flow_request_value.flow_request_value import FlowRequestValue
+
+		at_risk_on: DF.Datetime | None
+		completed_on: DF.Datetime | None
+		customer: DF.DynamicLink | None
+		customer_type: DF.Link | None
+		definition: DF.JSON | None
+		due_on: DF.Datetime | None
+		follow_up_on: DF.Datetime | None
+		follow_up_sent_for: DF.Datetime | None
+		last_event_at: DF.Datetime | None
+		paused_minutes: DF.Int
+		paused_since: DF.Datetime | None
+		request_values: DF.Table[FlowRequestValue]
+		requester: DF.Link | None
+		requester_email: DF.Data | None
+		service: DF.Link
+		service_version: DF.Int
+		sla_status: DF.Literal["", "On Track", "At Risk", "Breached", "Paused", "Met"]
+		source: DF.Literal["Desk", "Portal", "API", "Email", "Trigger"]
+		source_doctype: DF.Link | None
+		source_name: DF.DynamicLink | None
+		stale_level: DF.Int
+		status: DF.Literal["Open", "In Progress", "Waiting on Customer", "Completed", "Cancelled"]
+		subject: DF.Data
+	# end: auto-generated types
 	"""One run of a service. Created only through intake (runtime.intake.submit_request), never by a bare insert."""
 
 	def before_insert(self) -> None:

@@ -21,9 +21,12 @@ class FlowService(Document):
 		from everstep_flow.everstep_flow.doctype.flow_service_step.flow_service_step import FlowServiceStep
 
 		allow_guest: DF.Check
+		calendar: DF.Link | None
 		category: DF.Data | None
 		definition_hash: DF.Data | None
 		description: DF.TextEditor | None
+		email_body_field: DF.Data | None
+		intake_email_account: DF.Link | None
 		intake_fields: DF.Table[FlowIntakeField]
 		is_published: DF.Check
 		owner_team: DF.Link | None

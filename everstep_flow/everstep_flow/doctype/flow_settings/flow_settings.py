@@ -13,6 +13,7 @@ class FlowSettings(Document):
 	if TYPE_CHECKING:
 		from frappe.types import DF
 
+		default_calendar: DF.Link | None
 		escalate_lead_after: DF.Duration | None
 		escalate_managers_after: DF.Duration | None
 		escalate_team_after: DF.Duration | None

@@ -21,6 +21,7 @@ class FlowTeam(Document):
 
 		from everstep_flow.everstep_flow.doctype.flow_team_member.flow_team_member import FlowTeamMember
 
+		calendar: DF.Link | None
 		description: DF.SmallText | None
 		email: DF.Data | None
 		lead: DF.Link | None
