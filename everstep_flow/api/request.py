@@ -8,15 +8,7 @@ from frappe.utils import escape_html
 
 from everstep_flow.runtime import actions, ledger
 from everstep_flow.runtime.intake import submit_request as _submit
-from everstep_flow.runtime.membership import is_manager, user_teams
-
-
-def works_on(request: str) -> bool:
-	"""Staff on this request: a Flow Manager, or a member of a team that has a task in it."""
-	teams = user_teams()
-	return is_manager() or bool(
-		teams and frappe.db.exists("Flow Task", {"request": request, "team": ("in", teams)})
-	)
+from everstep_flow.runtime.membership import is_manager, works_on
 
 
 def _readable_request(request: str):

@@ -9,6 +9,7 @@ import frappe
 from frappe import _
 
 from everstep_flow.engine import states as S
+from everstep_flow.engine import topological_order
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.membership import is_manager
 from everstep_flow.runtime.progress import definition_of
@@ -138,8 +139,6 @@ def cancel_request(name: str, reason: str):
 
 def progress(request) -> list[dict]:
 	"""One row per step of the snapshot, in process order, with its live task (if any): the request's tracker."""
-	from everstep_flow.engine import topological_order
-
 	defn = definition_of(request)
 	tasks: dict[str, dict] = {}
 	for task in frappe.get_all(

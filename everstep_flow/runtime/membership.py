@@ -47,3 +47,11 @@ def require_member(team: str, doing: str, user: str | None = None) -> None:
 			),
 			frappe.PermissionError,
 		)
+
+
+def works_on(request: str, user: str | None = None) -> bool:
+	"""Staff on this request: a Flow Manager, or a member of a team that has a task in it."""
+	teams = user_teams(user)
+	return is_manager(user) or bool(
+		teams and frappe.db.exists("Flow Task", {"request": request, "team": ("in", teams)})
+	)

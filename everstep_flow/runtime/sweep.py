@@ -22,6 +22,7 @@ from everstep_flow.engine.escalation import CLAIMANT, LEAD, MANAGERS, Ladder, Nu
 from everstep_flow.engine.sla import AT_RISK, BREACHED, MET, ON_TRACK, PAUSED
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.nudges import send
+from everstep_flow.runtime.orphans import check_orphans
 from everstep_flow.runtime.timing import minutes_between
 
 CHUNK = 500
@@ -280,8 +281,6 @@ def _sla(now) -> int:
 def orphan_sweep() -> None:
 	"""Enqueued, deduplicated: the no-orphan check costs with open work, so it stays out of the 5-minute path.
 	Each finding goes to the Flow Managers once a day per request, task and kind (the ledger remembers)."""
-	from everstep_flow.runtime.orphans import check_orphans
-
 	since = add_to_date(now_datetime(), days=-1)
 	for finding in check_orphans():
 		recent = frappe.get_all(
