@@ -22,7 +22,7 @@ from everstep_flow.api import orphans as orphans_api
 from everstep_flow.api import request as request_api
 from everstep_flow.api import task as task_api
 from everstep_flow.runtime.intake import submit_request
-from everstep_flow.tests.utils import make_team, make_user, new_service, step_row
+from everstep_flow.tests.utils import make_team, make_user, new_service, purge_requests, step_row
 
 PASSWORD = "Pm-matrix-2026!"
 MANAGER, A, B, AB = (
@@ -156,16 +156,7 @@ class TestPermissionMatrix(FrappeTestCase):
 	@classmethod
 	def tearDownClass(cls):
 		frappe.set_user("Administrator")
-		requests = [cls.names[r] for r in ("R1", "R2", "R3")]
-		tasks = frappe.get_all("Flow Task", {"request": ("in", requests)}, pluck="name")
-		for doctype in ("Flow Event", "Flow Handoff", "Flow Task"):
-			frappe.db.delete(doctype, {"request": ("in", requests)})
-		frappe.db.delete("Flow Request Value", {"parent": ("in", requests)})
-		frappe.db.delete("Flow Request", {"name": ("in", requests)})
-		if tasks:
-			frappe.db.delete("Workflow Action", {"reference_name": ("in", tasks)})
-			frappe.db.delete("Notification Log", {"document_name": ("in", tasks)})
-		frappe.db.commit()
+		purge_requests(*(cls.names[r] for r in ("R1", "R2", "R3")))
 		super().tearDownClass()
 
 	def tearDown(self):

@@ -12,7 +12,7 @@ from everstep_flow.api import handoff as handoff_api
 from everstep_flow.api import request as request_api
 from everstep_flow.api import task as task_api
 from everstep_flow.runtime.intake import submit_request
-from everstep_flow.tests.utils import make_team, make_user, max_queries, new_service, step_row
+from everstep_flow.tests.utils import make_team, make_user, max_queries, new_service, purge_requests, step_row
 
 SALES, OPS, FIN = "RT Sales", "RT Operations", "RT Finance"
 SALES_AGENT, OPS_AGENT, FIN_AGENT = "rt.sales@example.com", "rt.ops@example.com", "rt.fin@example.com"
@@ -385,11 +385,7 @@ class TestConcurrentClaims(FlowTestCase):
 			self.assertEqual(frappe.db.get_value("Flow Task", task, "claimed_by"), winners[0])
 			self.assertEqual(len(events(request, task=task, event_type="claimed")), 1)
 		finally:
-			for doctype in ("Flow Event", "Flow Handoff", "Flow Task"):
-				frappe.db.delete(doctype, {"request": request})
-			frappe.db.delete("Flow Request Value", {"parent": request})
-			frappe.db.delete("Flow Request", {"name": request})
-			frappe.db.commit()
+			purge_requests(request)
 
 
 class TestDeskCompletion(FlowTestCase):

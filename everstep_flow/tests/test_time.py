@@ -15,7 +15,14 @@ from everstep_flow.runtime.intake import submit_request
 from everstep_flow.runtime.sweep import orphan_sweep
 from everstep_flow.runtime.sweep import run as sweep
 from everstep_flow.tests.test_runtime import MANAGER, FlowTestCase, events
-from everstep_flow.tests.utils import make_team, make_user, new_service, recorded_queries, step_row
+from everstep_flow.tests.utils import (
+	make_team,
+	make_user,
+	new_service,
+	purge_requests,
+	recorded_queries,
+	step_row,
+)
 
 HOUR = 3600
 T0 = datetime(2026, 11, 20, 9, 0)  # a Friday, site time (America/New_York here)
@@ -409,11 +416,4 @@ class TestTwoWorkers(TimeTestCase):
 			self.assertEqual(bell(ANN, task), 1)
 			self.assertEqual(frappe.db.get_value("Flow Task", task, "escalation_level"), 1)
 		finally:
-			tasks = frappe.get_all("Flow Task", {"request": request}, pluck="name")
-			for doctype in ("Flow Event", "Flow Handoff", "Flow Task"):
-				frappe.db.delete(doctype, {"request": request})
-			frappe.db.delete("Flow Request Value", {"parent": request})
-			frappe.db.delete("Flow Request", {"name": request})
-			frappe.db.delete("Workflow Action", {"reference_name": ("in", tasks)})
-			frappe.db.delete("Notification Log", {"document_name": ("in", tasks)})
-			frappe.db.commit()
+			purge_requests(request)

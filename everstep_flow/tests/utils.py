@@ -84,3 +84,20 @@ def recorded_queries():
 		yield queries
 	finally:
 		frappe.db.__class__.sql = orig_sql
+
+
+def purge_requests(*requests: str) -> None:
+	"""Remove committed test requests and everything they made, then commit (for tests that had to commit so
+	other connections could see their data). Deletes rows directly: the ledger is append-only by design."""
+	requests = [r for r in requests if r]
+	if not requests:
+		return
+	tasks = frappe.get_all("Flow Task", {"request": ("in", requests)}, pluck="name")
+	for doctype in ("Flow Event", "Flow Handoff", "Flow Task"):
+		frappe.db.delete(doctype, {"request": ("in", requests)})
+	frappe.db.delete("Flow Request Value", {"parent": ("in", requests)})
+	frappe.db.delete("Flow Request", {"name": ("in", requests)})
+	if tasks:
+		frappe.db.delete("Workflow Action", {"reference_name": ("in", tasks)})
+		frappe.db.delete("Notification Log", {"document_name": ("in", tasks)})
+	frappe.db.commit()
