@@ -25,7 +25,7 @@ from everstep_flow.tests.utils import (
 )
 
 HOUR = 3600
-T0 = datetime(2026, 11, 20, 9, 0)  # a Friday, site time (America/New_York here)
+T0 = datetime(2026, 11, 20, 9, 0)  # a Friday, in the site's timezone
 ANN, BOB, LEAD = "tt.ann@example.com", "tt.bob@example.com", "tt.lead@example.com"
 CLOCK, OTHER, OFFICE = "TT Clock", "TT Other", "TT Office"
 SETTINGS = (
@@ -107,7 +107,8 @@ class TestDueDates(TimeTestCase):
 				{
 					"doctype": "Flow Calendar",
 					"calendar_name": OFFICE,
-					"timezone": "America/New_York",
+					# The site's own zone: frozen times below are site times, whatever the site's timezone is.
+					"timezone": frappe.utils.get_system_timezone(),
 					"working_hours": [
 						{"weekday": day, "start_time": "09:00:00", "end_time": "17:00:00"}
 						for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
@@ -123,7 +124,7 @@ class TestDueDates(TimeTestCase):
 			owner_team="TT Office Team",
 			target_resolution=8 * HOUR,
 		).insert()
-		with self.freeze_time(datetime(2026, 11, 20, 16, 0)):  # Friday 16:00 New York
+		with self.freeze_time(datetime(2026, 11, 20, 16, 0)):  # Friday 16:00, site time
 			request, task = self.start("TT Office Service")
 		# 1 h left on Friday, the second hour on Monday morning.
 		self.assertEqual(
