@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from html import escape
 
 import frappe
@@ -9,7 +10,15 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint, flt
 
-from everstep_flow.engine import IntakeField, Problem, ServiceDefinition, Step, split_keys, split_lines
+from everstep_flow.engine import (
+	IntakeField,
+	Problem,
+	ServiceDefinition,
+	Step,
+	from_snapshot,
+	split_keys,
+	split_lines,
+)
 
 
 def seconds_to_minutes(seconds: float | str | None) -> int:
@@ -52,6 +61,13 @@ def definition_from_doc(doc: Document) -> ServiceDefinition:
 			for row in doc.get("steps") or []
 		),
 	)
+
+
+def definition_of(request) -> ServiceDefinition:
+	"""The snapshot a request started with: later edits to the service never reach it. (A JSON column may come
+	back parsed, e.g. on PostgreSQL.)"""
+	snapshot = request.definition
+	return from_snapshot(snapshot if isinstance(snapshot, str) else json.dumps(snapshot))
 
 
 def get_definition(service: str) -> ServiceDefinition:

@@ -37,7 +37,3 @@ def member_problems(members: Sequence[Member]) -> list[str]:
 def lead_of(lead: str, members: Sequence[Member]) -> str:
 	"""The team's lead: the explicit `lead` wins, else the member flagged as lead, else nobody."""
 	return lead or next((m.user for m in members if m.is_lead), "")
-
-
-def is_available(member: Member) -> bool:
-	return member.availability == "Available"

@@ -8,11 +8,11 @@ from typing import Any
 import frappe
 from frappe import _
 
+from everstep_flow.catalog import definition_of
 from everstep_flow.engine import states as S
 from everstep_flow.engine import topological_order
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.membership import is_manager
-from everstep_flow.runtime.progress import definition_of
 from everstep_flow.runtime.transitions import system_move
 
 

@@ -6,9 +6,9 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count
 
+from everstep_flow.catalog import definition_of
 from everstep_flow.engine import states as S
 from everstep_flow.engine.orphans import Finding, OpenRequest, OpenTask, find_orphans
-from everstep_flow.runtime.progress import definition_of
 
 OPEN_REQUEST_STATES = (S.REQ_OPEN, S.REQ_IN_PROGRESS, S.REQ_WAITING)
 

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from everstep_flow.engine import ServiceDefinition, Step, from_snapshot
+from everstep_flow.catalog import definition_of
+from everstep_flow.engine import ServiceDefinition, Step
 from everstep_flow.engine import states as S
 from everstep_flow.engine.runtime import Decision, advance, more_steps_possible
 from everstep_flow.engine.values import typed
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.sla import on_status_change
 from everstep_flow.runtime.timing import calendar_for, due_after
-
-
-def definition_of(request) -> ServiceDefinition:
-	"""The snapshot the request started with: later edits to the service never reach it."""
-	return from_snapshot(
-		request.definition if isinstance(request.definition, str) else json.dumps(request.definition)
-	)
 
 
 def request_values(request_name: str) -> dict[str, str]:
@@ -56,17 +48,16 @@ def condition_checker(defn: ServiceDefinition, values: dict[str, str]):
 
 def step_states(request_name: str) -> dict[str, str]:
 	"""Step key -> state of its live task (cancelled tasks are left out so the step may run again)."""
-	states: dict[str, str] = {}
-	for row in frappe.get_all(
-		"Flow Task",
-		filters={"request": request_name},
-		fields=["step_key", "status"],
-		order_by="creation asc",
-		ignore_permissions=True,
-	):
-		if row.status != S.CANCELLED or row.step_key not in states:
-			states[row.step_key] = row.status
-	return {k: v for k, v in states.items() if v != S.CANCELLED}
+	return dict(
+		frappe.get_all(
+			"Flow Task",
+			filters={"request": request_name, "status": ("!=", S.CANCELLED)},
+			fields=["step_key", "status"],
+			order_by="creation asc",
+			as_list=True,
+			ignore_permissions=True,
+		)
+	)
 
 
 def move_on(

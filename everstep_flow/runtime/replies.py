@@ -52,7 +52,8 @@ def on_communication(doc, method=None) -> None:
 		ledger.record(request.name, "created", to_state="Open", details={"source": "Email", "routed": False})
 		ledger.flush()
 		return
-	start_existing(request, service, {body_field(service): text} if body_field(service) else {})
+	field = body_field(service)
+	start_existing(request, service, {field: text} if field else {})
 
 
 def body_field(service: str) -> str | None:

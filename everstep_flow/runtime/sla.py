@@ -5,6 +5,7 @@ from __future__ import annotations
 import frappe
 from frappe.utils import now_datetime
 
+from everstep_flow.catalog import definition_of
 from everstep_flow.engine import states as S
 from everstep_flow.engine.sla import AT_RISK_SHARE, ON_TRACK, PAUSED, sla_status
 from everstep_flow.runtime import ledger
@@ -33,7 +34,7 @@ def on_status_change(request_name: str, old: str, new: str) -> dict:
 	row = frappe.db.get_value(
 		"Flow Request",
 		request_name,
-		["service", "due_on", "at_risk_on", "paused_since", "paused_minutes", "sla_status"],
+		["service", "definition", "due_on", "at_risk_on", "paused_since", "paused_minutes", "sla_status"],
 		as_dict=True,
 	)
 	if not row.due_on:
@@ -55,26 +56,17 @@ def on_status_change(request_name: str, old: str, new: str) -> dict:
 		}
 		ledger.record(request_name, "resumed", details={"paused_minutes": round(paused)})
 	if new in (S.REQ_COMPLETED, S.REQ_CANCELLED, S.REQ_IN_PROGRESS, S.REQ_OPEN):
-		due_on = update.get("due_on", row.due_on)
-		update["sla_status"] = current_status(
-			row.service, due_on, update.get("at_risk_on", row.at_risk_on), now, new
+		update["sla_status"] = (
+			""
+			if new == S.REQ_CANCELLED
+			else sla_status(
+				due_on=update.get("due_on", row.due_on),
+				remaining_minutes=minutes_between(
+					request_calendar(row.service), now, update.get("due_on", row.due_on)
+				),
+				target_minutes=definition_of(row).target_minutes,
+				paused=False,
+				completed_on=now if new == S.REQ_COMPLETED else None,
+			)
 		)
 	return update
-
-
-def current_status(service: str, due_on, at_risk_on, now, request_status: str) -> str:
-	if request_status == S.REQ_CANCELLED:
-		return ""
-	calendar = request_calendar(service)
-	remaining = minutes_between(calendar, now, due_on)
-	target_left = minutes_between(calendar, at_risk_on, due_on) / AT_RISK_SHARE if at_risk_on else 0
-	return (
-		sla_status(
-			due_on=due_on,
-			remaining_minutes=remaining,
-			target_minutes=target_left,
-			paused=False,
-			completed_on=now if request_status == S.REQ_COMPLETED else None,
-		)
-		or ON_TRACK
-	)

@@ -13,13 +13,14 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
+from everstep_flow.catalog import definition_of
 from everstep_flow.engine import states as S
 from everstep_flow.engine.values import ValuesError
 from everstep_flow.engine.values import output_values as check_outputs
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.intake import throw_field_problems
 from everstep_flow.runtime.membership import is_manager, is_member, require_member, team_lead
-from everstep_flow.runtime.progress import definition_of, move_on, refresh_status, request_values
+from everstep_flow.runtime.progress import move_on, refresh_status
 
 EVENT_OF_TASK_ACTION = {
 	"Claim": "claimed",
@@ -123,6 +124,7 @@ def _check_task_actor(task, t: S.Transition, user: str) -> None:
 def _take_outputs(task) -> None:
 	"""Completing needs the step's required outputs, given now or already on the request."""
 	request = frappe.get_doc("Flow Request", task.request)
+	task.flags.flow_request = request  # after_task moves this request on: no second load
 	defn = definition_of(request)
 	given = task.flags.flow_outputs or {}
 	existing = {row.fieldname: row.value for row in request.request_values}
@@ -159,11 +161,9 @@ def after_task(task) -> None:
 		return
 	before = task.get_doc_before_save()
 	details = {"step": task.step_key}
-	if task.flags.flow_reason:
-		details["reason"] = task.flags.flow_reason
-	for key in ("blocked_reason", "return_reason"):
-		if t.needs == key or (t.action == "Reopen" and key == "return_reason"):
-			details["reason"] = task.get(key)
+	reason_field = t.needs or ("return_reason" if t.action == "Reopen" else None)
+	if reason := (task.get(reason_field) if reason_field else None) or task.flags.flow_reason:
+		details["reason"] = reason
 	ledger.record(
 		task.request,
 		EVENT_OF_TASK_ACTION[t.action],
@@ -174,12 +174,12 @@ def after_task(task) -> None:
 		to_state=task.status,
 		details=details,
 	)
-	request = frappe.get_doc("Flow Request", task.request)
-	defn = definition_of(request)
 	if t.action == "Complete":
-		move_on(request, defn, completed_task=task)
-	else:
-		refresh_status(request.name, defn)
+		request = task.flags.pop("flow_request")
+		move_on(request, definition_of(request), completed_task=task)
+	else:  # only the snapshot is needed to derive the status
+		row = frappe.db.get_value("Flow Request", task.request, ["name", "definition"], as_dict=True)
+		refresh_status(row.name, definition_of(row))
 	ledger.flush()
 
 

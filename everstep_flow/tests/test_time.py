@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import frappe
 from frappe.utils import get_datetime
 
-from everstep_flow.api import request as request_api
 from everstep_flow.api import sweep as sweep_api
 from everstep_flow.api import task as task_api
 from everstep_flow.runtime.intake import submit_request

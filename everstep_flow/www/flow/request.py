@@ -4,9 +4,9 @@ import frappe
 from frappe import _
 
 from everstep_flow.api.portal import own_request
+from everstep_flow.catalog import definition_of
 from everstep_flow.engine import render_svg
 from everstep_flow.runtime.actions import progress
-from everstep_flow.runtime.progress import definition_of
 
 no_cache = 1
 

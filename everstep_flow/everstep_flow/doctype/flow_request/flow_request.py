@@ -5,9 +5,9 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from everstep_flow.catalog import definition_of
 from everstep_flow.engine import render_svg
 from everstep_flow.runtime.actions import progress
-from everstep_flow.runtime.progress import definition_of
 
 
 class FlowRequest(Document):
