@@ -11,6 +11,7 @@ app_license = "mit"
 # ------------
 after_install = "everstep_flow.install.after_install"
 after_migrate = "everstep_flow.install.after_migrate"
+before_uninstall = "everstep_flow.install.before_uninstall"
 
 # Desk
 # ----

@@ -1,12 +1,10 @@
-"""Install and migrate hooks: roles and the Workflows generated from the core's state machines."""
-
-import json
-from pathlib import Path
+"""Install, migrate and uninstall hooks: the app's roles, and what uninstalling must take away with it."""
 
 import frappe
 
+from everstep_flow.engine import states as S
+
 ROLES = ("Flow Manager", "Flow Agent")
-WORKFLOW_DIR = Path(__file__).resolve().parent / "workflows"
 
 
 def ensure_roles() -> None:
@@ -18,51 +16,105 @@ def ensure_roles() -> None:
 			)
 
 
-def _rows(doc, table: str, keys: tuple[str, ...]) -> list[tuple]:
-	return [tuple(str(row.get(k) or "") for k in keys) for row in doc.get(table)]
-
-
-STATE_KEYS = ("state", "doc_status", "allow_edit")
-TRANSITION_KEYS = ("state", "action", "next_state", "allowed", "allow_self_approval", "condition")
-
-
-def sync_workflows() -> None:
-	"""Install each workflows/*.json; rewrite an installed one only when it differs (so migrate twice is a no-op)."""
-	for path in sorted(WORKFLOW_DIR.glob("*.json")):
-		spec = json.loads(path.read_text())
-		for state in spec["states"]:
-			if not frappe.db.exists("Workflow State", state["state"]):
-				frappe.get_doc({"doctype": "Workflow State", "workflow_state_name": state["state"]}).insert(
-					ignore_permissions=True
-				)
-		for action in {t["action"] for t in spec["transitions"]}:
-			if not frappe.db.exists("Workflow Action Master", action):
-				frappe.get_doc({"doctype": "Workflow Action Master", "workflow_action_name": action}).insert(
-					ignore_permissions=True
-				)
-		wanted = frappe.get_doc(spec)
-		if frappe.db.exists("Workflow", spec["name"]):
-			current = frappe.get_doc("Workflow", spec["name"])
-			same = (
-				_rows(current, "states", STATE_KEYS) == _rows(wanted, "states", STATE_KEYS)
-				and _rows(current, "transitions", TRANSITION_KEYS)
-				== _rows(wanted, "transitions", TRANSITION_KEYS)
-				and current.is_active
-				and current.workflow_state_field == spec["workflow_state_field"]
-			)
-			if same:
-				continue
-			current.update({k: v for k, v in spec.items() if k not in ("doctype", "name")})
-			current.save(ignore_permissions=True)
-		else:
-			wanted.insert(ignore_permissions=True)
-
-
 def after_install() -> None:
 	ensure_roles()
-	sync_workflows()
 
 
 def after_migrate() -> None:
 	ensure_roles()
-	sync_workflows()
+
+
+# ---------------------------------------------------------------- uninstall
+
+OUR_DOCTYPES = (
+	"Flow Request",
+	"Flow Task",
+	"Flow Handoff",
+	"Flow Event",
+	"Flow Team",
+	"Flow Service",
+	"Flow Calendar",
+	"Flow Settings",
+)
+# Records of other doctypes that point at ours (doctype field): they would point at nothing after uninstall.
+_POINTING_AT_US = (
+	("Comment", "reference_doctype"),
+	("Version", "ref_doctype"),
+	("Notification Log", "document_type"),
+	("ToDo", "reference_type"),
+	("Document Follow", "ref_doctype"),
+	("Communication Link", "link_doctype"),
+	("Error Log", "reference_doctype"),
+)
+_FRAPPE_FIXTURES = {
+	"Pending",
+	"Approved",
+	"Rejected",
+	"Approve",
+	"Reject",
+	"Review",
+}  # frappe/utils/install.py
+
+
+# Versions before 0.6 installed a Frappe Workflow per doctype; these are its names, states and actions.
+LEGACY_WORKFLOWS = ("Flow Task Flow", "Flow Handoff Flow")
+_LEGACY_STATES = set(S.TASK_STATES) | set(S.HANDOFF_STATES)
+_LEGACY_ACTIONS = {t.action for t in (*S.TASK.transitions, *S.HANDOFF.transitions) if t.by == "member"}
+
+
+def drop_legacy_workflows() -> None:
+	"""Remove the Frappe Workflows of Flow Task and Flow Handoff, their Workflow Action rows, and the Workflow
+	States and Actions nothing else uses (Frappe's own Pending, Approve... always stay)."""
+	for name in LEGACY_WORKFLOWS:
+		if frappe.db.exists("Workflow", name):
+			frappe.delete_doc("Workflow", name, ignore_permissions=True, force=True)
+	actions = frappe.get_all(
+		"Workflow Action", filters={"reference_doctype": ("in", ("Flow Task", "Flow Handoff"))}, pluck="name"
+	)
+	for chunk in range(0, len(actions), 1000):
+		part = actions[chunk : chunk + 1000]
+		frappe.db.delete("Workflow Action Permitted Role", {"parent": ("in", part)})
+		frappe.db.delete("Workflow Action", {"name": ("in", part)})
+	used_states = set(frappe.get_all("Workflow Document State", pluck="state", distinct=True))
+	used_actions = set(frappe.get_all("Workflow Transition", pluck="action", distinct=True))
+	for doctype, names, used in (
+		("Workflow State", _LEGACY_STATES, used_states),
+		("Workflow Action Master", _LEGACY_ACTIONS, used_actions),
+	):
+		for name in sorted(names - used - _FRAPPE_FIXTURES):
+			if frappe.db.exists(doctype, name):
+				frappe.delete_doc(doctype, name, ignore_permissions=True, force=True)
+	frappe.cache.delete_value("workflow")
+
+
+def before_uninstall() -> None:
+	"""Remove what the app made outside its own tables, so that installing again gives the site a first install
+	gives: its two roles, the scheduled job and portal menu entry, the records of other doctypes that point at its
+	documents (and the Workflows of versions before 0.6). Emails are kept (unlinked from the requests that are
+	going away); attached files go with their documents."""
+	drop_legacy_workflows()
+	for doctype, field in _POINTING_AT_US:
+		if frappe.db.table_exists(doctype):
+			frappe.db.delete(doctype, {field: ("in", OUR_DOCTYPES)})
+	communication = frappe.qb.DocType("Communication")
+	(
+		frappe.qb.update(communication)
+		.set(communication.reference_doctype, None)
+		.set(communication.reference_name, None)
+		.where(communication.reference_doctype.isin(OUR_DOCTYPES))
+	).run()
+	for account in frappe.get_all("Email Account", filters={"append_to": ("in", OUR_DOCTYPES)}, pluck="name"):
+		frappe.db.set_value("Email Account", account, "append_to", None)
+	for file in frappe.get_all("File", filters={"attached_to_doctype": ("in", OUR_DOCTYPES)}, pluck="name"):
+		frappe.delete_doc("File", file, ignore_permissions=True, force=True)
+	frappe.db.delete("Portal Menu Item", {"reference_doctype": ("in", OUR_DOCTYPES)})
+	jobs = frappe.get_all("Scheduled Job Type", filters={"method": ("like", "everstep_flow.%")}, pluck="name")
+	if jobs:
+		frappe.db.delete("Scheduled Job Log", {"scheduled_job_type": ("in", jobs)})
+		frappe.db.delete("Scheduled Job Type", {"name": ("in", jobs)})
+	for role in ROLES:
+		frappe.db.delete("Has Role", {"role": role})
+		frappe.db.delete("Custom DocPerm", {"role": role})
+		if frappe.db.exists("Role", role):
+			frappe.delete_doc("Role", role, ignore_permissions=True, force=True)
+	frappe.clear_cache()

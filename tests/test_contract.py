@@ -187,3 +187,56 @@ def test_json_files_parse():
 
 def test_version_is_declared():
 	assert re.search(r'^__version__ = "\d+\.\d+\.\d+"$', (APP / "__init__.py").read_text(), re.M)
+
+
+# ---------------------------------------------------------------- doors and pages (issue: hardening)
+
+PY_FILES = sorted(p for p in APP.rglob("*.py") if "/tests/" not in str(p))
+
+
+def test_every_rest_method_goes_through_the_door():
+	"""`@endpoint` (runtime/door.py) names bad arguments and retries collisions; a bare whitelist would not."""
+	bare = [
+		str(p.relative_to(ROOT))
+		for p in PY_FILES
+		if p.name != "door.py" and re.search(r"^@frappe\.whitelist", p.read_text(), re.M)
+	]
+	assert bare == []
+
+
+def test_modules_with_doors_keep_real_annotations():
+	"""`from __future__ import annotations` turns annotations into strings and Frappe then skips its type checks."""
+	offenders = [
+		str(p.relative_to(ROOT))
+		for p in PY_FILES
+		if p.name != "door.py"
+		and "@endpoint" in (text := p.read_text())
+		and "from __future__ import annotations" in text
+	]
+	assert offenders == []
+
+
+def test_door_arguments_default_to_none():
+	"""A missing argument must reach our own check (a 417 naming it), not Python's TypeError (a 500)."""
+	missing_defaults = []
+	for path in PY_FILES:
+		tree = ast.parse(path.read_text())
+		for fn in tree.body:
+			if not isinstance(fn, ast.FunctionDef):
+				continue
+			if not any(ast.unparse(d).startswith("endpoint") for d in fn.decorator_list):
+				continue
+			if len(fn.args.defaults) != len(fn.args.args):
+				missing_defaults.append(f"{path.name}:{fn.name}")
+	assert missing_defaults == []
+
+
+def test_portal_pages_escape_everything():
+	"""Frappe's Jinja does not autoescape: each page's content is inside an autoescape block."""
+	for page in sorted((APP / "www").rglob("*.html")):
+		text = page.read_text()
+		assert "{% autoescape true %}" in text, page.name
+		before = text.split("{% autoescape true %}")[0]
+		assert "{{" not in before.split("{% block page_content %}")[-1], page.name
+		for match in re.findall(r"\{\{[^}]*\|\s*safe\s*\}\}", text):
+			assert "process_map" in match or "format('<b" in match, (page.name, match)

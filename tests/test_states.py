@@ -1,11 +1,10 @@
-"""The state machines, the request status derived from tasks, and the Workflow files generated from them."""
-
-import json
+"""The state machines, the request status derived from tasks, and the moves a person may make now."""
 
 import pytest
 
 from everstep_flow.engine import states as S
-from everstep_flow.engine.workflow_spec import MACHINES, render, workflow_document, workflow_file
+
+MACHINES = (S.TASK, S.HANDOFF)
 
 
 def test_task_happy_path():
@@ -47,7 +46,10 @@ def test_every_state_is_reachable_and_terminal_states_have_no_buttons():
 
 def test_claim_is_guarded_while_a_handoff_waits():
 	t = S.TASK.find(S.QUEUED, "Claim")
-	assert S.GUARD_CONDITIONS[t.guard] == "not doc.awaiting_handoff"
+	assert t.guard == S.NOT_AWAITING_HANDOFF
+	member = S.Actor(member=True)
+	assert S.task_moves(S.QUEUED, awaiting_handoff=True, actor=member) == []
+	assert S.task_moves(S.QUEUED, awaiting_handoff=False, actor=member) == ["Claim"]
 
 
 @pytest.mark.parametrize(
@@ -69,20 +71,42 @@ def test_request_status_is_derived(tasks, cancelled, more, expected):
 	assert S.request_status(tasks, cancelled=cancelled, more_steps=more) == expected
 
 
-@pytest.mark.parametrize("machine", MACHINES, ids=lambda m: m.name)
-def test_workflow_files_equal_the_core_machines(machine):
-	"""The installed Frappe Workflow must be exactly the core's machine: regenerate with
-	`python -m everstep_flow.engine.workflow_spec` after changing states.py."""
-	on_disk = json.loads(workflow_file(machine).read_text())
-	assert on_disk == workflow_document(machine)
-	assert workflow_file(machine).read_text() == render(machine)
-	assert [s["state"] for s in on_disk["states"]] == list(machine.states)
-	assert on_disk["states"][0]["state"] == machine.initial  # Frappe creates documents in the first state
-	rows = {(t["state"], t["action"], t["next_state"], t["allowed"]) for t in on_disk["transitions"]}
-	expected = {
-		(t.source, t.action, t.target, role)
-		for t in machine.transitions
-		if t.by == "member"
-		for role in t.roles
-	}
-	assert rows == expected
+MANAGER = S.Actor(manager=True, member=True)
+CLAIMANT = S.Actor(member=True, claimant=True)
+MEMBER = S.Actor(member=True)
+LEAD = S.Actor(member=True, lead=True)
+OUTSIDER = S.Actor()
+
+
+@pytest.mark.parametrize(
+	("status", "actor", "moves"),
+	[
+		(S.QUEUED, MEMBER, ["Claim"]),
+		(S.QUEUED, MANAGER, ["Claim", "Cancel"]),
+		(S.QUEUED, OUTSIDER, []),
+		(S.CLAIMED, CLAIMANT, ["Start", "Release"]),
+		(S.CLAIMED, MEMBER, []),
+		(S.CLAIMED, LEAD, ["Release"]),
+		(S.CLAIMED, MANAGER, ["Start", "Release", "Cancel"]),
+		(S.IN_PROGRESS, CLAIMANT, ["Release", "Complete", "Block", "Wait on Customer"]),
+		(S.BLOCKED, CLAIMANT, ["Unblock"]),
+		(S.WAITING, CLAIMANT, ["Resume"]),
+		(S.DONE, MANAGER, []),
+		(S.CANCELLED, MANAGER, []),
+	],
+)
+def test_the_moves_a_person_may_make_now(status, actor, moves):
+	assert S.task_moves(status, awaiting_handoff=False, actor=actor) == moves
+
+
+def test_handoff_moves_are_for_the_receiving_team():
+	assert S.handoff_moves(S.PENDING, MEMBER) == ["Accept", "Return"]
+	assert S.handoff_moves(S.PENDING, OUTSIDER) == []
+	assert S.handoff_moves(S.ACCEPTED, MANAGER) == []
+
+
+def test_only_member_moves_are_ever_offered():
+	system = {t.action for t in S.TASK.transitions if t.by == "system"} - S.TASK.actions_by("member")
+	for status in S.TASK_STATES:
+		for actor in (MANAGER, CLAIMANT, MEMBER, LEAD):
+			assert not set(S.task_moves(status, False, actor)) & system

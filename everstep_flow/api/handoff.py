@@ -1,22 +1,21 @@
 """REST: /api/method/everstep_flow.api.handoff.<method>"""
 
-from __future__ import annotations
-
-import frappe
-
+from everstep_flow.engine import args
 from everstep_flow.runtime import actions
+from everstep_flow.runtime.door import endpoint
 
 
 def _result(handoff) -> dict:
 	return {"name": handoff.name, "status": handoff.status, "to_task": handoff.to_task}
 
 
-@frappe.whitelist(methods=["POST"])
-def accept_handoff(handoff: str) -> dict:
-	return _result(actions.act_on_handoff(handoff, "Accept"))
+@endpoint()
+def accept_handoff(handoff: str | None = None) -> dict:
+	return _result(actions.act_on_handoff(args.name(handoff, "handoff"), "Accept"))
 
 
-@frappe.whitelist(methods=["POST"])
-def return_handoff(handoff: str, reason: str) -> dict:
+@endpoint()
+def return_handoff(handoff: str | None = None, reason: str | None = None) -> dict:
 	"""Send the work back to the sending team, saying why; their task reopens."""
-	return _result(actions.act_on_handoff(handoff, "Return", reason=reason))
+	name = args.name(handoff, "handoff")
+	return _result(actions.act_on_handoff(name, "Return", reason=args.reason(reason)))

@@ -1,16 +1,15 @@
 """REST: /api/method/everstep_flow.api.orphans.check_orphans (Flow Managers)."""
 
-from __future__ import annotations
-
 from dataclasses import asdict
 
 import frappe
 
+from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.membership import is_manager
 from everstep_flow.runtime.orphans import check_orphans as _check
 
 
-@frappe.whitelist(methods=["GET", "POST"])
+@endpoint(methods=("GET", "POST"))
 def check_orphans() -> list[dict]:
 	"""Open requests with no open task, tasks of teams nobody can work, claims held by unavailable people,
 	and requests whose next step is unclear."""

@@ -1,28 +1,37 @@
 """The customer portal's server side: /api/method/everstep_flow.api.portal.<method>.
 
 Guests may submit only to services that allow guests, rate limited per IP (Flow Settings: Guest Requests per Hour),
-with their email address required. Every text value is stripped of HTML before it is stored.
+with their email address required. Logged-in users are not counted against that limit, so colleagues behind one
+office address never use up a guest's allowance. Every text value is stripped of HTML before it is stored.
 """
-
-from __future__ import annotations
 
 import frappe
 from frappe import _
 from frappe.rate_limiter import rate_limit
-from frappe.utils import strip_html
+from frappe.utils import escape_html, strip_html
 
-from everstep_flow.runtime.actions import parse_object
+from everstep_flow.engine import args
+from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.intake import submit_request
 from everstep_flow.runtime.replies import MAX_REPLY, customer_replied
+from everstep_flow.runtime.teams import service_unavailable
 
 
 def published_service(service: str | None):
 	"""The service as the portal may show it: published, and open to guests when nobody is logged in."""
-	if not service or not frappe.db.exists("Flow Service", {"name": service, "is_published": 1}):
-		raise frappe.DoesNotExistError(_("service: no published service named {0}").format(service or ""))
+	if (
+		not service
+		or not isinstance(service, str)
+		or not frappe.db.exists("Flow Service", {"name": service, "is_published": 1})
+	):
+		raise frappe.DoesNotExistError(
+			_("service: no published service named {0}").format(escape_html(str(service or "")))
+		)
 	doc = frappe.get_cached_doc("Flow Service", service)
 	if frappe.session.user == "Guest" and not doc.allow_guest:
-		raise frappe.PermissionError(_("service: log in to request {0}").format(doc.title))
+		raise frappe.PermissionError(_("service: log in to request {0}").format(escape_html(doc.title)))
+	if reason := service_unavailable(doc):
+		raise frappe.DoesNotExistError(_("service: {0}").format(reason))
 	return doc
 
 
@@ -39,34 +48,51 @@ def _clean(value):
 
 
 def _guest_limit() -> int:
-	if frappe.session.user != "Guest":
-		return 600
 	return frappe.db.get_single_value("Flow Settings", "guest_rate_limit") or 10
 
 
-@frappe.whitelist(allow_guest=True, methods=["POST"])
 @rate_limit(limit=_guest_limit, seconds=60 * 60)
+def _count_guest_submission() -> None:
+	"""Frappe's rate limiter, keyed on the caller's IP, applied to guests only (see submit)."""
+
+
+@endpoint(allow_guest=True)
 def submit(
-	service: str,
+	service: str | None = None,
 	values: dict | str | None = None,
 	subject: str | None = None,
 	requester_email: str | None = None,
 ) -> dict:
-	doc = published_service(service)
 	guest = frappe.session.user == "Guest"
-	clean = {k: _clean(v) for k, v in parse_object(values, "values").items()}
+	if guest:
+		_count_guest_submission()
+	service = args.name(service, "service")
+	values = args.mapping(values, "values")
+	subject = args.text(subject, "subject", required=False, max_length=240)
+	requester_email = args.text(requester_email, "requester_email", required=False)
+	try:
+		doc = published_service(service)
+	except (frappe.DoesNotExistError, frappe.PermissionError) as e:
+		frappe.throw(str(e), type(e))
+	clean = {k: _clean(v) for k, v in values.items()}
 	attach_fields = {f.fieldname for f in doc.intake_fields if f.fieldtype == "Attach"}
 	files = {k: v for k, v in clean.items() if k in attach_fields and v}
 	if files and guest:
-		frappe.throw(_("{0}: log in to attach files").format(next(iter(files))), frappe.ValidationError)
+		frappe.throw(
+			_("{0}: log in to attach files").format(escape_html(next(iter(files)))), frappe.ValidationError
+		)
 	for fieldname, url in files.items():
-		if not frappe.db.exists("File", {"file_url": url, "owner": frappe.session.user}):
-			frappe.throw(_("{0}: upload the file first").format(fieldname), frappe.ValidationError)
+		if not isinstance(url, str) or not frappe.db.exists(
+			"File", {"file_url": url, "owner": frappe.session.user}
+		):
+			frappe.throw(
+				_("{0}: upload the file first").format(escape_html(fieldname)), frappe.ValidationError
+			)
 	request = submit_request(
 		doc.name,
 		clean,
 		subject=_clean(subject),
-		requester_email=(requester_email or "").strip() or None if guest else None,
+		requester_email=requester_email if guest else None,
 		source="Portal",
 	)
 	for url in files.values():
@@ -78,15 +104,17 @@ def submit(
 	return {"name": request.name, "route": None if guest else f"/flow/requests/{request.name}"}
 
 
-@frappe.whitelist(methods=["POST"])
-def reply(request: str, text: str) -> dict:
+@endpoint()
+def reply(request: str | None = None, text: str | None = None) -> dict:
 	"""The requester's answer; it resumes work that waits on them."""
-	doc = own_request(request)
-	text = _clean(text or "")
+	text = args.text(text, "text", max_length=MAX_REPLY, multiline=True)
+	try:
+		doc = own_request(args.name(request, "request"))
+	except frappe.DoesNotExistError as e:
+		frappe.throw(str(e), frappe.DoesNotExistError)
+	text = _clean(text)
 	if not text:
 		frappe.throw(_("text: write a reply first"), frappe.ValidationError)
-	if len(text) > MAX_REPLY:
-		frappe.throw(_("text: at most {0} characters").format(MAX_REPLY), frappe.ValidationError)
-	doc.add_comment("Comment", frappe.utils.escape_html(text))
+	doc.add_comment("Comment", escape_html(text))
 	resumed = customer_replied(doc.name, text, frappe.session.user, "Portal")
 	return {"request": doc.name, "resumed": len(resumed)}

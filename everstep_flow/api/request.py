@@ -1,25 +1,29 @@
 """REST: /api/method/everstep_flow.api.request.<method>"""
 
-from __future__ import annotations
-
 import frappe
 from frappe import _
 from frappe.utils import escape_html
 
+from everstep_flow.engine import args
 from everstep_flow.runtime import actions, ledger
+from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.intake import submit_request as _submit
 from everstep_flow.runtime.membership import is_manager, works_on
 
-
-def _readable_request(request: str):
-	doc = frappe.get_doc("Flow Request", request)
-	doc.check_permission("read")
-	return doc
+SUBJECT_LENGTH = 240
 
 
-@frappe.whitelist(methods=["POST"])
+def _readable_request(request) -> "frappe.model.document.Document":
+	name = args.name(request, "request")
+	if not frappe.db.exists("Flow Request", name) or not frappe.has_permission("Flow Request", "read", name):
+		# The same answer for "does not exist" and "not yours": a name says nothing about someone else's work.
+		frappe.throw(_("request: no request {0}").format(escape_html(name)), frappe.DoesNotExistError)
+	return frappe.get_doc("Flow Request", name)
+
+
+@endpoint()
 def submit_request(
-	service: str,
+	service: str | None = None,
 	values: dict | str | None = None,
 	subject: str | None = None,
 	customer_type: str | None = None,
@@ -29,6 +33,12 @@ def submit_request(
 	"""Start a request for `service` with intake `values` ({fieldname: value}). Errors name each bad field."""
 	if frappe.session.user == "Guest":
 		frappe.throw(_("Log in to submit a request."), frappe.PermissionError)
+	service = args.name(service, "service")
+	values = args.mapping(values, "values")
+	subject = args.text(subject, "subject", required=False, max_length=SUBJECT_LENGTH)
+	customer_type = args.name(customer_type, "customer_type", required=False)
+	customer = args.name(customer, "customer", required=False)
+	requester = args.name(requester, "requester", required=False)
 	if requester and requester != frappe.session.user:
 		if not is_manager():
 			frappe.throw(
@@ -36,10 +46,10 @@ def submit_request(
 				frappe.PermissionError,
 			)
 		if not frappe.db.exists("User", requester):
-			frappe.throw(_("requester: no user {0}").format(requester), frappe.ValidationError)
+			frappe.throw(_("requester: no user {0}").format(escape_html(requester)), frappe.ValidationError)
 	request = _submit(
 		service,
-		actions.parse_object(values, "values"),
+		values,
 		subject=subject,
 		requester=requester,
 		customer_type=customer_type,
@@ -49,21 +59,20 @@ def submit_request(
 	return {"name": request.name, "status": frappe.db.get_value("Flow Request", request.name, "status")}
 
 
-@frappe.whitelist(methods=["POST"])
-def cancel_request(request: str, reason: str) -> dict:
-	doc = actions.cancel_request(request, reason)
+@endpoint()
+def cancel_request(request: str | None = None, reason: str | None = None) -> dict:
+	doc = actions.cancel_request(args.name(request, "request"), args.reason(reason))
 	return {"name": doc.name, "status": doc.status}
 
 
-@frappe.whitelist(methods=["POST"])
-def comment(request: str, text: str, is_internal: bool = True) -> dict:
+@endpoint()
+def comment(
+	request: str | None = None, text: str | None = None, is_internal: bool | int | str = True
+) -> dict:
 	"""A note on the request's history (internal notes are never shown to the requester)."""
+	text = args.text(text, "text", max_length=args.TEXT_LENGTH, multiline=True)
+	is_internal = args.flag(is_internal, "is_internal", default=True)
 	doc = _readable_request(request)
-	text = (text or "").strip()
-	if not text:
-		frappe.throw(_("text: the comment is empty."), frappe.ValidationError)
-	if len(text) > 10_000:
-		frappe.throw(_("text: at most 10,000 characters."), frappe.ValidationError)
 	if is_internal and not works_on(doc.name):
 		is_internal = False  # a requester's words are for everyone on the request
 	doc.add_comment("Comment", escape_html(text))
@@ -72,20 +81,23 @@ def comment(request: str, text: str, is_internal: bool = True) -> dict:
 	return {"request": doc.name}
 
 
-@frappe.whitelist(methods=["GET", "POST"])
-def timeline(request: str) -> list[dict]:
-	"""The request's full event history, oldest first."""
+@endpoint(methods=("GET", "POST"))
+def timeline(request: str | None = None) -> list[dict]:
+	"""The request's full event history, oldest first; `details` is an object on every database."""
 	doc = _readable_request(request)
 	# get_list applies the event permission condition: a requester never sees internal notes.
-	return frappe.get_list(
+	events = frappe.get_list(
 		"Flow Event",
 		filters={"request": doc.name},
 		fields=list(ledger.TIMELINE_FIELDS),
 		order_by="at asc, creation asc",
 		limit_page_length=0,
 	)
+	for event in events:
+		event.details = ledger.details_of(event)
+	return events
 
 
-@frappe.whitelist(methods=["GET", "POST"])
-def progress(request: str) -> list[dict]:
+@endpoint(methods=("GET", "POST"))
+def progress(request: str | None = None) -> list[dict]:
 	return actions.progress(_readable_request(request))

@@ -1,14 +1,13 @@
 """REST: /api/method/everstep_flow.api.sweep.run_now (Flow Managers)."""
 
-from __future__ import annotations
-
 import frappe
 
+from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.membership import is_manager
 from everstep_flow.runtime.sweep import run
 
 
-@frappe.whitelist(methods=["POST"])
+@endpoint()
 def run_now() -> dict:
 	"""Run the sweep now instead of waiting for the scheduler; returns what it found and sent."""
 	if not is_manager():

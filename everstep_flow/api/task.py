@@ -1,10 +1,14 @@
-"""REST: /api/method/everstep_flow.api.task.<method>. Each returns the task's new state."""
+"""REST: /api/method/everstep_flow.api.task.<method>. Each returns the task's new state.
 
-from __future__ import annotations
+No postponed annotations (the `annotations` import from `__future__`) in any module of doors: Frappe checks
+argument types only when the annotations are real types (tests/test_contract.py holds every module to it).
+"""
 
 import frappe
 
+from everstep_flow.engine import args
 from everstep_flow.runtime import actions
+from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.membership import user_teams
 
 
@@ -12,53 +16,62 @@ def _result(task) -> dict:
 	return {"name": task.name, "status": task.status, "claimed_by": task.claimed_by, "request": task.request}
 
 
-@frappe.whitelist(methods=["POST"])
-def claim(task: str) -> dict:
-	return _result(actions.act_on_task(task, "Claim"))
+def _act(task, action: str, **kw) -> dict:
+	return _result(actions.act_on_task(args.name(task, "task"), action, **kw))
 
 
-@frappe.whitelist(methods=["POST"])
-def release(task: str) -> dict:
-	return _result(actions.act_on_task(task, "Release"))
+@endpoint()
+def claim(task: str | None = None) -> dict:
+	return _act(task, "Claim")
 
 
-@frappe.whitelist(methods=["POST"])
-def start(task: str) -> dict:
-	return _result(actions.act_on_task(task, "Start"))
+@endpoint()
+def release(task: str | None = None) -> dict:
+	return _act(task, "Release")
 
 
-@frappe.whitelist(methods=["POST"])
-def complete(task: str, outputs: dict | str | None = None, note: str | None = None) -> dict:
+@endpoint()
+def start(task: str | None = None) -> dict:
+	return _act(task, "Start")
+
+
+@endpoint()
+def complete(task: str | None = None, outputs: dict | str | None = None, note: str | None = None) -> dict:
 	"""Finish the task; `outputs` ({fieldname: value}) must include the step's required outputs."""
-	return _result(actions.act_on_task(task, "Complete", outputs=outputs, note=note))
+	return _act(
+		task,
+		"Complete",
+		outputs=args.mapping(outputs, "outputs"),
+		note=args.reason(note, "note", required=False),
+	)
 
 
-@frappe.whitelist(methods=["POST"])
-def block(task: str, reason: str) -> dict:
-	return _result(actions.act_on_task(task, "Block", reason=reason))
+@endpoint()
+def block(task: str | None = None, reason: str | None = None) -> dict:
+	return _act(task, "Block", reason=args.reason(reason))
 
 
-@frappe.whitelist(methods=["POST"])
-def unblock(task: str) -> dict:
-	return _result(actions.act_on_task(task, "Unblock"))
+@endpoint()
+def unblock(task: str | None = None) -> dict:
+	return _act(task, "Unblock")
 
 
-@frappe.whitelist(methods=["POST"])
-def wait_on_customer(task: str) -> dict:
-	return _result(actions.act_on_task(task, "Wait on Customer"))
+@endpoint()
+def wait_on_customer(task: str | None = None) -> dict:
+	return _act(task, "Wait on Customer")
 
 
-@frappe.whitelist(methods=["POST"])
-def resume(task: str) -> dict:
-	return _result(actions.act_on_task(task, "Resume"))
+@endpoint()
+def resume(task: str | None = None) -> dict:
+	return _act(task, "Resume")
 
 
-@frappe.whitelist(methods=["POST"])
-def cancel(task: str) -> dict:
-	return _result(actions.act_on_task(task, "Cancel"))
+@endpoint()
+def cancel(task: str | None = None) -> dict:
+	return _act(task, "Cancel")
 
 
-@frappe.whitelist(methods=["GET", "POST"])
+@endpoint(methods=("GET", "POST"))
 def my_teams() -> list[str]:
 	"""Teams the current user works in (the task list opens on their queue)."""
 	return user_teams()

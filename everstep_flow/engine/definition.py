@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 SNAPSHOT_SCHEMA = 1
@@ -187,6 +187,20 @@ def to_snapshot(defn: ServiceDefinition) -> str:
 
 def from_snapshot(snapshot: str) -> ServiceDefinition:
 	return from_dict(json.loads(snapshot))
+
+
+def with_team_renamed(defn: ServiceDefinition, old: str, new: str) -> ServiceDefinition:
+	"""The same process with team `old` called `new` (a team was renamed while requests ran on this snapshot)."""
+	return replace(
+		defn,
+		owner_team=new if defn.owner_team == old else defn.owner_team,
+		steps=tuple(replace(s, team=new) if s.team == old else s for s in defn.steps),
+	)
+
+
+def teams_of(defn: ServiceDefinition) -> set[str]:
+	"""Every team a run of this definition may hand work to."""
+	return {s.team for s in defn.steps if s.team}
 
 
 def fingerprint(defn: ServiceDefinition) -> str:

@@ -14,6 +14,7 @@ from everstep_flow.engine.states import TASK_OPEN
 # Kinds of finding, most urgent first.
 NO_OPEN_TASK = "request_without_open_task"
 NEXT_STEP_UNCLEAR = "next_step_unclear"
+TEAM_DISABLED = "team_disabled"
 TEAM_UNAVAILABLE = "team_without_available_member"
 CLAIMANT_UNAVAILABLE = "claimed_by_unavailable_user"
 
@@ -46,8 +47,10 @@ class Finding:
 def find_orphans(
 	requests: Iterable[OpenRequest],
 	available: Mapping[str, set[str]],
+	disabled: frozenset[str] | set[str] = frozenset(),
 ) -> list[Finding]:
-	"""`available` maps each team to its available members (enabled users marked Available)."""
+	"""`available` maps each team to its available members (enabled users marked Available); `disabled` names the
+	teams that take no new work (their open work still has to be moved or finished)."""
 	found: list[Finding] = []
 	for req in requests:
 		open_tasks = [t for t in req.tasks if t.status in TASK_OPEN]
@@ -66,7 +69,17 @@ def find_orphans(
 			continue
 		for task in open_tasks:
 			members = available.get(task.team, set())
-			if not members:
+			if task.team in disabled:
+				found.append(
+					Finding(
+						TEAM_DISABLED,
+						req.name,
+						f"Task {task.name} of {req.name}: team {task.team} is disabled",
+						task=task.name,
+						team=task.team,
+					)
+				)
+			elif not members:
 				found.append(
 					Finding(
 						TEAM_UNAVAILABLE,

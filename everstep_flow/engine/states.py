@@ -1,9 +1,12 @@
 """State machines of tasks, handoffs and requests.
 
-One table per machine is the single source of truth: the Frappe Workflow documents in `everstep_flow/workflows/` are
-generated from it (`workflow_spec.py`) and a contract test fails if they ever differ. Transitions `by` "member" are
-what people do (workflow buttons, REST methods); "system" transitions are what the engine does on their behalf
+One table per machine is the single source of truth: the gate (runtime.transitions) checks every move against it,
+and the desk's buttons are the moves it allows the person now (`task_moves`, `handoff_moves`). Transitions `by`
+"member" are what people do (buttons, REST methods); "system" transitions are what the engine does on their behalf
 (reopening a task whose handoff came back, withdrawing a task whose handoff was returned) and have no button.
+
+Frappe's Workflow is not used for these documents: its bookkeeping cost nine queries on every move (about half of an
+intake) and its Workflow Action rows listed other teams' tasks to every agent.
 """
 
 from __future__ import annotations
@@ -42,10 +45,9 @@ REQ_COMPLETED = "Completed"
 REQ_CANCELLED = "Cancelled"
 REQUEST_STATES = (REQ_OPEN, REQ_IN_PROGRESS, REQ_WAITING, REQ_COMPLETED, REQ_CANCELLED)
 
-# Guards are named here and evaluated by whoever applies the transition (the shell on a document; the Workflow
-# JSON carries the same guard as a transition condition so the desk hides a button that would be refused).
+# Guards are named here and evaluated by whoever applies the transition (the gate on a document; `task_moves` for
+# the buttons).
 NOT_AWAITING_HANDOFF = "not_awaiting_handoff"
-GUARD_CONDITIONS = {NOT_AWAITING_HANDOFF: "not doc.awaiting_handoff"}
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,10 @@ class Machine:
 			raise IllegalTransition(f"{self.name}: cannot go from {source} to {target}")
 		return found[0]
 
+	def actions_by(self, by: str = "member") -> set[str]:
+		"""Every action of this kind, from any state (to tell an unknown action from one that is not possible now)."""
+		return {t.action for t in self.transitions if t.by == by}
+
 	def actions(self, source: str, by: str = "member") -> list[str]:
 		return [t.action for t in self.transitions if t.source == source and t.by == by]
 
@@ -139,3 +145,43 @@ def request_status(task_states: Iterable[str], cancelled: bool = False, more_ste
 	if all(s in (QUEUED, SKIPPED) for s in states):
 		return REQ_OPEN  # nobody has touched it yet
 	return REQ_IN_PROGRESS
+
+
+# ---------------------------------------------------------------- who may do what now (the desk's buttons)
+
+
+@dataclass(frozen=True)
+class Actor:
+	"""A person as the gate sees them for one task: what they are to its team and to the task."""
+
+	manager: bool = False  # Flow Manager (or System Manager)
+	member: bool = False  # of the task's team (or, for a handoff, of the receiving team)
+	claimant: bool = False
+	lead: bool = False  # of the task's team
+
+
+def task_moves(status: str, awaiting_handoff: bool, actor: Actor) -> list[str]:
+	"""The moves this person may make on a task now, in the machine's order: the same rules the gate enforces
+	(runtime.transitions), so a button is never shown for a move that would be refused."""
+	if not (actor.manager or actor.member):
+		return []
+	moves = []
+	for t in TASK.transitions:
+		if t.source != status or t.by != "member":
+			continue
+		if t.roles == (MANAGER,) and not actor.manager:
+			continue
+		if t.action == "Claim":
+			if awaiting_handoff:
+				continue
+		elif not (actor.manager or actor.claimant or (t.action == "Release" and actor.lead)):
+			continue
+		moves.append(t.action)
+	return moves
+
+
+def handoff_moves(status: str, actor: Actor) -> list[str]:
+	"""Accept and Return, for the receiving team (or a Flow Manager) while the handoff is pending."""
+	if not (actor.manager or actor.member):
+		return []
+	return [t.action for t in HANDOFF.transitions if t.source == status and t.by == "member"]

@@ -38,6 +38,8 @@ def normalise(field: IntakeField, value: Any) -> str:
 	if isinstance(value, dict | list | tuple | set):
 		raise ValueError("must be a single value")
 	text = value.strip() if isinstance(value, str) else str(value)
+	if "\x00" in text:
+		raise ValueError("must not contain NUL characters")
 	if kind == "Check":
 		low = text.lower()
 		if low in TRUE:

@@ -7,29 +7,34 @@ from typing import Any
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 from everstep_flow.catalog import definition_of
+from everstep_flow.engine import args, topological_order
 from everstep_flow.engine import states as S
-from everstep_flow.engine import topological_order
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.membership import is_manager
+from everstep_flow.runtime import door, ledger
+from everstep_flow.runtime.membership import is_manager, is_member, team_lead
 from everstep_flow.runtime.transitions import system_move
 
 
-def _is_concurrent_update(e: Exception) -> bool:
+def is_concurrent_update(e: Exception) -> bool:
+	"""Two transactions wanted the same row: a deadlock, a lock timeout, or PostgreSQL's serialization failure."""
 	return (
 		frappe.db.is_deadlocked(e)
 		or frappe.db.is_timedout(e)
-		or getattr(e, "pgcode", None) == "40001"  # PostgreSQL: could not serialize access
+		or getattr(e, "pgcode", None) in ("40001", "40P01")  # PostgreSQL: could not serialize / deadlock
 	)
 
 
 def lock(doctype: str, name: str, fields: list[str]) -> frappe._dict:
-	"""SELECT ... FOR UPDATE: the second of two simultaneous actions waits here, then sees the first one's result."""
+	"""SELECT ... FOR UPDATE: the second of two simultaneous actions waits here, then sees the first one's result.
+
+	On PostgreSQL (REPEATABLE READ) the waiter fails instead; a door that owns its transaction retries it from the
+	start (api.door), so the waiter then sees the first one's result as on MariaDB."""
 	try:
 		row = frappe.db.get_value(doctype, name, fields, as_dict=True, for_update=True)
 	except Exception as e:
-		if _is_concurrent_update(e):
+		if is_concurrent_update(e) and not door.can_retry():
 			frappe.throw(
 				_("{0} {1} was changed by someone else at the same moment. Reload and try again.").format(
 					_(doctype), name
@@ -38,23 +43,16 @@ def lock(doctype: str, name: str, fields: list[str]) -> frappe._dict:
 			)
 		raise
 	if not row:
-		frappe.throw(_("{0} {1} not found").format(_(doctype), name), frappe.DoesNotExistError)
+		frappe.throw(_("{0} {1} not found").format(_(doctype), escape_html(name)), frappe.DoesNotExistError)
 	return row
 
 
 def parse_object(value: Any, argument: str) -> dict:
-	if value in (None, ""):
-		return {}
-	if isinstance(value, str):
-		try:
-			value = json.loads(value)
-		except ValueError:
-			frappe.throw(_("{0}: not valid JSON").format(argument), frappe.ValidationError)
-	if not isinstance(value, dict):
-		frappe.throw(
-			_("{0}: expected an object of fieldname: value").format(argument), frappe.ValidationError
-		)
-	return value
+	"""An object argument (JSON text or an object); anything else is a 417 naming `argument`."""
+	try:
+		return args.mapping(value, argument)
+	except args.ArgumentError as e:
+		frappe.throw(str(e), frappe.ValidationError)
 
 
 def require_access(doctype: str, name: str, ptype: str = "write") -> None:
@@ -65,15 +63,24 @@ def require_access(doctype: str, name: str, ptype: str = "write") -> None:
 		)
 
 
+def _member_move(machine: S.Machine, status: str, action: str) -> S.Transition | None:
+	try:
+		t = machine.find(status, action)
+	except S.IllegalTransition:
+		return None
+	return t if t.by == "member" else None
+
+
 def act_on_task(
 	name: str, action: str, *, outputs: Any = None, reason: str | None = None, note: str | None = None
 ):
 	row = lock("Flow Task", name, ["status", "claimed_by"])
 	require_access("Flow Task", name)
-	try:
-		t = S.TASK.find(row.status, action)
-	except S.IllegalTransition:
-		if action == "Claim" and row.claimed_by:
+	t = _member_move(S.TASK, row.status, action)
+	if t is None:
+		if action not in S.TASK.actions_by("member"):
+			msg = _("{0} is not an action on a task.").format(escape_html(action))
+		elif action == "Claim" and row.status in S.TASK_OPEN and row.claimed_by:
 			msg = _("This task is already claimed by {0}.").format(frappe.bold(row.claimed_by))
 		else:
 			msg = _("Cannot {0} a task that is {1}.").format(_(action).lower(), _(row.status))
@@ -81,7 +88,8 @@ def act_on_task(
 	task = frappe.get_doc("Flow Task", name)
 	task.status = t.target
 	if t.needs:
-		task.set(t.needs, (reason or "").strip())
+		task.set(t.needs, reason)
+	task.flags.flow_action = t
 	task.flags.flow_outputs = parse_object(outputs, "outputs")
 	task.handoff_note = note
 	task.save()
@@ -91,19 +99,42 @@ def act_on_task(
 def act_on_handoff(name: str, action: str, *, reason: str | None = None):
 	row = lock("Flow Handoff", name, ["status"])
 	require_access("Flow Handoff", name)
-	try:
-		t = S.HANDOFF.find(row.status, action)
-	except S.IllegalTransition:
-		frappe.throw(
-			_("Cannot {0} a handoff that is {1}.").format(_(action).lower(), _(row.status)),
-			frappe.ValidationError,
-		)
+	t = _member_move(S.HANDOFF, row.status, action)
+	if t is None:
+		if action not in S.HANDOFF.actions_by("member"):
+			msg = _("{0} is not an action on a handoff.").format(escape_html(action))
+		else:
+			msg = _("Cannot {0} a handoff that is {1}.").format(_(action).lower(), _(row.status))
+		frappe.throw(msg, frappe.ValidationError)
 	handoff = frappe.get_doc("Flow Handoff", name)
 	handoff.status = t.target
 	if t.needs:
-		handoff.set(t.needs, (reason or "").strip())
+		handoff.set(t.needs, reason)
+	handoff.flags.flow_action = t
 	handoff.save()
 	return handoff
+
+
+def task_moves_for(task) -> list[str]:
+	"""The moves the current user may make on `task` now (the desk's buttons), decided by the core."""
+	user = frappe.session.user
+	actor = S.Actor(
+		manager=is_manager(user),
+		member=is_member(task.team, user),
+		claimant=bool(task.claimed_by) and task.claimed_by == user,
+		lead=team_lead(task.team) == user,
+	)
+	return S.task_moves(task.status, bool(task.awaiting_handoff), actor)
+
+
+def handoff_moves_for(name: str, handoff=None) -> list[str]:
+	"""Accept / Return for the receiving team while the handoff is pending."""
+	row = handoff or frappe.db.get_value("Flow Handoff", name, ["status", "to_team"], as_dict=True)
+	if not row:
+		return []
+	user = frappe.session.user
+	actor = S.Actor(manager=is_manager(user), member=is_member(row.to_team, user))
+	return S.handoff_moves(row.status, actor)
 
 
 def cancel_request(name: str, reason: str):

@@ -19,13 +19,29 @@ from everstep_flow.engine.values import ValuesError, check_values, intake_values
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.progress import move_on
 from everstep_flow.runtime.sla import request_deadlines
+from everstep_flow.runtime.teams import service_unavailable
 
 SOURCES = ("Desk", "Portal", "API", "Email", "Trigger")
+CLIENT_DOCTYPES = ("Customer", "Contact")  # ERPNext's Customer where installed; Frappe's Contact always
 
 
 def throw_field_problems(problems: dict[str, str], title: str) -> None:
 	items = "".join(f"<li><b>{escape_html(k)}</b>: {escape_html(v)}</li>" for k, v in problems.items())
 	frappe.throw(f"<ul>{items}</ul>", frappe.ValidationError, title=_(title))
+
+
+def cached_service(service: str | None):
+	"""The service from Frappe's document cache (no query on a warm intake), or a 417 naming `service`."""
+	try:
+		if not service or not isinstance(service, str):
+			raise frappe.DoesNotExistError
+		return frappe.get_cached_doc("Flow Service", service)
+	except frappe.DoesNotExistError:
+		frappe.clear_last_message()  # Frappe's own "not found" would echo the name unescaped
+		frappe.throw(
+			_("service: no service named {0}").format(frappe.bold(escape_html(str(service or "")))),
+			frappe.ValidationError,
+		)
 
 
 def checked_values(defn: ServiceDefinition, values: dict[str, Any], relaxed: bool = False) -> dict[str, str]:
@@ -82,19 +98,25 @@ def submit_request(
 	source_name: str | None = None,
 ):
 	"""Validate everything first, then write; any failure leaves nothing behind (the transaction rolls back)."""
-	if not service or not frappe.db.exists("Flow Service", service):
-		frappe.throw(
-			_("service: no service named {0}").format(frappe.bold(service or "")), frappe.ValidationError
-		)
+	service_doc = cached_service(service)
 	if not isinstance(values or {}, dict):
 		frappe.throw(_("values: expected an object of fieldname: value"), frappe.ValidationError)
 	if source not in SOURCES:
 		frappe.throw(_("source: must be one of {0}").format(", ".join(SOURCES)), frappe.ValidationError)
 	if bool(customer_type) != bool(customer):
 		frappe.throw(_("customer: give both customer_type and customer, or neither"), frappe.ValidationError)
-	if customer and not frappe.db.exists(customer_type, customer):
+	if customer_type and (
+		customer_type not in CLIENT_DOCTYPES or not frappe.db.exists("DocType", customer_type)
+	):
+		installed = [d for d in CLIENT_DOCTYPES if frappe.db.exists("DocType", d)]
 		frappe.throw(
-			_("customer: {0} {1} does not exist").format(customer_type, customer), frappe.ValidationError
+			_("customer_type: must be one of {0}").format(", ".join(installed)), frappe.ValidationError
+		)
+	if customer and not (
+		frappe.db.exists(customer_type, customer) and frappe.has_permission(customer_type, "read", customer)
+	):
+		frappe.throw(
+			_("customer: no {0} {1}").format(_(customer_type), escape_html(customer)), frappe.ValidationError
 		)
 	if requester is None and frappe.session.user != "Guest":
 		requester = frappe.session.user
@@ -103,7 +125,8 @@ def submit_request(
 	if not requester and not requester_email:
 		frappe.throw(_("requester_email: required when nobody is logged in"), frappe.ValidationError)
 
-	service_doc = frappe.get_cached_doc("Flow Service", service)
+	if unavailable := service_unavailable(service_doc):
+		frappe.throw(_("service: {0}").format(unavailable), frappe.ValidationError)
 	defn = definition_from_doc(service_doc)
 	clean = checked_values(defn, values or {})
 	now = now_datetime()
@@ -142,6 +165,7 @@ def start_existing(request, service: str, values: dict[str, Any], source: str = 
 	if request.requester_email and not request.requester:
 		request.requester = frappe.db.get_value("User", {"email": request.requester_email}, "name")
 	request.flags.flow_values = clean
+	request.flags.flow_system = True  # the engine fills in what it owns
 	request.save(ignore_permissions=True)
 	ledger.record(request.name, "created", to_state="Open", details={"service": service, "source": source})
 	move_on(request, defn, states={})

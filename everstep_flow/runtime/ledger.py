@@ -25,6 +25,9 @@ TIMELINE_FIELDS = (
 	"details",
 )
 EVENT_FIELDS = ("creation", "modified", "owner", "modified_by", "docstatus", "request", *TIMELINE_FIELDS)
+# What the engine says about work, not work done: these never make a request look active (a stale request's own
+# nudge must not restart its staleness, or it would never reach the Flow Managers).
+NOT_ACTIVITY = frozenset({"nudged", "escalated"})
 
 
 def record(
@@ -79,15 +82,28 @@ def flush() -> None:
 		# (a request inserted by this operation already carries it).
 		fresh = frappe.local.flags.pop("flow_fresh_requests", set())
 		request_at, time_at = EVENT_FIELDS.index("request"), EVENT_FIELDS.index("at")
-		touched = list({row[request_at] for row in pending} - fresh)
+		kind_at = EVENT_FIELDS.index("event_type")
+		activity = [row for row in pending if row[kind_at] not in NOT_ACTIVITY]
+		touched = list({row[request_at] for row in activity} - fresh)
 		if touched:
 			request = DocType("Flow Request")
 			(
 				frappe.qb.update(request)
-				.set(request.last_event_at, pending[-1][time_at])
+				.set(request.last_event_at, activity[-1][time_at])
 				.set(request.stale_level, 0)
 				.where(request.name.isin(touched))
 			).run()
+
+
+def details_of(event) -> dict[str, Any]:
+	"""An event's details as an object: MariaDB returns the JSON column as text, PostgreSQL already parsed."""
+	details = event.get("details")
+	if isinstance(details, str):
+		try:
+			details = json.loads(details)
+		except ValueError:
+			return {}
+	return details if isinstance(details, dict) else {}
 
 
 def inserted_fresh(request_name: str) -> None:

@@ -71,8 +71,12 @@ def open_requests(names: list[str] | None = None) -> list[OpenRequest]:
 	return result
 
 
+def disabled_teams() -> set[str]:
+	return set(frappe.get_all("Flow Team", filters={"disabled": 1}, pluck="name", ignore_permissions=True))
+
+
 def check_orphans() -> list[Finding]:
-	return find_orphans(open_requests(), available_members())
+	return find_orphans(open_requests(), available_members(), disabled_teams())
 
 
 def team_load(team: str) -> list[dict]:

@@ -127,6 +127,7 @@ def create_task(request, step: Step, decision: Decision, completed_task=None) ->
 				"note": completed_task.get("handoff_note"),
 			}
 		)
+		handoff.flags.flow_system = True  # made by the engine
 		handoff.insert(ignore_permissions=True, set_name=handoff_name)
 		ledger.record(
 			request.name,

@@ -12,6 +12,7 @@ from frappe.utils import strip_html
 from everstep_flow.engine import states as S
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.intake import start_existing
+from everstep_flow.runtime.teams import service_unavailable
 from everstep_flow.runtime.transitions import system_move
 
 MAX_REPLY = 10_000
@@ -43,10 +44,14 @@ def on_communication(doc, method=None) -> None:
 	request = frappe.get_doc("Flow Request", doc.reference_name)
 	# Frappe keeps an HTML email in `content` and a plain-text one in `text_content`.
 	text = (strip_html(doc.content or "") or doc.get("text_content") or "").strip()
+	# Mail is taken as it comes: never refused for a NUL byte (PostgreSQL cannot store one) or its length.
+	text = text.replace("\x00", "")[:MAX_REPLY]
 	if request.service:
 		customer_replied(request.name, text, doc.sender, "Email")
 		return
 	service = frappe.db.get_value("Flow Service", {"intake_email_account": doc.email_account}, "name")
+	if service and service_unavailable(frappe.get_cached_doc("Flow Service", service)):
+		service = None  # its team is disabled: kept unrouted (and reported) rather than refused
 	if not service:
 		# Nothing is lost: the request stays open without tasks, and the no-orphan check reports it.
 		ledger.record(request.name, "created", to_state="Open", details={"source": "Email", "routed": False})

@@ -1,8 +1,9 @@
 """The one gate every task and handoff state change passes through.
 
-Desk workflow buttons (Frappe's `apply_workflow`) and the REST methods both end in `doc.save()`; the controllers call
+The desk's buttons call the REST methods, and those (runtime.actions) end in `doc.save()`; the controllers call
 `check_*` from `validate` (is this move legal for this person, with what it needs?) and `after_*` from `on_update`
 (write the event, move the request on). Engine-made moves set `doc.flags.flow_system` and skip the person checks.
+A save that changes the state without an action is refused before it gets here (runtime.guard).
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ EVENT_OF_TASK_ACTION = {
 	"Customer Replied": "resumed",
 }
 EVENT_OF_HANDOFF_ACTION = {"Accept": "accepted", "Return": "returned", "Withdraw": "withdrawn"}
+
+
+def action_fields(doc) -> tuple[str, ...]:
+	"""The fields the action in progress may change itself: the state and the reason it needs."""
+	t: S.Transition | None = doc.flags.flow_action
+	return ("status", t.needs) if t else ()
 
 
 def _transition(machine: S.Machine, doc) -> S.Transition | None:

@@ -10,6 +10,7 @@ from frappe.utils import get_datetime
 
 from everstep_flow.api import sweep as sweep_api
 from everstep_flow.api import task as task_api
+from everstep_flow.engine import escalation
 from everstep_flow.runtime.intake import submit_request
 from everstep_flow.runtime.sweep import orphan_sweep
 from everstep_flow.runtime.sweep import run as sweep
@@ -254,6 +255,25 @@ class TestNudgesAndEscalation(TimeTestCase):
 		orphan_sweep()
 		orphan_sweep()
 		self.assertEqual(bell(MANAGER, request), before + 1)
+
+	def test_a_stale_request_reaches_the_managers(self):
+		"""The sweep's own nudges are not activity: the lead's nudge must not restart the request's staleness."""
+		frappe.db.set_single_value("Flow Settings", "stale_request_after", HOUR)
+		try:
+			with self.freeze_time(T0):
+				request, _task = self.start(claim=None)
+			with self.freeze_time(at(61)):
+				sweep()
+			self.assertEqual(frappe.db.get_value("Flow Request", request, "stale_level"), escalation.LEAD)
+			self.assertEqual(get_datetime(frappe.db.get_value("Flow Request", request, "last_event_at")), T0)
+			with self.freeze_time(at(60 + 121)):
+				sweep()
+			self.assertEqual(frappe.db.get_value("Flow Request", request, "stale_level"), escalation.MANAGERS)
+			kinds = [e.event_type for e in events(request) if e.task is None]
+			self.assertEqual(kinds.count("escalated") + kinds.count("nudged"), 2, kinds)
+			self.assertIn("escalated", kinds)
+		finally:
+			frappe.db.set_single_value("Flow Settings", "stale_request_after", 0)
 
 	def test_only_managers_run_the_sweep_by_hand(self):
 		frappe.set_user(ANN)

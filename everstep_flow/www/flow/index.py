@@ -2,6 +2,7 @@
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 no_cache = 1
 
@@ -20,6 +21,7 @@ def get_context(context):
 	context.categories = {}
 	for service in services:
 		context.categories.setdefault(service.category or _("Other"), []).append(service)
-	context.title = frappe.db.get_single_value("Flow Settings", "portal_title") or _("Service Catalog")
+	context.heading = frappe.db.get_single_value("Flow Settings", "portal_title") or _("Service Catalog")
+	context.title = escape_html(context.heading)  # Frappe's base template and breadcrumbs print it raw
 	context.show_sidebar = frappe.session.user != "Guest"
 	return context

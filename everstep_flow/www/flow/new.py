@@ -2,6 +2,7 @@
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 from everstep_flow.api.portal import published_service
 from everstep_flow.catalog import definition_from_doc
@@ -41,6 +42,6 @@ def get_context(context):
 		if f.at_intake
 	]
 	context.process_map = render_svg(definition_from_doc(service))
-	context.title = service.title
+	context.title = escape_html(service.title)  # Frappe's base template and breadcrumbs print it raw
 	context.parents = [{"route": "/flow", "title": _("Services")}]
 	return context

@@ -1,11 +1,15 @@
 """/flow/requests/<name>: where my request is, who holds it, and a reply box. Someone else's request is a 404."""
 
+from urllib.parse import quote
+
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 from everstep_flow.api.portal import own_request
 from everstep_flow.catalog import definition_of
 from everstep_flow.engine import render_svg
+from everstep_flow.runtime import ledger
 from everstep_flow.runtime.actions import progress
 
 no_cache = 1
@@ -13,9 +17,8 @@ no_cache = 1
 
 def get_context(context):
 	if frappe.session.user == "Guest":
-		frappe.local.flags.redirect_location = (
-			f"/login?redirect-to=/flow/requests/{frappe.form_dict.name or ''}"
-		)
+		target = quote(f"/flow/requests/{frappe.form_dict.name or ''}", safe="/")
+		frappe.local.flags.redirect_location = f"/login?redirect-to={quote(target, safe='')}"
 		raise frappe.Redirect
 	try:
 		request = own_request(frappe.form_dict.name)
@@ -28,7 +31,7 @@ def get_context(context):
 	}
 	context.process_map = render_svg(definition_of(request), states=states) if request.definition else ""
 	context.history = [
-		{**e, "text": (frappe.parse_json(e.details) or {}).get("text") if e.details else None}
+		{**e, "text": ledger.details_of(e).get("text")}
 		for e in frappe.get_all(
 			"Flow Event",
 			filters={"request": request.name, "is_internal": 0},
@@ -38,6 +41,6 @@ def get_context(context):
 		)
 	]
 	context.waiting = request.status == "Waiting on Customer"
-	context.title = request.subject
+	context.title = escape_html(request.subject)  # Frappe's base template and breadcrumbs print it raw
 	context.parents = [{"route": "/flow/requests", "title": _("My Requests")}]
 	return context

@@ -2,6 +2,7 @@
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 no_cache = 1
 
@@ -18,6 +19,7 @@ def get_context(context):
 		limit_page_length=200,
 		ignore_permissions=True,  # filtered to the user's own requests right here
 	)
-	context.title = _("My Requests")
+	context.heading = _("My Requests")
+	context.title = escape_html(context.heading)  # Frappe's base template and breadcrumbs print it raw
 	context.show_sidebar = True
 	return context

@@ -4,8 +4,11 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import escape_html
 
+from everstep_flow.engine import args
 from everstep_flow.engine.calendar import CalendarError
+from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.timing import calendar_from_doc
 
 
@@ -44,11 +47,20 @@ class FlowCalendar(Document):
 			frappe.throw(_("holidays: a date is listed twice"), frappe.ValidationError)
 
 
-@frappe.whitelist(methods=["POST"])
-def import_holiday_list(calendar: str, holiday_list: str) -> int:
+@endpoint()
+def import_holiday_list(calendar: str | None = None, holiday_list: str | None = None) -> int:
 	"""Copy the dates of an ERPNext Holiday List (when ERPNext is installed) into a calendar."""
+	calendar = args.name(calendar, "calendar")
+	holiday_list = args.name(holiday_list, "holiday_list")
 	if not frappe.db.table_exists("Holiday List") or not frappe.db.exists("Holiday List", holiday_list):
-		frappe.throw(_("holiday_list: no Holiday List {0} (is ERPNext installed?)").format(holiday_list))
+		frappe.throw(
+			_("holiday_list: no Holiday List {0} (is ERPNext installed?)").format(escape_html(holiday_list)),
+			frappe.ValidationError,
+		)
+	if not frappe.db.exists("Flow Calendar", calendar):
+		frappe.throw(
+			_("calendar: no Flow Calendar {0}").format(escape_html(calendar)), frappe.DoesNotExistError
+		)
 	doc = frappe.get_doc("Flow Calendar", calendar)
 	doc.check_permission("write")
 	known = {str(h.holiday_date) for h in doc.holidays}

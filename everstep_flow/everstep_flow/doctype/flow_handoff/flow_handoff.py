@@ -4,7 +4,9 @@
 import frappe
 from frappe.model.document import Document
 
-from everstep_flow.runtime.transitions import after_handoff, check_handoff
+from everstep_flow.runtime.actions import handoff_moves_for
+from everstep_flow.runtime.guard import check_save, engine_only_insert, never_deleted
+from everstep_flow.runtime.transitions import action_fields, after_handoff, check_handoff
 
 
 class FlowHandoff(Document):
@@ -34,15 +36,21 @@ class FlowHandoff(Document):
 	# end: auto-generated types
 	"""An explicit transfer between teams: Pending until the receiving team accepts or returns it."""
 
+	def before_insert(self) -> None:
+		engine_only_insert(self)
+
+	def on_trash(self) -> None:
+		never_deleted(self)
+
 	def validate(self) -> None:
+		check_save(self, action_fields(self))
 		check_handoff(self)
 
 	def on_update(self) -> None:
 		after_handoff(self)
 
-	def validate_workflow(self) -> None:
-		if not self.flags.flow_system:
-			super().validate_workflow()
+	def onload(self) -> None:
+		self.set_onload("moves", handoff_moves_for(self.name, self))
 
 
 def on_doctype_update() -> None:

@@ -9,7 +9,7 @@ frappe.ui.form.on("Flow Request", {
 });
 
 function esc(value) {
-	return frappe.utils.escape_html(value == null ? "" : String(value));
+	return everstep_flow.esc(value);
 }
 
 function render_progress(frm) {
@@ -49,7 +49,7 @@ function render_history(frm) {
 		.then((events) => {
 			const items = events
 				.map((e) => {
-					const details = e.details ? JSON.parse(e.details) : {};
+					const details = e.details || {}; // an object on every database (api.request.timeline)
 					const move = e.from_state || e.to_state ? `${esc(e.from_state || "")} → ${esc(e.to_state || "")}` : "";
 					const teams =
 						e.from_team && e.to_team && e.from_team !== e.to_team

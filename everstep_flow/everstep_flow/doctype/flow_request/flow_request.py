@@ -8,6 +8,7 @@ from frappe.model.document import Document
 from everstep_flow.catalog import definition_of
 from everstep_flow.engine import render_svg
 from everstep_flow.runtime.actions import progress
+from everstep_flow.runtime.guard import check_save, never_deleted
 
 
 class FlowRequest(Document):
@@ -60,6 +61,12 @@ class FlowRequest(Document):
 			_("Start requests through the service intake (everstep_flow.api.request.submit_request)."),
 			frappe.ValidationError,
 		)
+
+	def validate(self) -> None:
+		check_save(self)
+
+	def on_trash(self) -> None:
+		never_deleted(self)
 
 	def onload(self) -> None:
 		if not self.definition:

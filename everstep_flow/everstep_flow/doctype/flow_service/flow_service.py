@@ -1,11 +1,14 @@
 # Copyright (c) 2026, everstep_flow contributors
 # For license information, please see license.txt
 
+from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint
 
 from everstep_flow.catalog import definition_from_doc, throw_problems
 from everstep_flow.engine import fingerprint, problems, render_svg
+from everstep_flow.runtime.guard import refuse_changes
+from everstep_flow.runtime.teams import disabled_teams_of
 
 
 class FlowService(Document):
@@ -38,6 +41,9 @@ class FlowService(Document):
 	"""A catalog entry: the process definition is validated by the core; the controller only maps and persists."""
 
 	def validate(self) -> None:
+		if self.is_new():
+			self.version, self.definition_hash = 0, None  # computed here, never taken from the caller
+		refuse_changes(self, ("version", "definition_hash"), _("it follows the process definition"))
 		definition = definition_from_doc(self)
 		if found := problems(definition):
 			throw_problems(found, "Invalid process definition")
@@ -51,3 +57,4 @@ class FlowService(Document):
 
 	def onload(self) -> None:
 		self.set_onload("process_map", render_svg(definition_from_doc(self)))
+		self.set_onload("disabled_teams", disabled_teams_of(self))

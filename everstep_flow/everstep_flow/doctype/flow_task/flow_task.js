@@ -1,25 +1,30 @@
 // Copyright (c) 2026, everstep_flow contributors
-// Completing a step that must hand on information: a dialog built from the step's declared fields.
+// The task's moves as buttons, and completing a step that must hand on information: a dialog built from the step's
+// declared fields.
 
 const ESF_DIALOG_TYPES = { Email: ["Data", "Email"], Phone: ["Data", "Phone"], "Long Text": ["Long Text", ""] };
 
 frappe.ui.form.on("Flow Task", {
 	refresh(frm) {
-		const fields = (frm.doc.__onload || {}).output_fields;
-		if (frm.doc.status !== "In Progress" || !fields) return;
-		frm.add_custom_button(__("Complete…"), () => complete_dialog(frm, fields)).addClass("btn-primary");
+		if (frm.is_new()) return;
+		const onload = frm.doc.__onload || {};
+		// While a handoff waits, the receiving team accepts or returns it right here.
+		everstep_flow.add_move_buttons(frm, onload.handoff_moves || [], { handoff: frm.doc.awaiting_handoff });
+		everstep_flow.add_move_buttons(frm, onload.moves || [], { task: frm.doc.name }, {
+			Complete: () => complete_dialog(frm, onload.output_fields || []),
+		});
 	},
 });
 
 function complete_dialog(frm, fields) {
 	const dialog = new frappe.ui.Dialog({
-		title: __("Complete {0}", [frm.doc.title]),
+		title: __("Complete {0}", [everstep_flow.esc(frm.doc.title)]),
 		fields: [
 			...fields.map((f) => {
 				const [fieldtype, options] = ESF_DIALOG_TYPES[f.fieldtype] || [f.fieldtype, f.options];
 				return {
 					fieldname: f.fieldname,
-					label: __(f.label),
+					label: everstep_flow.esc(f.label),
 					fieldtype,
 					options,
 					reqd: f.required ? 1 : 0,

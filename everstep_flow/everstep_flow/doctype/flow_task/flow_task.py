@@ -4,8 +4,10 @@
 import frappe
 from frappe.model.document import Document
 
+from everstep_flow.runtime.actions import handoff_moves_for, task_moves_for
+from everstep_flow.runtime.guard import check_save, engine_only_insert, never_deleted
 from everstep_flow.runtime.progress import output_fields
-from everstep_flow.runtime.transitions import after_task, check_task
+from everstep_flow.runtime.transitions import action_fields, after_task, check_task
 
 
 class FlowTask(Document):
@@ -48,21 +50,26 @@ class FlowTask(Document):
 	# end: auto-generated types
 	"""A step instance owned by a team. Every status change goes through runtime.transitions."""
 
+	def before_insert(self) -> None:
+		engine_only_insert(self)
+
+	def on_trash(self) -> None:
+		never_deleted(self)
+
 	def validate(self) -> None:
+		check_save(self, action_fields(self))
 		check_task(self)
 
 	def onload(self) -> None:
-		if self.status == "In Progress":
+		moves = task_moves_for(self)
+		self.set_onload("moves", moves)
+		if "Complete" in moves:
 			self.set_onload("output_fields", output_fields(self))
+		if self.awaiting_handoff:
+			self.set_onload("handoff_moves", handoff_moves_for(self.awaiting_handoff))
 
 	def on_update(self) -> None:
 		after_task(self)
-
-	def validate_workflow(self) -> None:
-		# Engine-made moves (created Skipped, reopened on a returned handoff) are checked by the core machine;
-		# Frappe's Workflow check is for what people do.
-		if not self.flags.flow_system:
-			super().validate_workflow()
 
 
 def on_doctype_update() -> None:

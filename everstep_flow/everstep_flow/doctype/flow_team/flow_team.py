@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 
 from everstep_flow.engine.team import Member, lead_of, member_problems
+from everstep_flow.runtime import teams
 from everstep_flow.runtime.absence import on_team_update
 from everstep_flow.runtime.orphans import team_load
 
@@ -23,6 +24,7 @@ class FlowTeam(Document):
 
 		calendar: DF.Link | None
 		description: DF.SmallText | None
+		disabled: DF.Check
 		email: DF.Data | None
 		lead: DF.Link | None
 		members: DF.Table[FlowTeamMember]
@@ -52,6 +54,12 @@ class FlowTeam(Document):
 
 	def on_update(self) -> None:
 		on_team_update(self)
+
+	def on_trash(self) -> None:
+		teams.check_delete(self.name)
+
+	def after_rename(self, old: str, new: str, merge: bool = False) -> None:
+		teams.after_rename(old, new)
 
 	def onload(self) -> None:
 		self.set_onload("load", team_load(self.name))

@@ -1,0 +1,105 @@
+"""Arguments of the REST doors, checked before anything is read or written.
+
+Every whitelisted method passes what the caller sent through these functions first, so a missing argument, a list or
+object where text belongs, a megabyte of text or a NUL byte is refused with a message naming the argument, instead of
+reaching the database (where MariaDB truncates or fails, and PostgreSQL rejects NUL bytes) or a filter (where a dict
+would be read as a query).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+NAME_LENGTH = 140  # Frappe's document names (varchar 140)
+REASON_LENGTH = 2_000  # reasons and notes a person types (stored in Small Text)
+TEXT_LENGTH = 10_000  # comments and replies
+TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+class ArgumentError(ValueError):
+	"""A bad argument: `argument` names it, `problem` says what is wrong, for the caller to fix."""
+
+	def __init__(self, argument: str, problem: str):
+		self.argument = argument
+		self.problem = problem
+		super().__init__(f"{argument}: {problem}")
+
+
+def _describe(value: Any) -> str:
+	if isinstance(value, bool):
+		return "true/false"
+	if isinstance(value, int | float):
+		return "a number"
+	if isinstance(value, dict):
+		return "an object"
+	if isinstance(value, list | tuple | set):
+		return "a list"
+	return type(value).__name__
+
+
+def text(
+	value: Any,
+	argument: str,
+	*,
+	required: bool = True,
+	max_length: int = NAME_LENGTH,
+	multiline: bool = False,
+) -> str | None:
+	"""A piece of text, stripped. Empty is None (or refused when required)."""
+	if value is None or (isinstance(value, str) and not value.strip()):
+		if required:
+			raise ArgumentError(argument, "is required")
+		return None
+	if not isinstance(value, str):
+		raise ArgumentError(argument, f"expected text, got {_describe(value)}")
+	if "\x00" in value:
+		raise ArgumentError(argument, "must not contain NUL characters")
+	value = value.strip()
+	if len(value) > max_length:
+		raise ArgumentError(argument, f"is too long ({len(value)} characters, at most {max_length})")
+	if not multiline and ("\n" in value or "\r" in value):
+		raise ArgumentError(argument, "must be a single line")
+	return value
+
+
+def name(value: Any, argument: str, *, required: bool = True) -> str | None:
+	"""A document name: one line of at most 140 characters."""
+	return text(value, argument, required=required, max_length=NAME_LENGTH)
+
+
+def reason(value: Any, argument: str = "reason", *, required: bool = True) -> str | None:
+	"""What a person writes to explain a move (block, return, cancel)."""
+	return text(value, argument, required=required, max_length=REASON_LENGTH, multiline=True)
+
+
+def flag(value: Any, argument: str, *, default: bool = False) -> bool:
+	"""A yes/no: true/false, 0/1 or their text forms (as forms and query strings send them)."""
+	if value is None or value == "":
+		return default
+	if isinstance(value, bool):
+		return value
+	if isinstance(value, int) and value in (0, 1):
+		return bool(value)
+	if isinstance(value, str) and value.strip().lower() in TRUE | FALSE:
+		return value.strip().lower() in TRUE
+	raise ArgumentError(argument, "expected true or false (1 or 0)")
+
+
+def mapping(value: Any, argument: str, *, max_length: int = 100_000) -> dict[str, Any]:
+	"""An object of fieldname: value, sent as JSON text or as an object. Empty is {}."""
+	if value is None or value == "":
+		return {}
+	if isinstance(value, str):
+		if len(value) > max_length:
+			raise ArgumentError(argument, f"is too long ({len(value)} characters, at most {max_length})")
+		try:
+			value = json.loads(value)
+		except ValueError:
+			raise ArgumentError(argument, "is not valid JSON")
+	if not isinstance(value, dict):
+		raise ArgumentError(argument, f"expected an object of fieldname: value, got {_describe(value)}")
+	for key in value:
+		if not isinstance(key, str) or not key or len(key) > NAME_LENGTH or "\x00" in key:
+			raise ArgumentError(argument, "every fieldname must be a short piece of text")
+	return value

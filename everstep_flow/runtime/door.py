@@ -1,0 +1,82 @@
+"""Every REST door of the app is declared with `@endpoint`: Frappe's whitelist, plus two promises.
+
+1. A bad argument (engine.args) answers 417 with a message naming it, before anything is read or written.
+2. A door that owns its transaction (it is the whole HTTP request) survives concurrent load: when the database says
+   two transactions collided (PostgreSQL's serialization failure under REPEATABLE READ, a deadlock on either
+   database), the transaction is rolled back and the door runs again from the start, a bounded number of times.
+   The second run sees the first one's result, so the caller gets the same answer as on MariaDB (the request is
+   created; "already claimed by ..."), never a 500.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import time
+from collections.abc import Callable, Iterable
+
+import frappe
+from frappe import _
+
+from everstep_flow.engine.args import ArgumentError
+
+ATTEMPTS = 12
+_BACKOFF = 0.02  # seconds; doubles per attempt, capped, with full jitter
+
+
+def can_retry() -> bool:
+	"""True inside a door that owns the whole transaction (so rolling it back loses nobody else's work)."""
+	return bool(frappe.local.flags.flow_door_owns_transaction)
+
+
+def _owns_transaction() -> bool:
+	if frappe.local.flags.flow_in_door:
+		return False  # a door called from another door: the outer one retries
+	if frappe.local.flags.flow_top_level is not None:
+		return bool(frappe.local.flags.flow_top_level)  # set by code that runs a door as a whole transaction
+	return getattr(frappe.local, "request", None) is not None and not frappe.flags.in_test
+
+
+def _collided(e: Exception) -> bool:
+	return (
+		getattr(e, "pgcode", None) in ("40001", "40P01")
+		or frappe.db.is_deadlocked(e)
+		or isinstance(e, frappe.QueryDeadlockError)
+	)
+
+
+def run(fn: Callable, *args, **kwargs):
+	"""Run `fn` as a door: arguments errors named, collisions retried when it owns the transaction."""
+	owns = _owns_transaction()
+	outer = frappe.local.flags.flow_in_door, frappe.local.flags.flow_door_owns_transaction
+	frappe.local.flags.flow_in_door = True
+	frappe.local.flags.flow_door_owns_transaction = owns
+	try:
+		for attempt in range(1, ATTEMPTS + 1):
+			try:
+				return fn(*args, **kwargs)
+			except ArgumentError as e:
+				frappe.throw(str(e), frappe.ValidationError, title=_("Invalid argument"))
+			except Exception as e:
+				if not (owns and attempt < ATTEMPTS and _collided(e)):
+					raise
+				frappe.db.rollback()
+				frappe.local.message_log = []
+				frappe.local.flags.pop("flow_events", None)
+				frappe.local.flags.pop("flow_fresh_requests", None)
+				time.sleep(random.uniform(0, min(0.5, _BACKOFF * 2**attempt)))
+	finally:
+		frappe.local.flags.flow_in_door, frappe.local.flags.flow_door_owns_transaction = outer
+
+
+def endpoint(methods: Iterable[str] = ("POST",), allow_guest: bool = False) -> Callable:
+	"""`@frappe.whitelist` for the app's REST methods, running each call through `run`."""
+
+	def decorate(fn: Callable) -> Callable:
+		@functools.wraps(fn)
+		def door(*args, **kwargs):
+			return run(fn, *args, **kwargs)
+
+		return frappe.whitelist(allow_guest=allow_guest, methods=list(methods))(door)
+
+	return decorate
