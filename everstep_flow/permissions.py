@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import frappe
 
-from everstep_flow.runtime.membership import is_manager, user_teams
+from everstep_flow.runtime.membership import has_requests, is_manager, user_teams
 
 READ_TYPES = {None, "read", "select", "print", "email", "export", "report"}
 NEVER = "1=0"
@@ -40,6 +40,8 @@ OWN_REQUESTS_INLINE = 1000
 def _own_requests(user: str) -> str | None:
 	"""The user's own requests as a list the database can look up by index (most agents have none, and then the
 	clause is left out); a subquery only for someone with very many."""
+	if not has_requests(user):
+		return None
 	own = frappe.get_all(
 		"Flow Request",
 		filters={"requester": user},

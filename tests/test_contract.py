@@ -240,3 +240,50 @@ def test_portal_pages_escape_everything():
 		assert "{{" not in before.split("{% block page_content %}")[-1], page.name
 		for match in re.findall(r"\{\{[^}]*\|\s*safe\s*\}\}", text):
 			assert "process_map" in match or "format('<b" in match, (page.name, match)
+
+
+def _defined_names(module: Path) -> set[str]:
+	"""Names a module defines or imports at its top level (what `from module import name` can take)."""
+	names: set[str] = set()
+	for node in ast.parse(module.read_text()).body:
+		if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+			names.add(node.name)
+		elif isinstance(node, ast.Assign):
+			names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+			for t in node.targets:
+				if isinstance(t, ast.Tuple):
+					names |= {e.id for e in t.elts if isinstance(e, ast.Name)}
+		elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+			names.add(node.target.id)
+		elif isinstance(node, ast.Import | ast.ImportFrom):
+			names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+	return names
+
+
+def test_every_import_of_our_own_modules_resolves():
+	"""`from everstep_flow.x import name` must name something x defines: bench imports controllers on migrate, and a
+	broken import there deletes DocTypes half-way (it happened)."""
+	broken = []
+	for path in sorted(APP.rglob("*.py")):
+		for node in ast.walk(ast.parse(path.read_text())):
+			if not (
+				isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("everstep_flow")
+			):
+				continue
+			target = ROOT / node.module.replace(".", "/")
+			module = (
+				target.with_suffix(".py") if target.with_suffix(".py").exists() else target / "__init__.py"
+			)
+			if not module.exists():
+				broken.append(f"{path.relative_to(ROOT)}: no module {node.module}")
+				continue
+			submodules = (
+				{p.stem for p in target.glob("*.py")} | {p.name for p in target.iterdir() if p.is_dir()}
+				if target.is_dir()
+				else set()
+			)
+			defined = _defined_names(module) | submodules
+			for alias in node.names:
+				if alias.name != "*" and alias.name not in defined:
+					broken.append(f"{path.relative_to(ROOT)}: {node.module} has no {alias.name}")
+	assert broken == []

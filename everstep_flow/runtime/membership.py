@@ -23,15 +23,55 @@ def is_member(team: str, user: str | None = None) -> bool:
 	)
 
 
+# Row permissions ask "which teams is this user in?" and "has this user any request?" on every list, count and
+# document check: both answers are kept per user in one Redis key (a few minutes at most, one round trip). Saving a
+# team drops every user's answers; a new request drops its requester's; each time again when the transaction ends,
+# so neither a rolled-back nor a concurrent change leaves a stale answer behind.
+_KEY = "everstep_flow:rows_of:"
+CACHE_SECONDS = 300
+
+
+def _rows_of(user: str) -> tuple[list[str], bool]:
+	key = _KEY + user
+	known = frappe.cache.get_value(key, expires=True)
+	if known is None:
+		teams = frappe.get_all(
+			"Flow Team Member",
+			filters={"parenttype": "Flow Team", "user": user, "availability": ("!=", "Left")},
+			pluck="parent",
+			distinct=True,
+			ignore_permissions=True,
+		)
+		known = (teams, bool(frappe.db.exists("Flow Request", {"requester": user})))
+		frappe.cache.set_value(key, known, expires_in_sec=CACHE_SECONDS)
+	return known
+
+
 def user_teams(user: str | None = None) -> list[str]:
-	user = user or frappe.session.user
-	return frappe.get_all(
-		"Flow Team Member",
-		filters={"parenttype": "Flow Team", "user": user, "availability": ("!=", "Left")},
-		pluck="parent",
-		distinct=True,
-		ignore_permissions=True,
-	)
+	"""The teams `user` works in (members who have not left)."""
+	return _rows_of(user or frappe.session.user)[0]
+
+
+def has_requests(user: str) -> bool:
+	"""Has `user` ever been the requester of a request? (Most agents never are: their lists then skip the clause.)"""
+	return _rows_of(user)[1]
+
+
+def _now_and_at_the_end(drop) -> None:
+	drop()
+	frappe.db.after_commit.add(drop)
+	frappe.db.after_rollback.add(drop)
+
+
+def forget_memberships() -> None:
+	"""A team changed: everyone's teams are asked anew (a key scan, but teams change rarely)."""
+	_now_and_at_the_end(lambda: frappe.cache.delete_keys(_KEY))
+
+
+def mark_requester(user: str | None) -> None:
+	"""A request now names `user` as its requester: their answers are asked anew."""
+	if user:
+		_now_and_at_the_end(lambda: frappe.cache.delete_value(_KEY + user))
 
 
 def team_lead(team: str) -> str | None:

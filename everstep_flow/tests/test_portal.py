@@ -191,6 +191,33 @@ class TestPortalIntake(PortalTestCase):
 			frappe.local.request_ip = None
 			frappe.set_user("Administrator")
 
+	def test_colleagues_behind_one_address_do_not_use_up_the_guests_allowance(self):
+		frappe.db.set_single_value("Flow Settings", "guest_rate_limit", 2)
+		set_request(method="POST", path="/api/method/everstep_flow.api.portal.submit")
+		frappe.local.request_ip = (
+			f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+		)
+		form = {
+			"cmd": "everstep_flow.api.portal.submit",
+			"service": MEMBER_SVC,
+			"values": '{"company": "Acme"}',
+		}
+		try:
+			frappe.set_user(PT1)
+			for _ in range(3):  # logged in: not counted
+				frappe.local.form_dict = frappe._dict(form)
+				self.assertTrue(execute_cmd("everstep_flow.api.portal.submit")["name"].startswith("FR-"))
+			frappe.set_user("Guest")
+			form.update(service=GUEST_SVC, requester_email="buyer@example.com")
+			for _ in range(2):  # the guests still have their two
+				frappe.local.form_dict = frappe._dict(form)
+				self.assertTrue(execute_cmd("everstep_flow.api.portal.submit")["name"].startswith("FR-"))
+			frappe.local.form_dict = frappe._dict(form)
+			self.assertRaises(frappe.RateLimitExceededError, execute_cmd, "everstep_flow.api.portal.submit")
+		finally:
+			frappe.local.request_ip = None
+			frappe.set_user("Administrator")
+
 	def test_a_reply_resumes_waiting_work(self):
 		frappe.set_user(PT1)
 		request = portal.submit(MEMBER_SVC, {"company": "Acme"})["name"]

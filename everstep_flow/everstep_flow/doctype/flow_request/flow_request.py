@@ -9,6 +9,7 @@ from everstep_flow.catalog import definition_of
 from everstep_flow.engine import render_svg
 from everstep_flow.runtime.actions import progress
 from everstep_flow.runtime.guard import check_save, never_deleted
+from everstep_flow.runtime.membership import mark_requester
 
 
 class FlowRequest(Document):
@@ -64,6 +65,9 @@ class FlowRequest(Document):
 
 	def validate(self) -> None:
 		check_save(self)
+
+	def on_update(self) -> None:
+		mark_requester(self.requester)  # row permissions: this user now has a request
 
 	def on_trash(self) -> None:
 		never_deleted(self)

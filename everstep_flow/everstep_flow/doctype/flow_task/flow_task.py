@@ -73,5 +73,8 @@ class FlowTask(Document):
 
 
 def on_doctype_update() -> None:
-	"""Team queues filter by team and status together."""
+	"""Team queues filter by team and status together. An agent's list count (`count(name)` over their teams) reads
+	the team index alone: InnoDB's secondary indexes carry the primary key already, PostgreSQL's need it added."""
 	frappe.db.add_index("Flow Task", ["team", "status"])
+	if frappe.db.db_type == "postgres":
+		frappe.db.add_index("Flow Task", ["team", "name"])

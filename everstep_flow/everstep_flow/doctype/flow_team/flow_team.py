@@ -8,6 +8,7 @@ from frappe.model.document import Document
 from everstep_flow.engine.team import Member, lead_of, member_problems
 from everstep_flow.runtime import teams
 from everstep_flow.runtime.absence import on_team_update
+from everstep_flow.runtime.membership import forget_memberships
 from everstep_flow.runtime.orphans import team_load
 
 
@@ -53,12 +54,15 @@ class FlowTeam(Document):
 				row.away_until = None
 
 	def on_update(self) -> None:
+		forget_memberships()
 		on_team_update(self)
 
 	def on_trash(self) -> None:
 		teams.check_delete(self.name)
+		forget_memberships()
 
 	def after_rename(self, old: str, new: str, merge: bool = False) -> None:
+		forget_memberships()
 		teams.after_rename(old, new)
 
 	def onload(self) -> None:
