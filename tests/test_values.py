@@ -79,3 +79,35 @@ def test_outputs_require_the_steps_required_outputs():
 @given(st.integers(-(10**12), 10**12))
 def test_ints_round_trip(n):
 	assert check_values(FIELDS[2:3], {"seats": str(n)}) == {"seats": str(n)}
+
+
+@pytest.mark.parametrize(
+	("typed", "stored"),
+	[
+		("Laptop <img src=x onerror=alert(1)//", "Laptop img src=x onerror=alert(1)//"),
+		("<svg onload=alert(1)//", "svg onload=alert(1)//"),
+		("<script>alert(1)</script>", "alert(1)"),
+		('"><img src=x onerror=alert(1)>', '">'),
+		("<<b>img src=x>", "img src=x>"),
+		("a < b and c > d", "a < b and c > d"),
+		("I <3 it", "I <3 it"),
+		("plain text", "plain text"),
+	],
+)
+def test_what_people_type_is_stored_as_text(typed, stored):
+	from everstep_flow.engine.values import plain
+
+	assert plain(typed) == stored
+	assert (
+		check_values([IntakeField("notes", "Notes", "Long Text")], {"notes": typed}).get("notes", "")
+		== stored.strip()
+	)
+
+
+@given(st.text(max_size=200))
+def test_plain_text_never_holds_a_tag(text):
+	import re
+
+	from everstep_flow.engine.values import plain
+
+	assert not re.search(r"<[A-Za-z/!?]", plain(text))

@@ -8,9 +8,10 @@ office address never use up a guest's allowance. Every text value is stripped of
 import frappe
 from frappe import _
 from frappe.rate_limiter import rate_limit
-from frappe.utils import escape_html, strip_html
+from frappe.utils import escape_html
 
 from everstep_flow.engine import args
+from everstep_flow.engine.values import plain
 from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.intake import submit_request
 from everstep_flow.runtime.replies import MAX_REPLY, customer_replied
@@ -44,7 +45,7 @@ def own_request(name: str | None):
 
 
 def _clean(value):
-	return strip_html(value).strip() if isinstance(value, str) else value
+	return plain(value).strip() if isinstance(value, str) else value
 
 
 def _guest_limit() -> int:

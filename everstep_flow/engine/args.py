@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from everstep_flow.engine.values import plain
+
 NAME_LENGTH = 140  # Frappe's document names (varchar 140)
 REASON_LENGTH = 2_000  # reasons and notes a person types (stored in Small Text)
 TEXT_LENGTH = 10_000  # comments and replies
@@ -45,8 +47,10 @@ def text(
 	required: bool = True,
 	max_length: int = NAME_LENGTH,
 	multiline: bool = False,
+	markup: bool = False,
 ) -> str | None:
-	"""A piece of text, stripped. Empty is None (or refused when required)."""
+	"""A piece of text, stripped, its markup removed (`markup=True` keeps it, for names). Empty is None (or refused
+	when required)."""
 	if value is None or (isinstance(value, str) and not value.strip()):
 		if required:
 			raise ArgumentError(argument, "is required")
@@ -55,7 +59,9 @@ def text(
 		raise ArgumentError(argument, f"expected text, got {_describe(value)}")
 	if "\x00" in value:
 		raise ArgumentError(argument, "must not contain NUL characters")
-	value = value.strip()
+	value = (value if markup else plain(value)).strip()
+	if not value and required:
+		raise ArgumentError(argument, "is required")
 	if len(value) > max_length:
 		raise ArgumentError(argument, f"is too long ({len(value)} characters, at most {max_length})")
 	if not multiline and ("\n" in value or "\r" in value):
@@ -65,7 +71,7 @@ def text(
 
 def name(value: Any, argument: str, *, required: bool = True) -> str | None:
 	"""A document name: one line of at most 140 characters."""
-	return text(value, argument, required=required, max_length=NAME_LENGTH)
+	return text(value, argument, required=required, max_length=NAME_LENGTH, markup=True)
 
 
 def reason(value: Any, argument: str = "reason", *, required: bool = True) -> str | None:

@@ -20,6 +20,24 @@ PHONE = re.compile(r"^\+?[0-9 ()./-]{3,40}$")
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
+_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")  # a complete tag (or comment, doctype, processing instruction)
+_OPENER = re.compile(r"<(?=[A-Za-z/!?])")  # what is left of one that never closes
+
+
+def plain(text: str) -> str:
+	"""Text with no markup left in it: what people type is stored as text, never as HTML.
+
+	Frappe renders Data and Small Text fields as HTML in its forms and grids (after its own sanitizer, which keeps
+	tags like `<img src=x>`), so values the engine stores lose their tags at every door. "a < b" and "<3" stay.
+	"""
+	for _ in range(10):  # nested leftovers ("<<b>img>") come apart one layer at a time
+		cleaned = _OPENER.sub("", _TAG.sub("", text))
+		if cleaned == text:
+			break
+		text = cleaned
+	return text
+
+
 class ValuesError(ValueError):
 	def __init__(self, problems: dict[str, str]):
 		self.problems = problems
@@ -70,6 +88,8 @@ def normalise(field: IntakeField, value: Any) -> str:
 			return datetime.fromisoformat(text).isoformat(sep=" ")
 		except ValueError:
 			raise ValueError("must be a date and time as YYYY-MM-DD HH:MM:SS")
+	if kind in ("Data", "Small Text", "Long Text"):
+		text = plain(text).strip()
 	limit = MAX_LENGTH.get(kind, MAX_TEXT)
 	if len(text) > limit:
 		raise ValueError(f"is too long ({len(text)} characters, at most {limit})")

@@ -15,7 +15,7 @@ from frappe.utils import escape_html, now_datetime, validate_email_address
 from everstep_flow.catalog import definition_from_doc
 from everstep_flow.engine import ServiceDefinition, to_snapshot
 from everstep_flow.engine.definition import IntakeField
-from everstep_flow.engine.values import ValuesError, check_values, intake_values
+from everstep_flow.engine.values import ValuesError, check_values, intake_values, plain
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.progress import move_on
 from everstep_flow.runtime.sla import request_deadlines
@@ -133,7 +133,7 @@ def submit_request(
 	request = frappe.get_doc(
 		{
 			"doctype": "Flow Request",
-			"subject": (subject or "").strip()[:240] or service_doc.title,
+			"subject": plain(subject or "").strip()[:240] or service_doc.title,
 			"requester": requester,
 			"requester_email": requester_email
 			or (frappe.get_cached_value("User", requester, "email") if requester else None),

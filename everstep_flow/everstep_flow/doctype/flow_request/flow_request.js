@@ -3,6 +3,9 @@
 
 frappe.ui.form.on("Flow Request", {
 	refresh(frm) {
+		// Only Flow Managers correct a subject; everyone else may set the follow-up (README "What you may edit").
+		const manager = frappe.user.has_role(["Flow Manager", "System Manager"]);
+		frm.set_df_property("subject", "read_only", manager ? 0 : 1);
 		render_progress(frm);
 		render_history(frm);
 	},

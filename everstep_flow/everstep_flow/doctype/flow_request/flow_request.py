@@ -7,6 +7,7 @@ from frappe.model.document import Document
 
 from everstep_flow.catalog import definition_of
 from everstep_flow.engine import render_svg
+from everstep_flow.engine.values import plain
 from everstep_flow.runtime.actions import progress
 from everstep_flow.runtime.guard import check_save, never_deleted
 from everstep_flow.runtime.membership import mark_requester
@@ -56,7 +57,7 @@ class FlowRequest(Document):
 			# Made by Frappe's inbound mail as the Email Account's "append to" document; the Communication hook
 			# (runtime.replies) routes it to a service and starts it.
 			self.source, self.status = "Email", "Open"
-			self.subject = self.subject or _("(no subject)")
+			self.subject = plain(self.subject or "").strip()[:240] or _("(no subject)")
 			return
 		frappe.throw(
 			_("Start requests through the service intake (everstep_flow.api.request.submit_request)."),
@@ -65,6 +66,9 @@ class FlowRequest(Document):
 
 	def validate(self) -> None:
 		check_save(self)
+		self.subject = (
+			plain(self.subject or "").strip() or self.subject
+		)  # text, never markup (see engine.values)
 
 	def on_update(self) -> None:
 		mark_requester(self.requester)  # row permissions: this user now has a request
