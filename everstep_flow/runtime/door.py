@@ -32,8 +32,6 @@ def can_retry() -> bool:
 def _owns_transaction() -> bool:
 	if frappe.local.flags.flow_in_door:
 		return False  # a door called from another door: the outer one retries
-	if frappe.local.flags.flow_top_level is not None:
-		return bool(frappe.local.flags.flow_top_level)  # set by code that runs a door as a whole transaction
 	return getattr(frappe.local, "request", None) is not None and not frappe.flags.in_test
 
 
@@ -58,10 +56,15 @@ def run(fn: Callable, *args, **kwargs):
 			except ArgumentError as e:
 				frappe.throw(str(e), frappe.ValidationError, title=_("Invalid argument"))
 			except Exception as e:
-				if not (owns and attempt < ATTEMPTS and _collided(e)):
+				if not (owns and _collided(e)):
 					raise
 				frappe.db.rollback()
 				frappe.local.message_log = []
+				if attempt == ATTEMPTS:
+					frappe.throw(
+						_("Too many people are changing the same work right now. Please try again."),
+						frappe.ValidationError,
+					)
 				frappe.local.flags.pop("flow_events", None)
 				frappe.local.flags.pop("flow_fresh_requests", None)
 				time.sleep(random.uniform(0, min(0.5, _BACKOFF * 2**attempt)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 import frappe
@@ -45,9 +46,21 @@ _IGNORED |= {"_seen", "parent", "parentfield", "parenttype"}
 
 
 def _normal(fieldtype: str, value: Any) -> Any:
-	"""One form per value, so "2026-01-01 10:00:00" equals the datetime it was loaded as."""
-	if value in (None, ""):
+	"""One form per value, so "2026-01-01 10:00:00" equals the datetime it was loaded as. A value that does not fit
+	its type is kept as it came (it then differs, and Frappe's own checks name it)."""
+	try:
+		return _normalised(fieldtype, value)
+	except Exception:
+		return value
+
+
+def _normalised(fieldtype: str, value: Any) -> Any:
+	if value is None or value == "":
 		return None
+	if isinstance(value, dict | list) and fieldtype not in ("JSON", "Table", "Table MultiSelect"):
+		raise TypeError(fieldtype)  # kept as it came: it differs, and is refused by name
+	if fieldtype in ("Datetime", "Date") and not isinstance(value, str | date):
+		raise TypeError(fieldtype)
 	if fieldtype == "Datetime":
 		return get_datetime(value)
 	if fieldtype == "Date":
@@ -122,6 +135,7 @@ def check_save(doc, action_fields: tuple[str, ...] = ()) -> None:
 				frappe.PermissionError,
 				title=_("Not editable"),
 			)
+		_check_value(doc, fieldname, label)
 
 
 def refuse_changes(doc, fields: tuple[str, ...], why: str) -> None:
@@ -147,6 +161,33 @@ def never_deleted(doc) -> None:
 		),
 		frappe.PermissionError,
 	)
+
+
+def _check_value(doc, fieldname: str, label: str) -> None:
+	"""An editable field still takes only a well-formed value (a 417 naming it, never a database error)."""
+	df = doc.meta.get_field(fieldname)
+	value = doc.get(fieldname)
+	if value is None or value == "":
+		return
+	problem = None
+	if df.fieldtype in ("Datetime", "Date"):
+		try:
+			if not isinstance(value, str | datetime | date) or not 1900 <= get_datetime(value).year <= 9999:
+				raise ValueError
+		except Exception:
+			problem = _("not a date and time")
+	elif not isinstance(value, str):
+		problem = _("expected text")
+	elif "\x00" in value:
+		problem = _("must not contain NUL characters")
+	elif len(value) > (df.length or 140):
+		problem = _("is too long (at most {0} characters)").format(df.length or 140)
+	if problem:
+		frappe.throw(
+			_("{0} ({1}): {2}").format(frappe.bold(label), fieldname, problem),
+			frappe.ValidationError,
+			title=_("Invalid value"),
+		)
 
 
 def engine_only_insert(doc) -> None:

@@ -399,6 +399,33 @@ class TestEngineFieldsChangeOnlyThroughActions(HardeningCase):
 		frappe.db.rollback()
 		self.assertEqual(frappe.db.get_value("Flow Request Value", row.name, "value"), row.value)
 
+	def test_malformed_values_for_the_editable_fields_are_refused(self):
+		before = {
+			"follow_up_on": frappe.db.get_value("Flow Task", self.names["T1"], "follow_up_on"),
+			"subject": frappe.db.get_value("Flow Request", self.names["R1"], "subject"),
+		}
+		bad_text = (["x"], {"a": 1}, 12345, "x" * 1_000_000, "a\x00b")
+		bad_date = ("not a date", "2031-13-45 99:99:99", *bad_text)
+		for doctype, name, field, user, hostile in (
+			("Flow Task", self.names["T1"], "follow_up_on", A, bad_date),
+			("Flow Request", self.names["R1"], "follow_up_on", MANAGER, bad_date),
+			("Flow Request", self.names["R1"], "subject", MANAGER, bad_text),
+		):
+			for value in hostile:
+				with self.subTest(field=field, value=repr(value)[:30]):
+					response = self.sessions[user].put(doctype, name, {field: value})
+					said = messages(response)
+					self.assertTrue(400 <= response.status_code < 500, (response.status_code, said[-300:]))
+					self.assertTrue(field in said, said[-300:])
+		frappe.db.rollback()
+		self.assertEqual(
+			frappe.db.get_value("Flow Task", self.names["T1"], "follow_up_on"), before["follow_up_on"]
+		)
+		frappe.db.set_value(
+			"Flow Request", self.names["R1"], "subject", before["subject"], update_modified=False
+		)
+		frappe.db.commit()
+
 	def test_the_refusal_names_the_field(self):
 		response = self.sessions[A].put("Flow Task", self.names["T1"], {"claimed_by": A})
 		self.assertEqual(response.status_code, 403)
