@@ -63,9 +63,10 @@ def _any(*conditions: str | None) -> str:
 
 def request_condition(user: str, write: bool = False) -> str | None:
 	teams = user_teams(user)
+	own = not write and has_requests(user)  # most agents never requested anything: no OR for the planner
 	return _any(
 		f"`tabFlow Request`.`name` in ({_team_requests(teams)})" if teams else None,
-		None if write else f"`tabFlow Request`.`requester` = {frappe.db.escape(user)}",
+		f"`tabFlow Request`.`requester` = {frappe.db.escape(user)}" if own else None,
 	)
 
 

@@ -24,14 +24,19 @@ def is_member(team: str, user: str | None = None) -> bool:
 
 
 # Row permissions ask "which teams is this user in?" and "has this user any request?" on every list, count and
-# document check: both answers are kept per user in one Redis key (a few minutes at most, one round trip). Saving a
-# team drops every user's answers; a new request drops its requester's; each time again when the transaction ends,
-# so neither a rolled-back nor a concurrent change leaves a stale answer behind.
+# document check: both answers are kept per user in one Redis key (a few minutes at most) and, for the rest of the
+# request, in memory. Saving a team drops every user's answers; a new request drops its requester's; each time
+# again when the transaction ends, so neither a rolled-back nor a concurrent change leaves a stale answer behind.
 _KEY = "everstep_flow:rows_of:"
 CACHE_SECONDS = 300
 
 
 def _rows_of(user: str) -> tuple[list[str], bool]:
+	memo = getattr(frappe.local, "flow_rows_of", None)  # within one request, no Redis round trip either
+	if memo is None:
+		memo = frappe.local.flow_rows_of = {}
+	if user in memo:
+		return memo[user]
 	key = _KEY + user
 	known = frappe.cache.get_value(key, expires=True)
 	if known is None:
@@ -44,6 +49,7 @@ def _rows_of(user: str) -> tuple[list[str], bool]:
 		)
 		known = (teams, bool(frappe.db.exists("Flow Request", {"requester": user})))
 		frappe.cache.set_value(key, known, expires_in_sec=CACHE_SECONDS)
+	memo[user] = known
 	return known
 
 
@@ -65,13 +71,24 @@ def _now_and_at_the_end(drop) -> None:
 
 def forget_memberships() -> None:
 	"""A team changed: everyone's teams are asked anew (a key scan, but teams change rarely)."""
-	_now_and_at_the_end(lambda: frappe.cache.delete_keys(_KEY))
+
+	def drop() -> None:
+		frappe.local.flow_rows_of = {}
+		frappe.cache.delete_keys(_KEY)
+
+	_now_and_at_the_end(drop)
 
 
 def mark_requester(user: str | None) -> None:
 	"""A request now names `user` as its requester: their answers are asked anew."""
-	if user:
-		_now_and_at_the_end(lambda: frappe.cache.delete_value(_KEY + user))
+	if not user:
+		return
+
+	def drop() -> None:
+		(getattr(frappe.local, "flow_rows_of", None) or {}).pop(user, None)
+		frappe.cache.delete_value(_KEY + user)
+
+	_now_and_at_the_end(drop)
 
 
 def team_lead(team: str) -> str | None:

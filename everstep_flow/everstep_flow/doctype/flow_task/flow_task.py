@@ -73,8 +73,13 @@ class FlowTask(Document):
 
 
 def on_doctype_update() -> None:
-	"""Team queues filter by team and status together. An agent's list count (`count(name)` over their teams) reads
+	"""Team queues filter by team and status together. An agent's task count (`count(name)` over their teams) reads
 	the team index alone: InnoDB's secondary indexes carry the primary key already, PostgreSQL's need it added."""
 	frappe.db.add_index("Flow Task", ["team", "status"])
+	# "Does this request have a task of these teams?": an agent's request list (row permission) and works_on.
+	frappe.db.add_index("Flow Task", ["request", "team"])
 	if frappe.db.db_type == "postgres":
+		# PostgreSQL reads these two without touching the table (MariaDB's team index carries the name already,
+		# and it probes request_team for the requests).
 		frappe.db.add_index("Flow Task", ["team", "name"])
+		frappe.db.add_index("Flow Task", ["team", "request"])
