@@ -10,6 +10,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+# The columns Frappe fills on every row; bulk inserts must give them too.
+STANDARD_FIELDS = ("name", "creation", "modified", "owner", "modified_by", "docstatus")
+
+
+def standard_values(name: str, at) -> tuple:
+	return (name, at, at, "Administrator", "Administrator", 0)
+
 
 @contextmanager
 def connected(site: str) -> Iterator[None]:

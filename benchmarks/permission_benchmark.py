@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from common import connected, median_seconds
+from common import STANDARD_FIELDS, connected, median_seconds, standard_values
 
 TARGET_RATIO = 1.5
 TEAMS = [f"PB Team {i:02d}" for i in range(20)]
@@ -42,30 +42,20 @@ def bulk_insert(tasks: int) -> None:
 
 	now = now_datetime()
 	requests = tasks // PER_REQUEST
-	request_fields = (
-		"name",
-		"creation",
-		"modified",
-		"owner",
-		"modified_by",
-		"docstatus",
-		"subject",
-		"service",
-	)
-	request_fields += ("status", "requester", "source")
-	task_fields = ("name", "creation", "modified", "owner", "modified_by", "docstatus", "title", "request")
-	task_fields += ("team", "status", "step_key")
+	request_fields = (*STANDARD_FIELDS, "subject", "service", "status", "requester", "source")
+	task_fields = (*STANDARD_FIELDS, "title", "request", "team", "status", "step_key")
 	chunk = 10_000
 	for start in range(0, requests, chunk):
 		rows, task_rows = [], []
 		for r in range(start, min(start + chunk, requests)):
 			name = f"PB-{r:07d}"
 			at = add_to_date(now, seconds=-r)
-			std = (at, at, "Administrator", "Administrator", 0)
-			rows.append((name, *std, f"Bench {r}", SERVICE, "Open", "pb.someone@example.com", "API"))
+			rows.append(
+				(*standard_values(name, at), f"Bench {r}", SERVICE, "Open", "pb.someone@example.com", "API")
+			)
 			for t in range(PER_REQUEST):
 				team = TEAMS[(r * PER_REQUEST + t) % len(TEAMS)]
-				task_rows.append((f"{name}-{t}", *std, "Bench", name, team, "Queued", "work"))
+				task_rows.append((*standard_values(f"{name}-{t}", at), "Bench", name, team, "Queued", "work"))
 		frappe.db.bulk_insert("Flow Request", request_fields, rows, chunk_size=chunk)
 		frappe.db.bulk_insert("Flow Task", task_fields, task_rows, chunk_size=chunk)
 		frappe.db.commit()

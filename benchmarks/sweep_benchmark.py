@@ -18,6 +18,8 @@ import sys
 import time
 from datetime import timedelta
 
+from common import STANDARD_FIELDS, standard_values
+
 TARGET_RATIO = 1.5
 DUE = 100
 TEAM, SERVICE, USER = "Benchmark Team", "Benchmark Service", "benchmark.agent@example.com"
@@ -59,30 +61,11 @@ def add_tasks(request: str, count: int, due: bool) -> None:
 
 	now = now_datetime()
 	due_on = now - timedelta(minutes=5) if due else now + timedelta(days=365)
-	fields = (
-		"name",
-		"creation",
-		"modified",
-		"owner",
-		"modified_by",
-		"docstatus",
-		"title",
-		"request",
-		"team",
-		"status",
-		"claimed_by",
-		"due_on",
-		"escalation_level",
-		"step_key",
-	)
+	fields = (*STANDARD_FIELDS, "title", "request", "team", "status", "claimed_by", "due_on")
+	fields += ("escalation_level", "step_key")
 	rows = [
 		(
-			frappe.generate_hash(length=14),
-			now,
-			now,
-			"Administrator",
-			"Administrator",
-			0,
+			*standard_values(frappe.generate_hash(length=14), now),
 			"Benchmark task",
 			request,
 			TEAM,

@@ -2,7 +2,7 @@
 
 Guests may submit only to services that allow guests, rate limited per IP (Flow Settings: Guest Requests per Hour),
 with their email address required. Logged-in users are not counted against that limit, so colleagues behind one
-office address never use up a guest's allowance. Every text value is stripped of HTML before it is stored.
+office address never use up a guest's allowance. Every text value loses its markup before it is stored.
 """
 
 import frappe
@@ -11,7 +11,6 @@ from frappe.rate_limiter import rate_limit
 from frappe.utils import escape_html
 
 from everstep_flow.engine import args
-from everstep_flow.engine.values import plain
 from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.intake import submit_request
 from everstep_flow.runtime.replies import MAX_REPLY, customer_replied
@@ -44,10 +43,6 @@ def own_request(name: str | None):
 	return frappe.get_doc("Flow Request", name)
 
 
-def _clean(value):
-	return plain(value).strip() if isinstance(value, str) else value
-
-
 def _guest_limit() -> int:
 	return frappe.db.get_single_value("Flow Settings", "guest_rate_limit") or 10
 
@@ -75,9 +70,8 @@ def submit(
 		doc = published_service(service)
 	except (frappe.DoesNotExistError, frappe.PermissionError) as e:
 		frappe.throw(str(e), type(e))
-	clean = {k: _clean(v) for k, v in values.items()}
 	attach_fields = {f.fieldname for f in doc.intake_fields if f.fieldtype == "Attach"}
-	files = {k: v for k, v in clean.items() if k in attach_fields and v}
+	files = {k: v for k, v in values.items() if k in attach_fields and v}
 	if files and guest:
 		frappe.throw(
 			_("{0}: log in to attach files").format(escape_html(next(iter(files)))), frappe.ValidationError
@@ -91,8 +85,8 @@ def submit(
 			)
 	request = submit_request(
 		doc.name,
-		clean,
-		subject=_clean(subject),
+		values,  # text loses its markup in intake (engine.values), like every door's
+		subject=subject,
 		requester_email=requester_email if guest else None,
 		source="Portal",
 	)
@@ -113,9 +107,6 @@ def reply(request: str | None = None, text: str | None = None) -> dict:
 		doc = own_request(args.name(request, "request"))
 	except frappe.DoesNotExistError as e:
 		frappe.throw(str(e), frappe.DoesNotExistError)
-	text = _clean(text)
-	if not text:
-		frappe.throw(_("text: write a reply first"), frappe.ValidationError)
 	doc.add_comment("Comment", escape_html(text))
 	resumed = customer_replied(doc.name, text, frappe.session.user, "Portal")
 	return {"request": doc.name, "resumed": len(resumed)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import frappe
@@ -10,20 +9,11 @@ from frappe import _
 from frappe.utils import escape_html
 
 from everstep_flow.catalog import definition_of
-from everstep_flow.engine import args, topological_order
 from everstep_flow.engine import states as S
+from everstep_flow.engine import topological_order
 from everstep_flow.runtime import door, ledger
 from everstep_flow.runtime.membership import is_manager, is_member, team_lead
 from everstep_flow.runtime.transitions import system_move
-
-
-def is_concurrent_update(e: Exception) -> bool:
-	"""Two transactions wanted the same row: a deadlock, a lock timeout, or PostgreSQL's serialization failure."""
-	return (
-		frappe.db.is_deadlocked(e)
-		or frappe.db.is_timedout(e)
-		or getattr(e, "pgcode", None) in ("40001", "40P01")  # PostgreSQL: could not serialize / deadlock
-	)
 
 
 def lock(doctype: str, name: str, fields: list[str]) -> frappe._dict:
@@ -34,7 +24,7 @@ def lock(doctype: str, name: str, fields: list[str]) -> frappe._dict:
 	try:
 		row = frappe.db.get_value(doctype, name, fields, as_dict=True, for_update=True)
 	except Exception as e:
-		if is_concurrent_update(e) and not door.can_retry():
+		if (door.collided(e) or frappe.db.is_timedout(e)) and not door.can_retry():
 			frappe.throw(
 				_("{0} {1} was changed by someone else at the same moment. Reload and try again.").format(
 					_(doctype), name
@@ -45,14 +35,6 @@ def lock(doctype: str, name: str, fields: list[str]) -> frappe._dict:
 	if not row:
 		frappe.throw(_("{0} {1} not found").format(_(doctype), escape_html(name)), frappe.DoesNotExistError)
 	return row
-
-
-def parse_object(value: Any, argument: str) -> dict:
-	"""An object argument (JSON text or an object); anything else is a 417 naming `argument`."""
-	try:
-		return args.mapping(value, argument)
-	except args.ArgumentError as e:
-		frappe.throw(str(e), frappe.ValidationError)
 
 
 def require_access(doctype: str, name: str, ptype: str = "write") -> None:
@@ -72,8 +54,14 @@ def _member_move(machine: S.Machine, status: str, action: str) -> S.Transition |
 
 
 def act_on_task(
-	name: str, action: str, *, outputs: Any = None, reason: str | None = None, note: str | None = None
+	name: str,
+	action: str,
+	*,
+	outputs: dict[str, Any] | None = None,
+	reason: str | None = None,
+	note: str | None = None,
 ):
+	"""`outputs`, `reason` and `note` come checked by the door (api.task, engine.args)."""
 	row = lock("Flow Task", name, ["status", "claimed_by"])
 	require_access("Flow Task", name)
 	t = _member_move(S.TASK, row.status, action)
@@ -90,7 +78,7 @@ def act_on_task(
 	if t.needs:
 		task.set(t.needs, reason)
 	task.flags.flow_action = t
-	task.flags.flow_outputs = parse_object(outputs, "outputs")
+	task.flags.flow_outputs = outputs or {}
 	task.handoff_note = note
 	task.save()
 	return task

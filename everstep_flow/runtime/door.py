@@ -35,7 +35,8 @@ def _owns_transaction() -> bool:
 	return getattr(frappe.local, "request", None) is not None and not frappe.flags.in_test
 
 
-def _collided(e: Exception) -> bool:
+def collided(e: Exception) -> bool:
+	"""Two transactions wanted the same rows: PostgreSQL's serialization failure or a deadlock (either database)."""
 	return (
 		getattr(e, "pgcode", None) in ("40001", "40P01")
 		or frappe.db.is_deadlocked(e)
@@ -56,7 +57,7 @@ def run(fn: Callable, *args, **kwargs):
 			except ArgumentError as e:
 				frappe.throw(str(e), frappe.ValidationError, title=_("Invalid argument"))
 			except Exception as e:
-				if not (owns and _collided(e)):
+				if not (owns and collided(e)):
 					raise
 				frappe.db.rollback()
 				frappe.local.message_log = []

@@ -37,12 +37,15 @@ _IGNORED = {
 	"idx",
 	"doctype",
 	"name",
+	"parent",
+	"parentfield",
+	"parenttype",
+	"_seen",
 	"_user_tags",
 	"_comments",
 	"_assign",
 	"_liked_by",
 }
-_IGNORED |= {"_seen", "parent", "parentfield", "parenttype"}
 
 
 def _normal(fieldtype: str, value: Any) -> Any:
