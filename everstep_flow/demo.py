@@ -155,12 +155,47 @@ SERVICES = (
 )
 
 
+SUPPORT = {
+	"title": "Support case",
+	"category": "Customers",
+	"owner_team": "Operations",
+	"is_published": 1,
+	"target_resolution": 2 * DAY,
+	"description": "A client's problem, from the first report to a confirmed fix.",
+	"intake_fields": [
+		_field("summary", "Summary", required=1),
+		_field("details", "Details", "Long Text"),
+		_field("resolution", "Resolution", "Small Text", at_intake=0, help="Filled in by Operations"),
+	],
+	"steps": [
+		_step("triage", "Triage and reply", "Operations", target=4 * HOUR),
+		_step("resolve", "Fix and confirm", "Operations", "triage", target=DAY, outputs="resolution"),
+	],
+}
+SERVICES = (*SERVICES, SUPPORT)
+
 CALENDAR = "Office Hours"
+
+# Where ERPNext is installed: a client with a contact person, and the demo's portal user as another of its
+# contacts (ERPNext's portal convention: a website user's Contact links to its Customer).
+CUSTOMER = "Northwind Traders"
+CUSTOMER_CONTACTS = (
+	# first name, last name, email, user
+	("Nora", "North", "nora@northwind.example", None),
+	("Riley", "Requester", "requester@example.com", "requester@example.com"),
+)
 
 
 def setup() -> dict[str, list[str]]:
 	"""Create whatever of the demo is missing; returns what was created (empty lists on a second run)."""
-	created: dict[str, list[str]] = {"users": [], "teams": [], "services": [], "calendars": []}
+	created: dict[str, list[str]] = {
+		"users": [],
+		"teams": [],
+		"services": [],
+		"calendars": [],
+		"clients": [],
+		"triggers": [],
+	}
 	if not frappe.db.exists("Flow Calendar", CALENDAR):
 		frappe.get_doc(
 			{
@@ -213,4 +248,45 @@ def setup() -> dict[str, list[str]]:
 			continue
 		frappe.get_doc({"doctype": "Flow Service", **service}).insert(ignore_permissions=True)
 		created["services"].append(service["title"])
+	created["clients"] = _client()
+	from everstep_flow.seams.examples import install_example_triggers
+
+	created["triggers"] = install_example_triggers()  # disabled; see README "Seams"
 	return created
+
+
+def _client() -> list[str]:
+	"""ERPNext sites only: the Customer and its Contacts (nothing is enabled: triggers stay off)."""
+	from everstep_flow.seams import installed
+
+	if not installed("Customer"):
+		return []
+	made = []
+	if not frappe.db.exists("Customer", CUSTOMER):
+		customer = frappe.get_doc(
+			{"doctype": "Customer", "customer_name": CUSTOMER, "customer_type": "Company"}
+		)
+		for field, value in (("customer_group", "All Customer Groups"), ("territory", "All Territories")):
+			if frappe.db.exists(field.replace("_", " ").title(), value):
+				customer.set(field, value)
+		customer.insert(ignore_permissions=True)
+		made.append(CUSTOMER)
+	for first, last, email, user in CUSTOMER_CONTACTS:
+		name = frappe.db.get_value("Contact Email", {"email_id": email}, "parent")
+		contact = (
+			frappe.get_doc("Contact", name)
+			if name
+			else frappe.get_doc({"doctype": "Contact", "first_name": first, "last_name": last})
+		)
+		changed = not name
+		if not name:
+			contact.add_email(email, is_primary=True)
+		if user and not contact.user and frappe.db.exists("User", user):
+			contact.user, changed = user, True
+		if not any(link.link_doctype == "Customer" and link.link_name == CUSTOMER for link in contact.links):
+			contact.append("links", {"link_doctype": "Customer", "link_name": CUSTOMER})
+			changed = True
+		if changed:
+			contact.save(ignore_permissions=True)
+			made.append(contact.name)
+	return made

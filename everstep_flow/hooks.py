@@ -38,7 +38,19 @@ has_permission = {
 doc_events = {
 	"User": {"on_update": "everstep_flow.runtime.absence.on_user_update"},
 	# Emails on a request's thread, and new emails to a service's intake account
-	"Communication": {"after_insert": "everstep_flow.runtime.replies.on_communication"},
+	"Communication": {
+		"before_insert": "everstep_flow.runtime.replies.before_communication",
+		"after_insert": "everstep_flow.runtime.replies.on_communication",
+	},
+	# Seam 2: another app's document starts a service (Flow Trigger). Returns at once for a doctype with no enabled
+	# trigger; on_change, not on_update, because ERPNext converts an Opportunity with db_set.
+	"*": {"on_change": "everstep_flow.seams.triggers.on_change"},
+}
+
+# The client's form lists its requests (Connections)
+override_doctype_dashboards = {
+	"Customer": "everstep_flow.seams.dashboards.customer",
+	"Contact": "everstep_flow.seams.dashboards.contact",
 }
 
 # Time: the sweep nudges and escalates late work every 5 minutes

@@ -18,10 +18,39 @@ def ensure_roles() -> None:
 
 def after_install() -> None:
 	ensure_roles()
+	grant_client_read()
+	install_examples()
 
 
 def after_migrate() -> None:
 	ensure_roles()
+	grant_client_read()
+	install_examples()
+
+
+CLIENT_DOCTYPES = ("Contact", "Customer")
+
+
+def grant_client_read() -> None:
+	"""Flow Agents and Managers read the client records their requests are tied to (Contact, and ERPNext's
+	Customer), so they can see and name a request's client. Granted once per doctype, when it exists (ERPNext may
+	come later): an administrator who takes it away again in the Role Permission Manager is not overruled."""
+	from frappe.permissions import add_permission
+
+	for doctype in CLIENT_DOCTYPES:
+		marker = f"everstep_flow_client_read:{doctype}"
+		if not frappe.db.exists("DocType", doctype) or frappe.db.get_default(marker):
+			continue
+		for role in ROLES:
+			add_permission(doctype, role, 0, "read")
+		frappe.db.set_default(marker, "1")
+
+
+def install_examples() -> None:
+	"""Disabled example triggers for the host apps that are installed (ERPNext, Helpdesk, CRM)."""
+	from everstep_flow.seams.examples import install_example_triggers
+
+	install_example_triggers()
 
 
 # ---------------------------------------------------------------- uninstall
@@ -35,6 +64,8 @@ OUR_DOCTYPES = (
 	"Flow Service",
 	"Flow Calendar",
 	"Flow Settings",
+	"Flow Trigger",
+	"Flow Trigger Firing",
 )
 # Records of other doctypes that point at ours (doctype field): they would point at nothing after uninstall.
 _POINTING_AT_US = (
@@ -112,6 +143,7 @@ def before_uninstall() -> None:
 	if jobs:
 		frappe.db.delete("Scheduled Job Log", {"scheduled_job_type": ("in", jobs)})
 		frappe.db.delete("Scheduled Job Type", {"name": ("in", jobs)})
+	frappe.db.delete("DefaultValue", {"defkey": ("like", "everstep_flow_client_read:%")})
 	for role in ROLES:
 		frappe.db.delete("Has Role", {"role": role})
 		frappe.db.delete("Custom DocPerm", {"role": role})

@@ -83,8 +83,15 @@ def test_doctype_json_is_consistent(path):
 			assert target in DOCTYPES or target in FRAPPE_CORE_DOCTYPES, f"{f['fieldname']} -> {target}"
 		if f["fieldtype"] in ("Table", "Table MultiSelect"):
 			assert DOCTYPES.get(f["options"], {}).get("istable"), f"{f['fieldname']} needs a child doctype"
-		if f["fieldtype"] == "Select":
-			assert f.get("options"), f"Select {f['fieldname']} has no options"
+		if f["fieldtype"] == "Select" and not f.get("options"):
+			# Options filled in by the form's script (the fields of a chosen doctype, like Frappe's Notification).
+			scripts = [path.with_suffix(".js"), *(p.with_suffix(".js") for p in doctype_files() if p != path)]
+			pattern = re.compile(
+				rf"(set_df_property|update_docfield_property)\(\s*\"{f['fieldname']}\",\s*\"options\""
+			)
+			assert any(s.exists() and pattern.search(s.read_text()) for s in scripts), (
+				f"Select {f['fieldname']} has no options and no form script sets them"
+			)
 		if f["fieldtype"] == "Dynamic Link":
 			assert f.get("options") in fieldnames
 	for p in meta.get("permissions", []):

@@ -11,10 +11,12 @@ from frappe.rate_limiter import rate_limit
 from frappe.utils import escape_html
 
 from everstep_flow.engine import args
+from everstep_flow.engine.seams import Client
 from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.intake import submit_request
 from everstep_flow.runtime.replies import MAX_REPLY, customer_replied
 from everstep_flow.runtime.teams import service_unavailable
+from everstep_flow.seams import clients
 
 
 def published_service(service: str | None):
@@ -88,8 +90,20 @@ def submit(
 		values,  # text loses its markup in intake (engine.values), like every door's
 		subject=subject,
 		requester_email=requester_email if guest else None,
+		# A website user's Contact and its Customer; a guest's typed address proves nothing, so never a client.
+		client=Client() if guest else clients.of_user(frappe.session.user),
 		source="Portal",
 	)
+	if request.flags.flow_linked:
+		own = not guest and request.requester == frappe.session.user
+		return {
+			"name": request.name if own else None,
+			"route": f"/flow/requests/{request.name}" if own else None,
+			"linked": True,
+			"message": _(
+				"Your organisation already has an open request of this service; we added yours to it."
+			),
+		}
 	for url in files.values():
 		frappe.db.set_value(
 			"File",

@@ -9,6 +9,7 @@ from everstep_flow.runtime import actions, ledger
 from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.intake import submit_request as _submit
 from everstep_flow.runtime.membership import is_manager, works_on
+from everstep_flow.seams import clients
 
 SUBJECT_LENGTH = 240
 
@@ -56,7 +57,32 @@ def submit_request(
 		customer=customer,
 		source="API",
 	)
-	return {"name": request.name, "status": frappe.db.get_value("Flow Request", request.name, "status")}
+	return answer(request)
+
+
+def answer(request) -> dict:
+	"""What a door returns for a new request, or for the open one it was linked to (with a message saying so)."""
+	result = {"name": request.name, "status": frappe.db.get_value("Flow Request", request.name, "status")}
+	if request.flags.flow_linked:
+		result["linked"] = True
+		result["message"] = _(
+			"This client already has an open request of this service: yours was linked to {0}."
+		).format(request.name)
+	return result
+
+
+@endpoint()
+def set_client(
+	request: str | None = None, customer_type: str | None = None, customer: str | None = None
+) -> dict:
+	"""Link the request to its client (a Customer where ERPNext is installed, else a Contact); staff on it only."""
+	name = args.name(request, "request")
+	customer_type = args.name(customer_type, "customer_type")
+	customer = args.name(customer, "customer")
+	_readable_request(name)
+	client = clients.checked(customer_type, customer)
+	doc = actions.set_client(name, client)
+	return {"name": doc.name, "customer_type": doc.customer_type, "customer": doc.customer}
 
 
 @endpoint()

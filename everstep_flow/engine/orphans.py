@@ -17,6 +17,7 @@ NEXT_STEP_UNCLEAR = "next_step_unclear"
 TEAM_DISABLED = "team_disabled"
 TEAM_UNAVAILABLE = "team_without_available_member"
 CLAIMANT_UNAVAILABLE = "claimed_by_unavailable_user"
+MISSED_SEAM = "missed_seam"  # a trigger fired and no request came of it (see everstep_flow.seams.triggers)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Finding:
 	task: str = ""
 	team: str = ""
 	user: str = ""
+	firing: str = ""
 
 
 def find_orphans(
@@ -102,3 +104,17 @@ def find_orphans(
 					)
 				)
 	return found
+
+
+def missed_seams(firings: Iterable[Mapping[str, str]]) -> list[Finding]:
+	"""Firings of triggers that started nothing: failed, or queued far longer than a job takes."""
+	return [
+		Finding(
+			MISSED_SEAM,
+			"",
+			f"Trigger {f['trigger']} fired for {f['reference_doctype']} {f['reference_name']} but no request was "
+			+ (f"started: {f.get('error') or 'unknown error'}" if f["status"] == "Failed" else "started yet"),
+			firing=f["name"],
+		)
+		for f in firings
+	]

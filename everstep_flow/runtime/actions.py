@@ -12,7 +12,7 @@ from everstep_flow.catalog import definition_of
 from everstep_flow.engine import states as S
 from everstep_flow.engine import topological_order
 from everstep_flow.runtime import door, ledger
-from everstep_flow.runtime.membership import is_manager, is_member, team_lead
+from everstep_flow.runtime.membership import is_manager, is_member, team_lead, works_on
 from everstep_flow.runtime.transitions import system_move
 
 
@@ -141,7 +141,7 @@ def cancel_request(name: str, reason: str):
 		doc.status = S.CANCELLED
 		doc.flags.flow_system = True
 		doc.save(ignore_permissions=True)
-	frappe.db.set_value("Flow Request", name, "status", S.REQ_CANCELLED)
+	frappe.db.set_value("Flow Request", name, {"status": S.REQ_CANCELLED, "open_key": None})
 	for task in frappe.get_all(
 		"Flow Task",
 		filters={"request": name, "status": ("in", S.TASK_OPEN)},
@@ -200,3 +200,69 @@ def progress(request) -> list[dict]:
 			}
 		)
 	return rows
+
+
+def set_client(name: str, client) -> frappe.model.document.Document:
+	"""Link a request to its client (a request that came in with "client unknown", or one that named the wrong
+	one): staff on the request only; one `client_set` event; the request's emails are linked to the client too."""
+	row = lock("Flow Request", name, ["status", "customer_type", "customer", "contact"])
+	if not works_on(name):
+		frappe.throw(_("Only staff on this request can link its client."), frappe.PermissionError)
+	if (row.customer_type, row.customer) == (client.customer_type, client.customer):
+		frappe.throw(
+			_("customer: the request is already linked to {0}").format(escape_html(client.customer)),
+			frappe.ValidationError,
+		)
+	contact = client.contact or row.contact
+	frappe.db.set_value(
+		"Flow Request",
+		name,
+		{
+			"customer_type": client.customer_type,
+			"customer": client.customer,
+			"contact": contact,
+			"client_unknown": 0,
+		},
+	)
+	ledger.record(
+		name,
+		"client_set",
+		details={
+			"from": f"{row.customer_type} {row.customer}" if row.customer else None,
+			"to": f"{client.customer_type} {client.customer}",
+		},
+	)
+	link_emails(name, client.customer_type, client.customer)
+	ledger.flush()
+	return frappe.get_doc("Flow Request", name)
+
+
+def link_emails(request: str, doctype: str, name: str) -> None:
+	"""Every email of the request shows on the client's timeline (Communication timeline_links)."""
+	emails = frappe.get_all(
+		"Communication",
+		filters={"reference_doctype": "Flow Request", "reference_name": request},
+		pluck="name",
+		limit=500,
+	)
+	if not emails:
+		return
+	linked = set(
+		frappe.get_all(
+			"Communication Link",
+			filters={"parent": ("in", emails), "link_doctype": doctype, "link_name": name},
+			pluck="parent",
+		)
+	)
+	for email in emails:
+		if email not in linked:
+			frappe.get_doc(
+				{
+					"doctype": "Communication Link",
+					"parent": email,
+					"parenttype": "Communication",
+					"parentfield": "timeline_links",
+					"link_doctype": doctype,
+					"link_name": name,
+				}
+			).db_insert()

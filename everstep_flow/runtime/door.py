@@ -35,10 +35,17 @@ def _owns_transaction() -> bool:
 	return getattr(frappe.local, "request", None) is not None and not frappe.flags.in_test
 
 
+class Collision(frappe.ValidationError):
+	"""Two transactions made the same thing at the same moment (a unique key said so); running again resolves it.
+	Outside a door that can retry, the caller sees this message (417)."""
+
+
 def collided(e: Exception) -> bool:
-	"""Two transactions wanted the same rows: PostgreSQL's serialization failure or a deadlock (either database)."""
+	"""Two transactions wanted the same rows: PostgreSQL's serialization failure or a deadlock (either database),
+	or our own Collision."""
 	return (
-		getattr(e, "pgcode", None) in ("40001", "40P01")
+		isinstance(e, Collision)
+		or getattr(e, "pgcode", None) in ("40001", "40P01")
 		or frappe.db.is_deadlocked(e)
 		or isinstance(e, frappe.QueryDeadlockError)
 	)

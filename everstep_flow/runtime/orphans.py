@@ -8,7 +8,8 @@ from frappe.query_builder.functions import Count
 
 from everstep_flow.catalog import definition_of
 from everstep_flow.engine import states as S
-from everstep_flow.engine.orphans import Finding, OpenRequest, OpenTask, find_orphans
+from everstep_flow.engine.orphans import Finding, OpenRequest, OpenTask, find_orphans, missed_seams
+from everstep_flow.seams.triggers import missed
 
 OPEN_REQUEST_STATES = (S.REQ_OPEN, S.REQ_IN_PROGRESS, S.REQ_WAITING)
 
@@ -76,7 +77,7 @@ def disabled_teams() -> set[str]:
 
 
 def check_orphans() -> list[Finding]:
-	return find_orphans(open_requests(), available_members(), disabled_teams())
+	return find_orphans(open_requests(), available_members(), disabled_teams()) + missed_seams(missed())
 
 
 def team_load(team: str) -> list[dict]:

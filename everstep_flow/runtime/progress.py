@@ -155,6 +155,8 @@ def refresh_status(
 	new = S.request_status(states.values(), more_steps=more_steps_possible(defn, states))
 	if new != current:
 		update = {"status": new, "completed_on": now_datetime() if new == S.REQ_COMPLETED else None}
+		if new == S.REQ_COMPLETED:
+			update["open_key"] = None  # a new request for this client and service may start again
 		update.update(on_status_change(request_name, current, new))
 		frappe.db.set_value("Flow Request", request_name, update)
 		ledger.record(request_name, "status_changed", from_state=current, to_state=new)

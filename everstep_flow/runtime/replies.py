@@ -10,10 +10,12 @@ import frappe
 from frappe.utils import strip_html
 
 from everstep_flow.engine import states as S
+from everstep_flow.engine.seams import LINK, duplicates_mode
 from everstep_flow.runtime import ledger
-from everstep_flow.runtime.intake import start_existing
+from everstep_flow.runtime.intake import client_fields, link_to_open, open_request_of, start_existing
 from everstep_flow.runtime.teams import service_unavailable
 from everstep_flow.runtime.transitions import system_move
+from everstep_flow.seams import clients
 
 MAX_REPLY = 10_000
 
@@ -33,6 +35,13 @@ def customer_replied(request: str, text: str, sender: str, via: str) -> list[str
 	return resumed
 
 
+def before_communication(doc, method=None) -> None:
+	"""Communication before_insert: was the sender known before Frappe makes a Contact for the address (its
+	validate does, when the Email Account says so)? A Contact made just now means "client unknown"."""
+	if doc.reference_doctype == "Flow Request" and doc.sent_or_received == "Received" and doc.reference_name:
+		doc.flags.flow_sender_known = bool(clients.contact_of_email(doc.sender))
+
+
 def on_communication(doc, method=None) -> None:
 	"""Communication after_insert: received emails that Frappe attached to a Flow Request."""
 	if (
@@ -49,16 +58,65 @@ def on_communication(doc, method=None) -> None:
 	if request.service:
 		customer_replied(request.name, text, doc.sender, "Email")
 		return
+	client = sender_client(doc)
 	service = frappe.db.get_value("Flow Service", {"intake_email_account": doc.email_account}, "name")
 	if service and service_unavailable(frappe.get_cached_doc("Flow Service", service)):
 		service = None  # its team is disabled: kept unrouted (and reported) rather than refused
 	if not service:
 		# Nothing is lost: the request stays open without tasks, and the no-orphan check reports it.
+		request.update(client_fields(client))
+		request.flags.flow_system = True
+		request.save(ignore_permissions=True)
 		ledger.record(request.name, "created", to_state="Open", details={"source": "Email", "routed": False})
 		ledger.flush()
 		return
+	if existing := open_request_for_email(service, client, request.name):
+		move_email(doc, request.name, existing)
+		link_to_open(existing, {"source": "Email", "communication": doc.name, "from": doc.sender})
+		customer_replied(existing, text, doc.sender, "Email")
+		return
 	field = body_field(service)
-	start_existing(request, service, {field: text} if field else {})
+	start_existing(request, service, {field: text} if field else {}, client=client)
+
+
+def sender_client(doc):
+	"""Seam 1: the sender's Contact (made now if the address is new: client unknown) and its Customer; the email
+	is linked to both (timeline_links), so it shows on the client's form."""
+	contact = clients.contact_of_email(doc.sender)
+	if not contact and doc.sender:
+		contact = clients.make_contact(doc.sender, doc.sender_full_name)
+	client = clients.of_contact(contact, is_new=not doc.flags.flow_sender_known)
+	links = {(row.link_doctype, row.link_name) for row in doc.timeline_links}
+	for link in (("Contact", client.contact), (client.customer_type, client.customer)):
+		if all(link) and link not in links:
+			doc.add_link(*link)
+			frappe.get_doc(
+				{
+					"doctype": "Communication Link",
+					"parent": doc.name,
+					"parenttype": "Communication",
+					"parentfield": "timeline_links",
+					"link_doctype": link[0],
+					"link_name": link[1],
+				}
+			).db_insert()
+	return client
+
+
+def open_request_for_email(service: str, client, shell: str) -> str | None:
+	doc = frappe.get_cached_doc("Flow Service", service)
+	if duplicates_mode(None, doc.get("duplicates")) != LINK or not client.customer:
+		return None
+	found = open_request_of(service, client)
+	return found if found != shell else None
+
+
+def move_email(doc, shell: str, existing: str) -> None:
+	"""The email belongs to the client's open request: point it there, and drop the empty request Frappe's
+	inbound mail made for it (no event, value or task refers to it yet)."""
+	frappe.db.set_value("Communication", doc.name, "reference_name", existing, update_modified=False)
+	doc.reference_name = existing  # Frappe's own on_update of this email runs next, on the open request
+	frappe.db.delete("Flow Request", {"name": shell})
 
 
 def body_field(service: str) -> str | None:

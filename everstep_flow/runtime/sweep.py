@@ -24,6 +24,7 @@ from everstep_flow.runtime import ledger
 from everstep_flow.runtime.nudges import send
 from everstep_flow.runtime.orphans import check_orphans
 from everstep_flow.runtime.timing import minutes_between
+from everstep_flow.seams.triggers import requeue_lost
 
 CHUNK = 500
 Task, Handoff, Request = DocType("Flow Task"), DocType("Flow Handoff"), DocType("Flow Request")
@@ -36,6 +37,7 @@ class Report:
 	follow_ups: int = 0
 	stale_requests: int = 0
 	sla_changes: int = 0
+	firings_requeued: int = 0
 	more_queued: bool = False
 
 	def as_dict(self) -> dict:
@@ -71,6 +73,7 @@ def run(now=None) -> dict:
 	if stale_after:
 		report.stale_requests = _stale_requests(now, stale_after, ladder, report)
 	report.sla_changes = _sla(now)
+	report.firings_requeued = requeue_lost(now)
 	ledger.flush()
 	if report.more_queued:
 		frappe.enqueue(
@@ -283,6 +286,8 @@ def orphan_sweep() -> None:
 	Each finding goes to the Flow Managers once a day per request, task and kind (the ledger remembers)."""
 	since = add_to_date(now_datetime(), days=-1)
 	for finding in check_orphans():
+		if not finding.request:
+			continue  # a missed seam has no request to nudge about; the check and the Error Log report it
 		recent = frappe.get_all(
 			"Flow Event",
 			filters={"request": finding.request, "event_type": "escalated", "at": (">=", since)},

@@ -12,7 +12,10 @@ class TestDemo(FrappeTestCase):
 		counts = {
 			dt: frappe.db.count(dt) for dt in ("User", "Flow Team", "Flow Service", "Flow Service Step")
 		}
-		self.assertEqual(demo.setup(), {"users": [], "teams": [], "services": [], "calendars": []})
+		self.assertEqual(
+			demo.setup(),
+			{"users": [], "teams": [], "services": [], "calendars": [], "clients": [], "triggers": []},
+		)
 		self.assertEqual(
 			counts,
 			{dt: frappe.db.count(dt) for dt in ("User", "Flow Team", "Flow Service", "Flow Service Step")},

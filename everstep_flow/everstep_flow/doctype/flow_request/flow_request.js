@@ -8,8 +8,42 @@ frappe.ui.form.on("Flow Request", {
 		frm.set_df_property("subject", "read_only", manager ? 0 : 1);
 		render_progress(frm);
 		render_history(frm);
+		render_client(frm);
 	},
 });
+
+function render_client(frm) {
+	const onload = frm.doc.__onload || {};
+	if (frm.doc.client_unknown) {
+		frm.dashboard.set_headline_alert(
+			frm.doc.contact
+				? __("Client unknown: {0} is not linked to a client yet.", [esc(frm.doc.contact)])
+				: __("Client unknown: nobody has linked this request to a client yet."),
+			"orange"
+		);
+	}
+	if (!onload.can_link_client) return;
+	frm.add_custom_button(frm.doc.customer ? __("Change Client") : __("Link Client"), () => {
+		const types = onload.client_doctypes || ["Contact"];
+		const dialog = new frappe.ui.Dialog({
+			title: __("Link Client"),
+			fields: [
+				{ fieldname: "customer_type", fieldtype: "Select", label: __("Client Type"), options: types, default: types[0], reqd: 1 },
+				{ fieldname: "customer", fieldtype: "Dynamic Link", label: __("Client"), options: "customer_type", reqd: 1 },
+			],
+			primary_action_label: __("Link"),
+			primary_action(values) {
+				frappe
+					.xcall("everstep_flow.api.request.set_client", { request: frm.doc.name, ...values })
+					.then(() => {
+						dialog.hide();
+						frm.reload_doc();
+					});
+			},
+		});
+		dialog.show();
+	});
+}
 
 function esc(value) {
 	return everstep_flow.esc(value);

@@ -10,7 +10,9 @@ from everstep_flow.engine import render_svg
 from everstep_flow.engine.values import plain
 from everstep_flow.runtime.actions import progress
 from everstep_flow.runtime.guard import check_save, never_deleted
-from everstep_flow.runtime.membership import mark_requester
+from everstep_flow.runtime.membership import mark_requester, works_on
+from everstep_flow.seams import installed
+from everstep_flow.seams.clients import CLIENT_DOCTYPES
 
 
 class FlowRequest(Document):
@@ -77,6 +79,9 @@ class FlowRequest(Document):
 		never_deleted(self)
 
 	def onload(self) -> None:
+		if works_on(self.name):
+			self.set_onload("can_link_client", True)
+			self.set_onload("client_doctypes", [d for d in CLIENT_DOCTYPES if installed(d)])
 		if not self.definition:
 			return  # an email that no service took yet
 		rows = progress(self)

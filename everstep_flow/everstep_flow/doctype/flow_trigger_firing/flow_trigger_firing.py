@@ -1,0 +1,19 @@
+# Copyright (c) 2026, everstep_flow contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+
+class FlowTriggerFiring(Document):
+	"""One firing of a trigger for one source document and value: the idempotency key and what became of it.
+	Written only by the engine (everstep_flow.seams.triggers)."""
+
+	def before_insert(self) -> None:
+		if not self.flags.flow_system:
+			frappe.throw(_("Trigger firings are recorded by the engine only."), frappe.PermissionError)
+
+	def validate(self) -> None:
+		if not self.is_new() and not self.flags.flow_system:
+			frappe.throw(_("Trigger firings are recorded by the engine only."), frappe.PermissionError)

@@ -1,0 +1,34 @@
+"""Frappe Helpdesk (when installed): the client of an HD Ticket, and its example trigger.
+
+HD Ticket's own `customer` is Helpdesk's HD Customer, not ERPNext's Customer, so the client comes from the ticket's
+Contact (or the address that raised it) and that Contact's Customer. Nothing here imports Helpdesk.
+"""
+
+from __future__ import annotations
+
+from everstep_flow.engine.seams import NEW, Client
+from everstep_flow.seams import clients
+
+
+def ticket_client(doc) -> Client:
+	if doc.get("contact"):
+		return clients.of_contact(doc.contact)
+	return clients.of_email(doc.get("raised_by"), create=True)
+
+
+RESOLVERS = {"Helpdesk Ticket": ("HD Ticket", ticket_client)}
+
+EXAMPLES = (
+	{
+		"trigger_name": "Helpdesk ticket created: support case",
+		"document_type": "HD Ticket",
+		"event": NEW,
+		"client_from": "Helpdesk Ticket",
+		"subject": "{{ doc.subject }}",
+		"service": "Support case",
+		"mapping": [
+			{"intake_field": "summary", "source_field": "subject"},
+			{"intake_field": "details", "source_field": "description"},
+		],
+	},
+)

@@ -1,0 +1,344 @@
+"""Flow Trigger: another app's document starts a service by itself, once, tied to its client (seam 2).
+
+Frappe calls `on_change` for every document of every doctype (hooks: doc_events "*"); it returns before any query
+for a doctype with no enabled trigger (the set is cached, cleared when a trigger is saved or deleted). `on_change`
+is the one hook that also runs for `db_set` (ERPNext converts an Opportunity with it), and it may run more than once
+for one change, so each firing is keyed on (trigger, source document, target value) and recorded once as a
+Flow Trigger Firing in the host's own transaction (rolled back with it). The request is made by a job enqueued after
+the host commits: the host's save never waits for us and never fails because of us. A failure is logged, marked on
+the firing, and reported by the no-orphan check as a missed seam; running the firing again never makes a second
+request (the firing is locked and done once; the request itself de-duplicates per client and service).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import frappe
+from frappe import _
+from frappe.utils import add_to_date, cstr, now_datetime, strip_html
+
+from everstep_flow.engine import seams as core
+from everstep_flow.engine.seams import Client
+from everstep_flow.runtime import ledger
+from everstep_flow.runtime.door import collided
+from everstep_flow.seams import clients
+
+FIRING = "Flow Trigger Firing"
+CACHE_KEY = "everstep_flow:triggered_doctypes"
+ATTEMPTS = 8
+LOST_AFTER_MINUTES = (
+	2  # a Queued firing older than this lost its job (Redis down, worker restarted): run again
+)
+
+
+# ------------------------------------------------------------------------------------------- the host's save
+
+
+def _enabled_triggers() -> dict[str, list[str]]:
+	rows = frappe.get_all(
+		"Flow Trigger", filters={"enabled": 1}, fields=["name", "document_type"], order_by="name asc"
+	)
+	by_doctype: dict[str, list[str]] = {}
+	for row in rows:
+		by_doctype.setdefault(row.document_type, []).append(row.name)
+	return by_doctype
+
+
+def triggered_doctypes() -> dict[str, list[str]]:
+	"""Doctype -> names of its enabled triggers; from Redis (and Frappe's per-request copy), never a query warm."""
+	return frappe.cache.get_value(CACHE_KEY, _enabled_triggers)
+
+
+def forget_triggers(doc=None, method=None) -> None:
+	"""Now (this transaction sees the change) and after commit (so that another request that read the old rows
+	meanwhile cannot leave them cached)."""
+	frappe.cache.delete_value(CACHE_KEY)
+	frappe.db.after_commit.add(_forget)
+
+
+def _forget() -> None:
+	frappe.cache.delete_value(CACHE_KEY)
+
+
+def _quiet() -> bool:
+	flags = frappe.flags
+	return bool(
+		flags.in_install
+		or flags.in_install_app
+		or flags.in_migrate
+		or flags.in_patch
+		or flags.in_import
+		or flags.in_uninstall
+		or flags.in_fixtures
+	)
+
+
+def on_change(doc, method=None) -> None:
+	"""doc_events "*": on_change. Never raises: whatever goes wrong is logged and shows as a missed seam."""
+	if _quiet() or doc.flags.ignore_flow_triggers:
+		return
+	names = triggered_doctypes().get(doc.doctype)
+	if not names:
+		return
+	for name in names:
+		try:
+			_consider(frappe.get_cached_doc("Flow Trigger", name), doc)
+		except Exception:
+			frappe.log_error(
+				title=f"Flow Trigger {name}: could not consider {doc.doctype} {doc.name}",
+				reference_doctype="Flow Trigger",
+				reference_name=name,
+			)
+
+
+def _consider(trigger, doc) -> None:
+	field = trigger.field if trigger.event != core.NEW else ""
+	change = core.Change(
+		is_new=bool(doc.flags.in_insert),
+		changed=bool(field) and doc.has_value_changed(field),
+		value=cstr(doc.get(field)) if field else "",
+	)
+	definition = core.Trigger(trigger.name, trigger.event, field, core.trigger_values(trigger.get("values")))
+	value = core.firing_value(definition, change)
+	if value is None:
+		return
+	error = None
+	if trigger.condition:
+		try:
+			if not frappe.safe_eval(trigger.condition, None, {"doc": doc}):
+				return
+		except Exception as e:
+			error = _("Condition failed: {0}").format(cstr(e) or type(e).__name__)
+	_record(trigger.name, doc, value, error)
+
+
+def _record(trigger: str, doc, value: str, error: str | None) -> None:
+	key = core.firing_key(trigger, doc.doctype, doc.name, value)
+	if frappe.db.exists(FIRING, {"key": key}):
+		return  # this change was seen already (on_change runs more than once for one conversion)
+	firing = frappe.get_doc(
+		{
+			"doctype": FIRING,
+			"trigger": trigger,
+			"reference_doctype": doc.doctype,
+			"reference_name": doc.name,
+			"value": value[:140],
+			"key": key,
+			"status": "Failed" if error else "Queued",
+			"error": error,
+			"finished_on": now_datetime() if error else None,
+		}
+	)
+	firing.flags.flow_system = True
+	frappe.db.savepoint("flow_trigger")
+	try:
+		firing.insert(ignore_permissions=True, ignore_links=True)
+	except frappe.UniqueValidationError:
+		# Another save of the same document recorded it at the same moment: one firing is enough.
+		frappe.db.rollback(save_point="flow_trigger")
+		frappe.clear_last_message()
+		return
+	if error:
+		frappe.log_error(
+			title=f"Flow Trigger {trigger} failed for {doc.doctype} {doc.name}",
+			message=error,
+			reference_doctype=FIRING,
+			reference_name=firing.name,
+		)
+		return
+	enqueue(firing.name)
+
+
+def enqueue(firing: str) -> None:
+	frappe.enqueue(
+		"everstep_flow.seams.triggers.run_firing",
+		queue="short",
+		firing=firing,
+		job_id=f"everstep_flow:firing:{firing}",
+		deduplicate=True,
+		enqueue_after_commit=True,
+	)
+
+
+# ------------------------------------------------------------------------------------------- the job
+
+
+def run_firing(firing: str) -> str | None:
+	"""Job: make (or link) the firing's request, in a transaction of its own; returns the firing's status.
+
+	Safe on two workers and on retries: the firing row is locked and only a Queued (or, asked explicitly, Failed)
+	firing runs. Collisions (two firings opening the same client's request, PostgreSQL serialization failures)
+	roll back and run again, and the second run links to the request the first one made."""
+	for attempt in range(1, ATTEMPTS + 1):
+		try:
+			status = process(firing)
+			frappe.db.commit()
+			return status
+		except Exception as e:
+			frappe.db.rollback()
+			frappe.local.message_log = []
+			frappe.local.flags.pop("flow_events", None)
+			frappe.local.flags.pop("flow_fresh_requests", None)
+			if collided(e) and attempt < ATTEMPTS:
+				time.sleep(random.uniform(0, min(0.5, 0.02 * 2**attempt)))
+				continue
+			fail(firing, e)
+			frappe.db.commit()
+			return "Failed"
+	return None
+
+
+def process(firing: str, retry_failed: bool = False) -> str | None:
+	"""One firing in the caller's transaction: lock it, start (or link) its request, mark it done."""
+	row = frappe.db.get_value(
+		FIRING,
+		firing,
+		["name", "trigger", "reference_doctype", "reference_name", "value", "status", "owner", "attempts"],
+		as_dict=True,
+		for_update=True,
+	)
+	allowed = ("Queued", "Failed") if retry_failed else ("Queued",)
+	if not row or row.status not in allowed:
+		return row.status if row else None
+	from everstep_flow.runtime.intake import submit_request
+
+	trigger = frappe.get_cached_doc("Flow Trigger", row.trigger)
+	source = frappe.get_doc(row.reference_doctype, row.reference_name)
+	rows = [core.MappingRow(m.intake_field, m.source_field or "", m.value or "") for m in trigger.mapping]
+	values = {k: _as_text(v) for k, v in core.mapped_values(rows, source.as_dict()).items()}
+	client = client_of(trigger, source)
+	requester = row.owner if row.owner and row.owner != "Guest" else None
+	request = submit_request(
+		trigger.service,
+		values,
+		subject=subject_of(trigger, source),
+		requester=requester,
+		requester_email=None if requester else _contact_email(client),
+		client=client,
+		duplicates=trigger.duplicates,
+		source="Trigger",
+		source_doctype=row.reference_doctype,
+		source_name=row.reference_name,
+		trigger=trigger.name,
+	)
+	status = "Linked" if request.flags.flow_linked else "Done"
+	frappe.db.set_value(
+		FIRING,
+		firing,
+		{
+			"status": status,
+			"request": request.name,
+			"attempts": (row.attempts or 0) + 1,
+			"finished_on": now_datetime(),
+			"error": None,
+		},
+		update_modified=True,
+	)
+	ledger.flush()
+	return status
+
+
+def fail(firing: str, e: Exception) -> None:
+	row = frappe.db.get_value(
+		FIRING, firing, ["trigger", "reference_doctype", "reference_name", "attempts"], as_dict=True
+	)
+	if not row:
+		return
+	message = strip_html(cstr(e)).strip() or type(e).__name__
+	frappe.db.set_value(
+		FIRING,
+		firing,
+		{
+			"status": "Failed",
+			"error": message[:2000],
+			"attempts": (row.attempts or 0) + 1,
+			"finished_on": now_datetime(),
+		},
+	)
+	frappe.log_error(
+		title=f"Flow Trigger {row.trigger} failed for {row.reference_doctype} {row.reference_name}",
+		reference_doctype=FIRING,
+		reference_name=firing,
+	)
+
+
+def _as_text(value: Any) -> Any:
+	if isinstance(value, str | int | float) and not isinstance(value, bool):
+		return value
+	return cstr(value)
+
+
+def _contact_email(client: Client) -> str | None:
+	return frappe.db.get_value("Contact", client.contact, "email_id") if client.contact else None
+
+
+def subject_of(trigger, source) -> str | None:
+	if not trigger.subject:
+		return None
+	return frappe.render_template(trigger.subject, {"doc": source}).strip() or None
+
+
+# ------------------------------------------------------------------------------------------- the client
+
+
+def client_of(trigger, source) -> Client:
+	"""The trigger's way of finding the client: a field, an email field, or a named resolver of a host app."""
+	how = trigger.client_from or "Field"
+	if how == "Field":
+		df = source.meta.get_field(trigger.client_field)
+		doctype = df.options if df and df.fieldtype == "Link" else source.get(df.options) if df else None
+		return clients.of_link(doctype, source.get(trigger.client_field))
+	if how == "Email Field":
+		return clients.of_email(source.get(trigger.client_field), create=True)
+	return resolver(how)(source)
+
+
+def resolver(name: str):
+	from everstep_flow.seams import crm, erpnext, helpdesk
+
+	resolvers = {**erpnext.RESOLVERS, **helpdesk.RESOLVERS, **crm.RESOLVERS}
+	if name not in resolvers:
+		frappe.throw(_("client_from: no resolver named {0}").format(name), frappe.ValidationError)
+	return resolvers[name][1]
+
+
+def resolver_doctypes() -> dict[str, str]:
+	"""Named resolver -> the document type it reads."""
+	from everstep_flow.seams import crm, erpnext, helpdesk
+
+	return {
+		name: doctype
+		for name, (doctype, _fn) in {**erpnext.RESOLVERS, **helpdesk.RESOLVERS, **crm.RESOLVERS}.items()
+	}
+
+
+# ------------------------------------------------------------------------------------------- the sweep
+
+
+def requeue_lost(now=None, limit: int = 200) -> int:
+	"""Queued firings whose job never ran (Redis down, a worker restarted): enqueue them again (deduplicated)."""
+	before = add_to_date(now or now_datetime(), minutes=-LOST_AFTER_MINUTES)
+	lost = frappe.get_all(
+		FIRING,
+		filters={"status": "Queued", "creation": ("<", before)},
+		pluck="name",
+		order_by="creation asc",
+		limit=limit,
+	)
+	for firing in lost:
+		enqueue(firing)
+	return len(lost)
+
+
+def missed(now=None, limit: int = 500) -> list[frappe._dict]:
+	"""Firings that did not start their work: failed, or queued for longer than a job takes."""
+	before = add_to_date(now or now_datetime(), minutes=-LOST_AFTER_MINUTES * 5)
+	fields = ["name", "trigger", "reference_doctype", "reference_name", "status", "error", "creation"]
+	failed = frappe.get_all(FIRING, filters={"status": "Failed"}, fields=fields, limit=limit)
+	stuck = frappe.get_all(
+		FIRING, filters={"status": "Queued", "creation": ("<", before)}, fields=fields, limit=limit
+	)
+	return failed + stuck
