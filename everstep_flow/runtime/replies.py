@@ -64,9 +64,9 @@ def on_communication(doc, method=None) -> None:
 		service = None  # its team is disabled: kept unrouted (and reported) rather than refused
 	if not service:
 		# Nothing is lost: the request stays open without tasks, and the no-orphan check reports it.
-		request.update(client_fields(client))
-		request.flags.flow_system = True
-		request.save(ignore_permissions=True)
+		frappe.db.set_value(
+			"Flow Request", request.name, client_fields(client)
+		)  # no service: nothing to save
 		ledger.record(request.name, "created", to_state="Open", details={"source": "Email", "routed": False})
 		ledger.flush()
 		return

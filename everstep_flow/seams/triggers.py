@@ -78,8 +78,8 @@ def _quiet() -> bool:
 
 def on_change(doc, method=None) -> None:
 	"""doc_events "*": on_change. Never raises: whatever goes wrong is logged and shows as a missed seam."""
-	if _quiet() or doc.flags.ignore_flow_triggers:
-		return
+	if _quiet() or doc.flags.ignore_flow_triggers or frappe.flags.flow_in_firing:
+		return  # nor for what we write while starting a request (a Contact, an email link): no chains
 	names = triggered_doctypes().get(doc.doctype)
 	if not names:
 		return
@@ -117,8 +117,13 @@ def _consider(trigger, doc) -> None:
 
 def _record(trigger: str, doc, value: str, error: str | None) -> None:
 	key = core.firing_key(trigger, doc.doctype, doc.name, value)
-	if frappe.db.exists(FIRING, {"key": key}):
-		return  # this change was seen already (on_change runs more than once for one conversion)
+	seen = frappe.local.flags.flow_firing_keys
+	if seen is None:
+		seen = frappe.local.flags.flow_firing_keys = set()
+		frappe.db.before_rollback.add(_forget_seen)  # a rolled back firing must be recorded again
+	if key in seen:
+		return  # this change was seen already in this request (on_change runs twice for one conversion)
+	seen.add(key)
 	firing = frappe.get_doc(
 		{
 			"doctype": FIRING,
@@ -132,12 +137,12 @@ def _record(trigger: str, doc, value: str, error: str | None) -> None:
 			"finished_on": now_datetime() if error else None,
 		}
 	)
-	firing.flags.flow_system = True
+	firing.name = frappe.generate_hash(length=10)
 	frappe.db.savepoint("flow_trigger")
 	try:
-		firing.insert(ignore_permissions=True, ignore_links=True)
+		firing.db_insert()  # an engine record, like a ledger event: one INSERT, none of a form's checks
 	except frappe.UniqueValidationError:
-		# Another save of the same document recorded it at the same moment: one firing is enough.
+		# Recorded before (an earlier save, or another one at the same moment): one firing is enough.
 		frappe.db.rollback(save_point="flow_trigger")
 		frappe.clear_last_message()
 		return
@@ -152,15 +157,17 @@ def _record(trigger: str, doc, value: str, error: str | None) -> None:
 	enqueue(firing.name)
 
 
+def _forget_seen() -> None:
+	frappe.local.flags.flow_firing_keys = None
+
+
 def enqueue(firing: str) -> None:
 	frappe.enqueue(
 		"everstep_flow.seams.triggers.run_firing",
 		queue="short",
 		firing=firing,
-		job_id=f"everstep_flow:firing:{firing}",
-		deduplicate=True,
 		enqueue_after_commit=True,
-	)
+	)  # not deduplicated (a Redis round trip per save): a second job finds the firing done and does nothing
 
 
 # ------------------------------------------------------------------------------------------- the job
@@ -193,6 +200,14 @@ def run_firing(firing: str) -> str | None:
 
 def process(firing: str, retry_failed: bool = False) -> str | None:
 	"""One firing in the caller's transaction: lock it, start (or link) its request, mark it done."""
+	frappe.flags.flow_in_firing = True
+	try:
+		return _process(firing, retry_failed)
+	finally:
+		frappe.flags.flow_in_firing = False
+
+
+def _process(firing: str, retry_failed: bool) -> str | None:
 	row = frappe.db.get_value(
 		FIRING,
 		firing,

@@ -44,7 +44,17 @@ HTML = "<img src=x onerror=alert(1)>"
 
 
 def counts() -> dict[str, int]:
-	return {dt: frappe.db.count(dt) for dt in (*FLOW_DOCTYPES, "Comment", "Communication")}
+	return {
+		dt: frappe.db.count(dt)
+		for dt in (
+			*FLOW_DOCTYPES,
+			"Comment",
+			"Communication",
+			"Communication Link",
+			"Flow Trigger Firing",
+			"Contact",
+		)
+	}
 
 
 class HardeningCase(FrappeTestCase):
@@ -141,6 +151,11 @@ DOORS: dict[str, tuple[dict, dict[str, tuple[str, bool]]]] = {
 		{"request": MISSING, "text": "hi", "is_internal": 1},
 		{"request": (NAME, True), "text": (REASON, True), "is_internal": (FLAG, False)},
 	),
+	"everstep_flow.api.request.set_client": (
+		{"request": MISSING, "customer_type": "Contact", "customer": MISSING},
+		{"request": (NAME, True), "customer_type": (NAME, True), "customer": (NAME, True)},
+	),
+	"everstep_flow.api.trigger.run_again": ({"firing": MISSING}, {"firing": (NAME, True)}),
 	"everstep_flow.api.request.timeline": ({"request": MISSING}, {"request": (NAME, True)}),
 	"everstep_flow.api.request.progress": ({"request": MISSING}, {"request": (NAME, True)}),
 	"everstep_flow.api.portal.submit": (

@@ -92,7 +92,17 @@ function render_history(frm) {
 						e.from_team && e.to_team && e.from_team !== e.to_team
 							? `${esc(e.from_team)} → ${esc(e.to_team)}`
 							: esc(e.to_team || e.from_team || "");
-					const note = details.reason || details.text || "";
+					const source = details.source_doctype
+						? `${details.source_doctype} ${details.source_name}`
+						: details.communication
+							? __("email from {0}", [details.from || ""])
+							: details.source || "";
+					const note =
+						e.event_type === "linked"
+							? __("linked: {0}", [source])
+							: e.event_type === "client_set"
+								? __("client: {0}", [details.to || ""])
+								: details.reason || details.text || "";
 					return `<tr>
 						<td>${esc(frappe.datetime.str_to_user(e.at))}</td>
 						<td><b>${esc(e.event_type)}</b></td>

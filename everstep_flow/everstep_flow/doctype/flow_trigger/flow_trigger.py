@@ -24,6 +24,28 @@ NO_DATA = (
 	"Table MultiSelect",
 )
 OUR_MODULE = "Everstep Flow"
+# Logs and metadata: a trigger on them would fire on what Frappe writes about our own work (a failing firing
+# writes an Error Log...), a loop.
+NEVER_SOURCES = frozenset(
+	{
+		"DocType",
+		"DocField",
+		"Custom Field",
+		"Property Setter",
+		"Error Log",
+		"Version",
+		"Activity Log",
+		"Access Log",
+		"Route History",
+		"Scheduled Job Log",
+		"Deleted Document",
+		"Notification Log",
+		"Email Queue",
+		"Communication Link",
+		"DefaultValue",
+		"Custom DocPerm",
+	}
+)
 
 
 class FlowTrigger(Document):
