@@ -90,16 +90,7 @@ def sender_client(doc):
 	for link in (("Contact", client.contact), (client.customer_type, client.customer)):
 		if all(link) and link not in links:
 			doc.add_link(*link)
-			frappe.get_doc(
-				{
-					"doctype": "Communication Link",
-					"parent": doc.name,
-					"parenttype": "Communication",
-					"parentfield": "timeline_links",
-					"link_doctype": link[0],
-					"link_name": link[1],
-				}
-			).db_insert()
+			doc.timeline_links[-1].db_insert()  # the email is saved already: its new row alone
 	return client
 
 
