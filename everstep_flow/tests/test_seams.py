@@ -325,7 +325,9 @@ class TestTriggerFiring(SeamCase):
 		todo.db_set("status", "Open")
 		todo.db_set("status", "Closed")
 		self.assertEqual(len(self.firings(todo)), 1)
-		self.assertEqual(frappe.db.get_value("ToDo", todo.name, "status"), "Closed")  # transaction still usable
+		self.assertEqual(
+			frappe.db.get_value("ToDo", todo.name, "status"), "Closed"
+		)  # transaction still usable
 		todo.db_set("status", "Cancelled")
 		self.assertEqual(sorted(f.value for f in self.firings(todo)), ["Cancelled", "Closed"])
 
