@@ -17,6 +17,8 @@ before_uninstall = "everstep_flow.install.before_uninstall"
 # ----
 extend_bootinfo = "everstep_flow.boot.boot_session"
 app_include_js = "everstep_flow.bundle.js"
+# Start a request from a client's form
+doctype_js = {"Customer": "public/js/client_form.js", "Contact": "public/js/client_form.js"}
 
 # Permissions: one condition per doctype, shared by both hooks (everstep_flow/permissions.py)
 # -----------

@@ -9,7 +9,7 @@ from everstep_flow.runtime import actions, ledger
 from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.intake import submit_request as _submit
 from everstep_flow.runtime.membership import is_manager, works_on
-from everstep_flow.seams import clients
+from everstep_flow.seams import clients, installed
 
 SUBJECT_LENGTH = 240
 
@@ -55,7 +55,8 @@ def submit_request(
 		requester=requester,
 		customer_type=customer_type,
 		customer=customer,
-		source="API",
+		# The desk's own calls carry Frappe's CSRF token (a browser session); API clients use keys.
+		source="Desk" if frappe.get_request_header("X-Frappe-CSRF-Token") else "API",
 	)
 	return answer(request)
 
@@ -83,6 +84,33 @@ def set_client(
 	client = clients.checked(customer_type, customer)
 	doc = actions.set_client(name, client)
 	return {"name": doc.name, "customer_type": doc.customer_type, "customer": doc.customer}
+
+
+@endpoint(methods=("GET", "POST"))
+def intake_form(service: str | None = None) -> dict:
+	"""What the desk's New Request dialog asks for: the service's intake fields and the client doctypes here."""
+	name = args.name(service, "service")
+	if not frappe.db.exists("Flow Service", name) or not frappe.has_permission("Flow Service", "read", name):
+		frappe.throw(_("service: no service {0}").format(escape_html(name)), frappe.DoesNotExistError)
+	doc = frappe.get_cached_doc("Flow Service", name)
+	fields = [
+		{
+			"fieldname": f.fieldname,
+			"label": f.label,
+			"fieldtype": f.fieldtype,
+			"options": f.options,
+			"required": int(bool(f.required)),
+			"help": f.help,
+		}
+		for f in doc.intake_fields
+		if f.at_intake
+	]
+	return {
+		"service": doc.name,
+		"title": doc.title,
+		"fields": fields,
+		"client_doctypes": [d for d in clients.CLIENT_DOCTYPES if installed(d)],
+	}
 
 
 @endpoint()

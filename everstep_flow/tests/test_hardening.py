@@ -156,6 +156,7 @@ DOORS: dict[str, tuple[dict, dict[str, tuple[str, bool]]]] = {
 		{"request": (NAME, True), "customer_type": (NAME, True), "customer": (NAME, True)},
 	),
 	"everstep_flow.api.trigger.run_again": ({"firing": MISSING}, {"firing": (NAME, True)}),
+	"everstep_flow.api.request.intake_form": ({"service": MISSING}, {"service": (NAME, True)}),
 	"everstep_flow.api.request.timeline": ({"request": MISSING}, {"request": (NAME, True)}),
 	"everstep_flow.api.request.progress": ({"request": MISSING}, {"request": (NAME, True)}),
 	"everstep_flow.api.portal.submit": (

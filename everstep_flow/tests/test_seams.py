@@ -652,6 +652,15 @@ class TestClientAtEveryDoor(SeamCase):
 		)
 		self.assertTrue(clients.of_user("Guest").unknown)
 
+	def test_the_desk_dialog_gets_the_intake_fields_and_client_doctypes(self):
+		frappe.set_user(AGENT)
+		form = request_api.intake_form(service=SERVICE)
+		self.assertEqual([f["fieldname"] for f in form["fields"]], ["company", "notes", "priority"])
+		self.assertEqual(
+			form["client_doctypes"], ["Customer", "Contact"] if installed("Customer") else ["Contact"]
+		)
+		self.assertRaises(frappe.DoesNotExistError, request_api.intake_form, service="No Such Service")
+
 	def test_flow_roles_read_client_records(self):
 		for doctype in ("Contact", "Customer"):
 			if installed(doctype):

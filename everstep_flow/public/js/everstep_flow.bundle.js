@@ -68,3 +68,84 @@ everstep_flow.add_move_buttons = (frm, moves, args, custom = {}) => {
 		if (i === 0) button.removeClass("btn-default").addClass("btn-primary");
 	});
 };
+
+// New Request from the desk (the Flow Request list, a Customer's or a Contact's form): pick the service, then its
+// intake fields and the client, and submit through the same REST method as every other door. A client with an open
+// request of the service gets that one back (de-duplication), and the user is told so.
+everstep_flow.new_request = (client = {}) => {
+	const pick = new frappe.ui.Dialog({
+		title: __("New Request"),
+		fields: [{ fieldname: "service", fieldtype: "Link", label: __("Service"), options: "Flow Service", reqd: 1 }],
+		primary_action_label: __("Next"),
+		primary_action({ service }) {
+			frappe.xcall("everstep_flow.api.request.intake_form", { service }).then((form) => {
+				pick.hide();
+				everstep_flow.intake_dialog(form, client);
+			});
+		},
+	});
+	pick.show();
+};
+
+everstep_flow.intake_dialog = (form, client) => {
+	const types = form.client_doctypes;
+	const fields = [
+		{ fieldname: "subject", fieldtype: "Data", label: __("Subject"), description: __("Empty: {0}", [everstep_flow.esc(form.title)]) },
+		{ fieldtype: "Section Break", label: __("Client") },
+		{
+			fieldname: "customer_type",
+			fieldtype: "Select",
+			label: __("Client Type"),
+			options: [""].concat(types),
+			default: client.customer_type || "",
+		},
+		{ fieldtype: "Column Break" },
+		{
+			fieldname: "customer",
+			fieldtype: "Dynamic Link",
+			label: __("Client"),
+			options: "customer_type",
+			default: client.customer || "",
+			mandatory_depends_on: "eval:doc.customer_type",
+		},
+		{ fieldtype: "Section Break", label: __("What is needed") },
+	].concat(
+		form.fields.map((f) => ({
+			fieldname: `v_${f.fieldname}`,
+			// Intake types that are not Frappe controls: Email and Phone are Data with options, Long Text is Text.
+			fieldtype: { "Long Text": "Text", Email: "Data", Phone: "Data" }[f.fieldtype] || f.fieldtype,
+			label: everstep_flow.esc(f.label),
+			options: f.fieldtype === "Email" || f.fieldtype === "Phone" ? f.fieldtype : f.options,
+			reqd: f.required,
+			description: everstep_flow.esc(f.help || ""),
+		}))
+	);
+	const dialog = new frappe.ui.Dialog({
+		title: __("New Request: {0}", [everstep_flow.esc(form.title)]),
+		size: "large",
+		fields,
+		primary_action_label: __("Submit"),
+		primary_action(data) {
+			const values = {};
+			form.fields.forEach((f) => {
+				const value = data[`v_${f.fieldname}`];
+				if (value !== undefined && value !== null && value !== "") values[f.fieldname] = value;
+			});
+			frappe
+				.xcall("everstep_flow.api.request.submit_request", {
+					service: form.service,
+					values,
+					subject: data.subject || null,
+					customer_type: data.customer ? data.customer_type : null,
+					customer: data.customer || null,
+				})
+				.then((r) => {
+					dialog.hide();
+					if (r.linked) frappe.msgprint(everstep_flow.esc(r.message), __("Linked, not duplicated"));
+					else frappe.show_alert({ message: __("Request {0} started", [r.name]), indicator: "green" });
+					frappe.set_route("Form", "Flow Request", r.name);
+				});
+		},
+	});
+	dialog.show();
+};
