@@ -56,9 +56,14 @@ def submit_request(
 		customer_type=customer_type,
 		customer=customer,
 		# The desk's own calls carry Frappe's CSRF token (a browser session); API clients use keys.
-		source="Desk" if frappe.get_request_header("X-Frappe-CSRF-Token") else "API",
+		source="Desk" if _from_the_desk() else "API",
 	)
 	return answer(request)
+
+
+def _from_the_desk() -> bool:
+	request = getattr(frappe.local, "request", None)
+	return bool(request and request.headers.get("X-Frappe-CSRF-Token"))
 
 
 def answer(request) -> dict:
@@ -66,9 +71,15 @@ def answer(request) -> dict:
 	result = {"name": request.name, "status": frappe.db.get_value("Flow Request", request.name, "status")}
 	if request.flags.flow_linked:
 		result["linked"] = True
-		result["message"] = _(
-			"This client already has an open request of this service: yours was linked to {0}."
-		).format(request.name)
+		if frappe.has_permission("Flow Request", "read", request.name):
+			result["message"] = _(
+				"This client already has an open request of this service: yours was linked to {0}."
+			).format(request.name)
+		else:  # another team's work: the caller learns that it exists, not its name
+			result.update(name=None, status=None)
+			result["message"] = _(
+				"This client already has an open request of this service (another team's): yours was linked to it."
+			)
 	return result
 
 

@@ -23,7 +23,7 @@ def run_again(firing: str | None = None) -> dict:
 		)
 	try:
 		status = triggers.process(name, retry_failed=True)
-	except frappe.ValidationError as e:
+	except Exception as e:  # its source or trigger may be gone, a value may be missing: said, and kept on it
 		if collided(e):
 			raise  # the door runs it again
 		# The reason is kept on the firing (and in the Error Log); the caller is told it in the same words.

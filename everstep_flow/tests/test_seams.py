@@ -123,6 +123,7 @@ class SeamCase(FrappeTestCase):
 			frappe.delete_doc("Contact", contact, force=True, ignore_permissions=True)
 		frappe.db.delete("Flow Trigger Firing", {"trigger": ("like", "SM %")})
 		frappe.db.delete("ToDo", {"description": ("like", "%sm-seam%")})
+		frappe.db.delete("Flow Trigger Field", {"parent": ("like", "SM %")})
 		frappe.db.delete("Flow Trigger", {"name": ("like", "SM %")})
 		frappe.db.commit()
 		triggers.forget_triggers()
@@ -261,7 +262,8 @@ class TestTriggerSetup(SeamCase):
 		frappe.db.savepoint("examples")  # the site's own examples (perhaps enabled) come back afterwards
 		try:
 			for example in all_examples():
-				frappe.db.delete("Flow Trigger", {"name": example["trigger_name"]})
+				if frappe.db.exists("Flow Trigger", example["trigger_name"]):
+					frappe.delete_doc("Flow Trigger", example["trigger_name"], force=True)
 			install_example_triggers()
 			install_example_triggers()  # idempotent
 			for example in all_examples():
@@ -484,6 +486,13 @@ class TestDeduplication(SeamCase):
 		self.assertNotIn("linked", one)
 		self.assertEqual((two["name"], two["linked"]), (one["name"], True))
 		self.assertIn("already has an open request", two["message"])
+		frappe.set_user(OTHER)  # not on that request's team: told it exists, not its name
+		other = request_api.submit_request(
+			service=OTHER_SERVICE, values={"company": "O"}, customer_type=kind, customer=client
+		)
+		self.assertEqual((other["name"], other["linked"]), (None, True))
+		self.assertIn("another team", other["message"])
+		frappe.set_user(MANAGER)
 		# once it is cancelled, a new one starts
 		request_api.cancel_request(request=one["name"], reason="done elsewhere")
 		three = request_api.submit_request(

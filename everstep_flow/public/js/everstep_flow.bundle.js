@@ -143,7 +143,7 @@ everstep_flow.intake_dialog = (form, client) => {
 					dialog.hide();
 					if (r.linked) frappe.msgprint(everstep_flow.esc(r.message), __("Linked, not duplicated"));
 					else frappe.show_alert({ message: __("Request {0} started", [r.name]), indicator: "green" });
-					frappe.set_route("Form", "Flow Request", r.name);
+					if (r.name) frappe.set_route("Form", "Flow Request", r.name);
 				});
 		},
 	});
