@@ -121,6 +121,7 @@ SERVICES = (
 		"title": "Laptop request",
 		"category": "Internal",
 		"owner_team": "Operations",
+		"duplicates": "Always new",  # one person may need two laptops; a client's second onboarding is linked
 		"target_resolution": 3 * DAY,
 		"is_published": 1,
 		"description": "A new or replacement laptop for an employee.",

@@ -500,6 +500,41 @@ class TestDeduplication(SeamCase):
 		)
 		self.assertNotEqual(three["name"], one["name"])
 
+	def test_simultaneous_rest_intakes_for_one_client_give_one_request(self):
+		kind, client = expected_client(self.contact)
+		frappe.db.commit()  # setUp closed the open ones; the HTTP calls run on their own connections
+		sessions = [Session(MANAGER) for _ in range(6)]
+		barrier = threading.Barrier(len(sessions))
+		responses: list = [None] * len(sessions)
+
+		def go(i: int, session: Session):
+			barrier.wait(timeout=60)
+			responses[i] = session.call(
+				"everstep_flow.api.request.submit_request",
+				{
+					"service": SERVICE,
+					"values": {"company": f"R{i}"},
+					"customer_type": kind,
+					"customer": client,
+				},
+			)
+
+		threads = [threading.Thread(target=go, args=(i, s)) for i, s in enumerate(sessions)]
+		for thread in threads:
+			thread.start()
+		for thread in threads:
+			thread.join(timeout=300)
+		frappe.db.rollback()
+		self.assertEqual(
+			[r.status_code for r in responses], [200] * 6, [messages(r)[-300:] for r in responses]
+		)
+		answers = [r.json["message"] for r in responses]
+		names = {a["name"] for a in answers}
+		self.made_requests.extend(names)
+		self.assertEqual(len(names), 1, answers)
+		self.assertEqual(sum(1 for a in answers if a.get("linked")), 5)
+		self.assertEqual(frappe.db.count("Flow Event", {"request": names.pop(), "event_type": "linked"}), 5)
+
 	def test_ten_simultaneous_firings_give_one_request(self):
 		self.trigger()
 		todos = [self.todo(description=f"Race {i} sm-seam") for i in range(10)]
