@@ -27,12 +27,14 @@ permission_query_conditions = {
 	"Flow Task": "everstep_flow.permissions.task_query",
 	"Flow Handoff": "everstep_flow.permissions.handoff_query",
 	"Flow Event": "everstep_flow.permissions.event_query",
+	"Flow Follow Up": "everstep_flow.permissions.follow_up_query",
 }
 has_permission = {
 	"Flow Request": "everstep_flow.permissions.has_request_permission",
 	"Flow Task": "everstep_flow.permissions.has_task_permission",
 	"Flow Handoff": "everstep_flow.permissions.has_handoff_permission",
 	"Flow Event": "everstep_flow.permissions.has_event_permission",
+	"Flow Follow Up": "everstep_flow.permissions.has_follow_up_permission",
 }
 
 # Team owns, person borrows: work of someone who becomes unavailable goes back to the team

@@ -97,7 +97,18 @@ def event_condition(user: str, write: bool = False) -> str | None:
 	)
 
 
+def follow_up_condition(user: str, write: bool = False) -> str | None:
+	"""Follow-ups owned by the user or their teams, and those on requests their teams work on (read)."""
+	teams = user_teams(user)
+	return _any(
+		f"`tabFlow Follow Up`.`assigned_to` = {frappe.db.escape(user)}",
+		f"`tabFlow Follow Up`.`owner_team` in ({_in(teams)})" if teams else None,
+		f"`tabFlow Follow Up`.`request` in ({_team_requests(teams)})" if teams and not write else None,
+	)
+
+
 CONDITIONS = {
+	"Flow Follow Up": follow_up_condition,
 	"Flow Request": request_condition,
 	"Flow Task": task_condition,
 	"Flow Handoff": handoff_condition,
@@ -146,6 +157,16 @@ def handoff_query(user: str | None = None) -> str:
 
 def event_query(user: str | None = None) -> str:
 	return _query("Flow Event", user)
+
+
+def follow_up_query(user: str | None = None) -> str:
+	return _query("Flow Follow Up", user)
+
+
+def has_follow_up_permission(
+	doc, ptype: str | None = None, user: str | None = None, debug: bool = False
+) -> bool:
+	return _has("Flow Follow Up", doc, user, ptype)
 
 
 def has_request_permission(

@@ -101,3 +101,28 @@ def test_text_either_returns_clean_text_or_names_the_argument(value):
 	assert isinstance(result, str)
 	assert result == result.strip() and result
 	assert "\x00" not in result and "\n" not in result and len(result) <= 240
+
+
+def test_numbers_integers_and_name_lists():
+	from everstep_flow.engine import args as A
+
+	assert A.number("12.5", "duration") == 12.5
+	assert A.number(3, "duration") == 3
+	assert A.number(None, "duration", required=False) is None
+	for bad in (True, [1], {"a": 1}, "ten", "nan", "inf"):
+		with pytest.raises(A.ArgumentError, match="duration"):
+			A.number(bad, "duration")
+	with pytest.raises(A.ArgumentError, match="between"):
+		A.number(-1, "duration", minimum=0, maximum=10)
+	assert A.integer(None, "limit", default=20) == 20
+	assert A.integer("40", "limit", default=20, maximum=100) == 40
+	for bad in ("1.5", 101, "x"):
+		with pytest.raises(A.ArgumentError, match="limit"):
+			A.integer(bad, "limit", default=20, maximum=100)
+	assert A.names('["call", "email"]', "kinds") == ["call", "email"]
+	assert A.names("call, email", "kinds") == ["call", "email"]
+	assert A.names(["call"], "kinds") == ["call"]
+	assert A.names(None, "kinds") == []
+	for bad in ({"a": 1}, 5, ["x"] * 60, [["nested"]], "[broken"):
+		with pytest.raises(A.ArgumentError, match="kinds"):
+			A.names(bad, "kinds")

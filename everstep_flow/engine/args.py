@@ -109,3 +109,59 @@ def mapping(value: Any, argument: str, *, max_length: int = 100_000) -> dict[str
 		if not isinstance(key, str) or not key or len(key) > NAME_LENGTH or "\x00" in key:
 			raise ArgumentError(argument, "every fieldname must be a short piece of text")
 	return value
+
+
+def number(
+	value: Any,
+	argument: str,
+	*,
+	required: bool = True,
+	minimum: float | None = None,
+	maximum: float | None = None,
+) -> float | None:
+	"""A number, sent as JSON number or text ("12", "12.5")."""
+	if value is None or (isinstance(value, str) and not value.strip()):
+		if required:
+			raise ArgumentError(argument, "is required")
+		return None
+	if isinstance(value, bool) or not isinstance(value, int | float | str):
+		raise ArgumentError(argument, f"expected a number, got {_describe(value)}")
+	try:
+		result = float(value)
+	except ValueError:
+		raise ArgumentError(argument, "is not a number")
+	if result != result or result in (float("inf"), float("-inf")):
+		raise ArgumentError(argument, "is not a number")
+	if (minimum is not None and result < minimum) or (maximum is not None and result > maximum):
+		raise ArgumentError(argument, f"must be between {minimum} and {maximum}")
+	return result
+
+
+def integer(value: Any, argument: str, *, default: int, minimum: int = 0, maximum: int = 10**9) -> int:
+	"""A whole number (paging: start, limit); empty is the default."""
+	if value is None or value == "":
+		return default
+	result = number(value, argument, minimum=minimum, maximum=maximum)
+	if result is None or result != int(result):
+		raise ArgumentError(argument, "must be a whole number")
+	return int(result)
+
+
+def names(value: Any, argument: str, *, max_items: int = 50) -> list[str]:
+	"""A list of short names: a JSON list, a list, or comma-separated text. Empty is []."""
+	if value is None or value == "":
+		return []
+	if isinstance(value, str):
+		stripped = value.strip()
+		if stripped.startswith("["):
+			try:
+				value = json.loads(stripped)
+			except ValueError:
+				raise ArgumentError(argument, "is not valid JSON")
+		else:
+			value = [part.strip() for part in stripped.split(",") if part.strip()]
+	if not isinstance(value, list | tuple):
+		raise ArgumentError(argument, f"expected a list, got {_describe(value)}")
+	if len(value) > max_items:
+		raise ArgumentError(argument, f"has too many items (at most {max_items})")
+	return [name(item, argument) for item in value]

@@ -79,6 +79,7 @@ def request_fields(service_doc, defn: ServiceDefinition, clean: dict[str, str], 
 		"status": "Open",
 		**request_deadlines(service_doc.name, defn.target_minutes, now),
 		"last_event_at": now,
+		"history_at": now,
 		"request_values": [
 			{"fieldname": k, "label": labels[k].label, "fieldtype": labels[k].fieldtype, "value": v}
 			for k, v in clean.items()

@@ -85,13 +85,20 @@ def flush() -> None:
 		kind_at = EVENT_FIELDS.index("event_type")
 		activity = [row for row in pending if row[kind_at] not in NOT_ACTIVITY]
 		touched = list({row[request_at] for row in activity} - fresh)
+		request = DocType("Flow Request")
 		if touched:
-			request = DocType("Flow Request")
 			(
 				frappe.qb.update(request)
 				.set(request.last_event_at, activity[-1][time_at])
+				.set(request.history_at, pending[-1][time_at])
 				.set(request.stale_level, 0)
 				.where(request.name.isin(touched))
+			).run()
+		# A nudge is no activity, but it is history: the client timeline orders requests by history_at.
+		quiet = list({row[request_at] for row in pending} - set(touched) - fresh)
+		if quiet:
+			frappe.qb.update(request).set(request.history_at, pending[-1][time_at]).where(
+				request.name.isin(quiet)
 			).run()
 
 

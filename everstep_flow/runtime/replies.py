@@ -38,7 +38,12 @@ def customer_replied(request: str, text: str, sender: str, via: str) -> list[str
 def before_communication(doc, method=None) -> None:
 	"""Communication before_insert: was the sender known before Frappe makes a Contact for the address (its
 	validate does, when the Email Account says so)? A Contact made just now means "client unknown"."""
-	if doc.reference_doctype == "Flow Request" and doc.sent_or_received == "Received" and doc.reference_name:
+	if (
+		doc.reference_doctype == "Flow Request"
+		and doc.sent_or_received == "Received"
+		and doc.reference_name
+		and doc.communication_medium == "Email"
+	):
 		doc.flags.flow_sender_known = bool(clients.contact_of_email(doc.sender))
 
 
@@ -48,6 +53,7 @@ def on_communication(doc, method=None) -> None:
 		doc.reference_doctype != "Flow Request"
 		or doc.sent_or_received != "Received"
 		or not doc.reference_name
+		or doc.communication_medium != "Email"  # a call is logged by runtime.calls, not answered here
 	):
 		return
 	request = frappe.get_doc("Flow Request", doc.reference_name)

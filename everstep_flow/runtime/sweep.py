@@ -28,6 +28,7 @@ from everstep_flow.seams.triggers import requeue_lost
 
 CHUNK = 500
 Task, Handoff, Request = DocType("Flow Task"), DocType("Flow Handoff"), DocType("Flow Request")
+FollowUp = DocType("Flow Follow Up")
 
 
 @dataclass
@@ -228,6 +229,40 @@ def _follow_ups(now, report: Report) -> int:
 				kind="follow_up",
 			)
 			sent += 1
+	return sent + _owned_follow_ups(now, report)
+
+
+def _owned_follow_ups(now, report: Report) -> int:
+	"""Seam 5: a Flow Follow Up that comes due nudges its owner (or its team) once per due date; the first worker
+	to mark it wins, so two sweeps never nudge twice."""
+	sent = 0
+	due = (FollowUp.due_on <= now) & (FollowUp.status == "Open")
+	not_yet = FollowUp.nudged_for.isnull() | (FollowUp.nudged_for != FollowUp.due_on)
+	query = frappe.qb.from_(FollowUp).select("*").where(due & not_yet).orderby(FollowUp.due_on)
+	for row in _candidates(query, report):
+		claimed = _won(
+			frappe.qb.update(FollowUp)
+			.set(FollowUp.nudged_for, row.due_on)
+			.set(FollowUp.modified, now)
+			.where(
+				(FollowUp.name == row.name)
+				& (FollowUp.nudged_for.isnull() | (FollowUp.nudged_for != row.due_on))
+			)
+		)
+		if not claimed:
+			continue
+		send(
+			Nudge(CLAIMANT, "claimant" if row.assigned_to else "team", False),
+			row.request,
+			team=row.owner_team,
+			claimant=row.assigned_to,
+			doctype="Flow Follow Up",
+			name=row.name,
+			subject=f"Follow up: {row.what}",
+			kind="follow_up",
+			task=row.task,
+		)
+		sent += 1
 	return sent
 
 

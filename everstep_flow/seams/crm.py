@@ -37,3 +37,17 @@ EXAMPLES = (
 		],
 	},
 )
+
+
+def link_call_log(name: str, links: list[tuple[str, str]]) -> None:
+	"""Frappe CRM's CRM Call Log names one reference (`reference_doctype`, `reference_docname`): the request, when
+	the call log has none yet (a call on a deal stays on its deal; the request's event records the call either way)."""
+	import frappe
+
+	current = frappe.db.get_value(
+		"CRM Call Log", name, ["reference_doctype", "reference_docname"], as_dict=True
+	)
+	if current and not current.reference_docname:
+		frappe.db.set_value(
+			"CRM Call Log", name, {"reference_doctype": links[0][0], "reference_docname": links[0][1]}
+		)

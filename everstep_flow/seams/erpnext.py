@@ -72,3 +72,32 @@ EXAMPLES = (
 		],
 	},
 )
+
+
+def link_call_log(name: str, links: list[tuple[str, str]]) -> None:
+	"""A call telephony already logged (ERPNext's Call Log) is linked to the request and client, not copied.
+	Its Links rows are written directly: the Call Log itself is telephony's record and stays as it is."""
+	have = {
+		(r.link_doctype, r.link_name)
+		for r in frappe.get_all(
+			"Dynamic Link",
+			filters={"parenttype": "Call Log", "parent": name},
+			fields=["link_doctype", "link_name"],
+		)
+	}
+	count = len(have)
+	for doctype, link in links:
+		if (doctype, link) in have:
+			continue
+		count += 1
+		frappe.get_doc(
+			{
+				"doctype": "Dynamic Link",
+				"parenttype": "Call Log",
+				"parentfield": "links",
+				"parent": name,
+				"idx": count,
+				"link_doctype": doctype,
+				"link_name": link,
+			}
+		).db_insert()

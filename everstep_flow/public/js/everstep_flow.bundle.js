@@ -149,3 +149,116 @@ everstep_flow.intake_dialog = (form, client) => {
 	});
 	dialog.show();
 };
+
+// Log a call (seam 3) that ends with its next step (seam 4): a follow-up (when, team, maybe who, what) or the reason
+// none is needed. `ctx`: {request?, task?, customer_type?, customer?, team?}; without a request, one is picked.
+everstep_flow.log_call = (ctx = {}, on_done = null) => {
+	const client_filter = () =>
+		ctx.customer && ctx.customer_type === "Customer"
+			? { filters: [["Dynamic Link", "link_doctype", "=", "Customer"], ["Dynamic Link", "link_name", "=", ctx.customer]] }
+			: {};
+	const fields = [];
+	if (!ctx.request) {
+		fields.push({
+			fieldname: "request",
+			fieldtype: "Link",
+			label: __("Request"),
+			options: "Flow Request",
+			reqd: 1,
+			get_query: () => ({ filters: ctx.customer ? { customer: ctx.customer, status: ["not in", ["Completed", "Cancelled"]] } : {} }),
+		});
+	}
+	fields.push(
+		{ fieldname: "direction", fieldtype: "Select", label: __("Direction"), options: ["Outgoing", "Incoming"], default: "Outgoing", reqd: 1 },
+		{ fieldname: "contact", fieldtype: "Link", label: __("With"), options: "Contact", reqd: 1, get_query: client_filter },
+		{ fieldtype: "Column Break" },
+		{ fieldname: "at", fieldtype: "Datetime", label: __("When"), default: frappe.datetime.now_datetime(), reqd: 1 },
+		{ fieldname: "duration", fieldtype: "Int", label: __("Minutes"), default: 5, reqd: 1 },
+		{ fieldtype: "Section Break" },
+		{ fieldname: "summary", fieldtype: "Small Text", label: __("What was said"), reqd: 1 },
+		{ fieldtype: "Section Break", label: __("Next step") },
+		{ fieldname: "no_follow_up", fieldtype: "Check", label: __("No follow-up needed") },
+		{ fieldname: "no_follow_up_reason", fieldtype: "Small Text", label: __("Why not"), depends_on: "eval:doc.no_follow_up", mandatory_depends_on: "eval:doc.no_follow_up" },
+		{ fieldname: "follow_up_on", fieldtype: "Datetime", label: __("Follow up on"), depends_on: "eval:!doc.no_follow_up", mandatory_depends_on: "eval:!doc.no_follow_up" },
+		{ fieldname: "follow_up_team", fieldtype: "Link", label: __("Team"), options: "Flow Team", default: ctx.team || "", depends_on: "eval:!doc.no_follow_up", mandatory_depends_on: "eval:!doc.no_follow_up" },
+		{ fieldname: "follow_up_owner", fieldtype: "Link", label: __("Who (optional)"), options: "User", depends_on: "eval:!doc.no_follow_up" },
+		{ fieldname: "follow_up_what", fieldtype: "Small Text", label: __("What is to be done"), depends_on: "eval:!doc.no_follow_up", mandatory_depends_on: "eval:!doc.no_follow_up" }
+	);
+	const dialog = new frappe.ui.Dialog({
+		title: __("Log Call"),
+		size: "large",
+		fields,
+		primary_action_label: __("Log Call"),
+		primary_action(v) {
+			const args = {
+				request: ctx.request || v.request,
+				task: ctx.task || null,
+				direction: v.direction,
+				contact: v.contact,
+				at: v.at,
+				duration: v.duration,
+				summary: v.summary,
+			};
+			if (v.no_follow_up) args.no_follow_up_reason = v.no_follow_up_reason;
+			else Object.assign(args, {
+				follow_up_on: v.follow_up_on,
+				follow_up_team: v.follow_up_team,
+				follow_up_owner: v.follow_up_owner || null,
+				follow_up_what: v.follow_up_what,
+			});
+			frappe.xcall("everstep_flow.api.call.log_call", args).then(() => {
+				dialog.hide();
+				frappe.show_alert({ message: __("Call logged"), indicator: "green" });
+				if (on_done) on_done();
+			});
+		},
+	});
+	dialog.show();
+	return dialog;
+};
+
+// The client timeline (one chronological view, newest first, paged, filterable by kind) in any wrapper.
+everstep_flow.TIMELINE_KINDS = ["request", "task", "handoff", "call", "email", "comment", "follow_up", "opportunity", "quotation", "sales_order", "issue", "ticket"];
+everstep_flow.render_timeline = (wrapper, customer_type, customer, page_size = 20) => {
+	const esc = everstep_flow.esc;
+	const state = { start: 0, kinds: [] };
+	const $w = $(wrapper).empty().addClass("esf-client-timeline");
+	const $filters = $(`<div class="esf-timeline-kinds" style="margin-bottom: var(--margin-sm); display: flex; flex-wrap: wrap; gap: 4px;"></div>`).appendTo($w);
+	const $list = $(`<div></div>`).appendTo($w);
+	const $more = $(`<button class="btn btn-default btn-xs" style="margin-top: var(--margin-sm);">${__("Older")}</button>`).appendTo($w).hide();
+	everstep_flow.TIMELINE_KINDS.forEach((kind) => {
+		$(`<button class="btn btn-xs btn-default" data-kind="${kind}">${esc(__(frappe.unscrub(kind)))}</button>`)
+			.appendTo($filters)
+			.on("click", function () {
+				$(this).toggleClass("btn-primary btn-default");
+				state.kinds = $filters.find(".btn-primary").map((i, b) => b.dataset.kind).get();
+				load(true);
+			});
+	});
+	const link = (it) => {
+		if (!it.reference_doctype) return esc(it.title);
+		return `<a href="/app/${frappe.router.slug(it.reference_doctype)}/${encodeURIComponent(it.reference_name)}">${esc(it.title)}</a>`;
+	};
+	const now = frappe.datetime.now_datetime();
+	const row = (it) => `<div class="esf-timeline-item" style="display: flex; gap: var(--margin-sm); padding: 6px 0; border-bottom: 1px solid var(--border-color);">
+			<span class="indicator-pill ${it.at > now ? "orange" : "gray"}" style="min-width: 96px; justify-content: center;">${esc(__(frappe.unscrub(it.kind)))}</span>
+			<div style="flex: 1;">${link(it)}${it.summary ? `<div class="text-muted small">${esc(it.summary)}</div>` : ""}</div>
+			<div class="text-muted small" style="white-space: nowrap;" title="${esc(it.at)}">${esc(it.actor || "")} · ${esc(frappe.datetime.str_to_user(it.at))}</div>
+		</div>`;
+	function load(reset) {
+		if (reset) state.start = 0;
+		frappe
+			.xcall("everstep_flow.api.client.timeline", {
+				customer_type, customer, start: state.start, limit: page_size, kinds: state.kinds.length ? state.kinds : null,
+			})
+			.then((r) => {
+				if (reset) $list.empty();
+				if (!r.items.length && reset) $list.html(`<p class="text-muted small">${__("Nothing yet.")}</p>`);
+				$list.append(r.items.map(row).join(""));
+				state.start += r.items.length;
+				$more.toggle(!!r.more);
+			});
+	}
+	$more.on("click", () => load(false));
+	load(true);
+};

@@ -23,6 +23,14 @@ function render_client(frm) {
 		);
 	}
 	if (!onload.can_link_client) return;
+	if (!["Completed", "Cancelled"].includes(frm.doc.status)) {
+		frm.add_custom_button(__("Log Call"), () =>
+			everstep_flow.log_call(
+				{ request: frm.doc.name, customer_type: frm.doc.customer_type, customer: frm.doc.customer },
+				() => frm.reload_doc()
+			)
+		);
+	}
 	frm.add_custom_button(frm.doc.customer ? __("Change Client") : __("Link Client"), () => {
 		const types = onload.client_doctypes || ["Contact"];
 		const dialog = new frappe.ui.Dialog({

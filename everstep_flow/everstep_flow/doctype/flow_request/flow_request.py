@@ -88,3 +88,8 @@ class FlowRequest(Document):
 		self.set_onload("progress", rows)
 		states = {r["step"]: "Awaiting Acceptance" if r["awaiting_handoff"] else r["state"] for r in rows}
 		self.set_onload("process_map", render_svg(definition_of(self), states=states))
+
+
+def on_doctype_update() -> None:
+	"""A client's timeline reads its requests newest history first (runtime.timeline)."""
+	frappe.db.add_index("Flow Request", ["customer", "history_at"])

@@ -13,6 +13,9 @@ frappe.ui.form.on("Flow Task", {
 		everstep_flow.add_move_buttons(frm, onload.moves || [], { task: frm.doc.name }, {
 			Complete: () => complete_dialog(frm, onload.output_fields || []),
 		});
+		if (onload.log_call) {
+			frm.add_custom_button(__("Log Call"), () => everstep_flow.log_call(onload.log_call, () => frm.reload_doc()));
+		}
 	},
 });
 

@@ -6,6 +6,7 @@ from frappe.model.document import Document
 
 from everstep_flow.runtime.actions import handoff_moves_for, task_moves_for
 from everstep_flow.runtime.guard import check_save, engine_only_insert, never_deleted
+from everstep_flow.runtime.membership import works_on
 from everstep_flow.runtime.progress import output_fields
 from everstep_flow.runtime.transitions import action_fields, after_task, check_task
 
@@ -67,6 +68,13 @@ class FlowTask(Document):
 			self.set_onload("output_fields", output_fields(self))
 		if self.awaiting_handoff:
 			self.set_onload("handoff_moves", handoff_moves_for(self.awaiting_handoff))
+		if self.status not in ("Done", "Skipped", "Cancelled") and works_on(self.request):
+			client = frappe.db.get_value(
+				"Flow Request", self.request, ["customer_type", "customer"], as_dict=True
+			)
+			self.set_onload(
+				"log_call", {"request": self.request, "task": self.name, "team": self.team, **client}
+			)
 
 	def on_update(self) -> None:
 		after_task(self)

@@ -13,6 +13,7 @@ frappe.listview_settings["Flow Task"] = {
 		return [__(doc.status), everstep_flow.TASK_COLOURS[doc.status], "status,=," + doc.status];
 	},
 	onload(listview) {
+		show_due_follow_ups(listview);
 		listview.page.add_inner_button(__("My Teams' Queue"), () => show_queue(listview), __("Queues"));
 		listview.page.add_inner_button(
 			__("Unclaimed"),
@@ -46,5 +47,18 @@ function show_queue(listview, extra = []) {
 		if (teams.length) filters.push(["Flow Task", "team", "in", teams]);
 		extra.forEach((f) => filters.push(["Flow Task", ...f]));
 		listview.filter_area.clear(false).then(() => listview.filter_area.add(filters));
+	});
+}
+
+// Seam 5: follow-ups that are due surface themselves at the top of the queue, one click from "My Follow-ups".
+function show_due_follow_ups(listview) {
+	frappe.xcall("everstep_flow.api.follow_up.mine").then((r) => {
+		listview.$page.find(".esf-due-follow-ups").remove();
+		if (!r.follow_ups.length) return;
+		const first = r.follow_ups[0];
+		$(`<div class="esf-due-follow-ups alert ${r.overdue ? "alert-danger" : "alert-warning"}" style="margin: var(--margin-sm) var(--margin-md);">
+			<a href="/app/flow-follow-ups"><b>${__("{0} follow-ups due, {1} overdue", [r.follow_ups.length, r.overdue])}</b></a>:
+			${everstep_flow.esc(first.what)} (${everstep_flow.esc(first.subject || first.request)})
+		</div>`).prependTo(listview.$page.find(".layout-main-section").first());
 	});
 }

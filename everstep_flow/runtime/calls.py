@@ -1,0 +1,326 @@
+"""Seams 3 to 5: a call is logged against the request and its client, and ends with an owned follow-up.
+
+A call is Frappe's own Communication (medium Phone) referencing the request and linked to the Contact and the
+client (timeline_links), so Frappe's timelines show it everywhere; a call that telephony already logged (ERPNext's
+Call Log, Frappe CRM's CRM Call Log) is linked instead of copied. Each call is one `call_logged` event; its
+follow-up is a Flow Follow Up owned by a team (and maybe one member), which the sweep nudges when due.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import frappe
+from frappe import _
+from frappe.utils import escape_html, get_datetime, now_datetime
+
+from everstep_flow.engine.calls import (
+	FOLLOW_UP_DONE,
+	FOLLOW_UP_OPEN,
+	CallPlan,
+	FollowUpPlan,
+	call_problems,
+	follow_up_problems,
+)
+from everstep_flow.runtime import ledger
+from everstep_flow.runtime.actions import lock
+from everstep_flow.runtime.intake import throw_field_problems
+from everstep_flow.runtime.membership import is_manager, is_member, user_teams, works_on
+from everstep_flow.seams import clients, installed
+
+FOLLOW_UP = "Flow Follow Up"
+CALL_LOGS = {"Call Log": "erpnext", "CRM Call Log": "crm"}  # telephony's own call records, where installed
+
+
+def _when(value: Any, argument: str, problems: dict[str, str]) -> datetime | None:
+	if value in (None, ""):
+		return None
+	try:
+		return get_datetime(value)
+	except Exception:
+		problems[argument] = "is not a date and time"
+		return None
+
+
+def contacts_of_client(request) -> set[str]:
+	"""The Contacts a call on this request may be with: the client's (its Links), the request's own contact."""
+	found = {request.contact} if request.contact else set()
+	if request.customer_type == "Contact" and request.customer:
+		found.add(request.customer)
+	elif request.customer_type and request.customer:
+		found.update(
+			frappe.get_all(
+				"Dynamic Link",
+				filters={
+					"parenttype": "Contact",
+					"link_doctype": request.customer_type,
+					"link_name": request.customer,
+				},
+				pluck="parent",
+			)
+		)
+	return found
+
+
+def log_call(
+	request: str,
+	*,
+	task: str | None = None,
+	direction: str | None = None,
+	contact: str | None = None,
+	at: Any = None,
+	duration: Any = None,
+	summary: str = "",
+	follow_up_on: Any = None,
+	follow_up_team: str | None = None,
+	follow_up_owner: str | None = None,
+	follow_up_what: str = "",
+	no_follow_up_reason: str = "",
+	call_log: str | None = None,
+	call_log_doctype: str | None = None,
+) -> dict[str, Any]:
+	"""Validate everything, then write the call, its follow-up and one event, in the caller's transaction."""
+	doc = frappe.get_doc("Flow Request", request)
+	if not works_on(doc.name):
+		frappe.throw(_("Only staff on this request can log a call on it."), frappe.PermissionError)
+	if task and frappe.db.get_value("Flow Task", task, "request") != doc.name:
+		frappe.throw(
+			_("task: {0} is not a task of {1}").format(escape_html(task), doc.name), frappe.ValidationError
+		)
+	now = now_datetime()
+	problems: dict[str, str] = {}
+	when = _when(at, "at", problems) if at not in (None, "") else now
+	due = _when(follow_up_on, "follow_up_on", problems)
+	wants_follow_up = any((follow_up_on, follow_up_team, follow_up_owner, (follow_up_what or "").strip()))
+	plan = FollowUpPlan(due, follow_up_team or "", follow_up_owner or "", follow_up_what or "")
+	call = CallPlan(
+		direction or "",
+		contact or "",
+		when,
+		duration,
+		summary or "",
+		plan if wants_follow_up else None,
+		no_follow_up_reason or "",
+	)
+	problems.update({k: v for k, v in call_problems(call, now).items() if k not in problems})
+	if contact and "contact" not in problems:
+		allowed = contacts_of_client(doc)
+		if allowed and contact not in allowed:
+			problems["contact"] = f"{contact} is not a contact of the client {doc.customer or ''}".strip()
+		elif not allowed and not frappe.db.exists("Contact", contact):
+			problems["contact"] = f"no Contact {contact}"
+	if wants_follow_up:
+		problems.update(_owner_problems(plan))
+	if call_log:
+		problems.update(_call_log_problems(call_log, call_log_doctype))
+	if problems:
+		throw_field_problems(problems, "The call cannot be logged")
+
+	if call_log:
+		_link_call_log(call_log_doctype, call_log, doc)
+		record = {"call_log_doctype": call_log_doctype, "call_log": call_log}
+	else:
+		record = {"communication": _communication(doc, call).name}
+	follow_up = _new_follow_up(doc, task, plan, record.get("communication")) if wants_follow_up else None
+	ledger.record(
+		doc.name,
+		"call_logged",
+		task=task,
+		is_internal=1,  # staff's notes of the conversation
+		details={
+			**record,
+			"direction": call.direction,
+			"contact": contact,
+			"at": str(when),
+			"duration": call.duration_minutes,
+			"summary": call.summary.strip(),
+			"follow_up": follow_up,
+			"follow_up_on": str(due) if follow_up else None,
+			"follow_up_team": plan.team if follow_up else None,
+			"no_follow_up_reason": (no_follow_up_reason or "").strip() or None,
+		},
+	)
+	ledger.flush()
+	return {"request": doc.name, **record, "follow_up": follow_up}
+
+
+def _owner_problems(plan: FollowUpPlan) -> dict[str, str]:
+	problems: dict[str, str] = {}
+	if plan.team and not frappe.db.exists("Flow Team", {"name": plan.team, "disabled": 0}):
+		problems["follow_up_team"] = f"no active team {plan.team}"
+	elif plan.owner and not is_member(plan.team, plan.owner):
+		problems["follow_up_owner"] = f"{plan.owner} is not a member of {plan.team}"
+	return problems
+
+
+def _call_log_problems(name: str, doctype: str | None) -> dict[str, str]:
+	if doctype not in CALL_LOGS or not installed(doctype):
+		available = [d for d in CALL_LOGS if installed(d)]
+		return {"call_log_doctype": f"must be one of: {', '.join(available) or 'none installed'}"}
+	if not frappe.db.exists(doctype, name) or not frappe.has_permission(doctype, "read", name):
+		return {"call_log": f"no {doctype} {name}"}
+	return {}
+
+
+def _link_call_log(doctype: str, name: str, request) -> None:
+	from everstep_flow.seams import crm, erpnext
+
+	links = [("Flow Request", request.name)]
+	if request.customer:
+		links.append((request.customer_type, request.customer))
+	(erpnext.link_call_log if doctype == "Call Log" else crm.link_call_log)(name, links)
+
+
+def _communication(request, call: CallPlan):
+	contact_name = frappe.db.get_value("Contact", call.contact, "full_name") or call.contact
+	comm = frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_type": "Communication",
+			"communication_medium": "Phone",
+			"sent_or_received": "Sent" if call.direction == "Outgoing" else "Received",
+			"subject": _("{0} call with {1} ({2} min)").format(
+				_(call.direction), contact_name, call.duration_minutes
+			),
+			"content": escape_html(call.summary.strip()),
+			"communication_date": call.at,
+			"reference_doctype": "Flow Request",
+			"reference_name": request.name,
+			"phone_no": frappe.db.get_value("Contact", call.contact, "phone")
+			or frappe.db.get_value("Contact", call.contact, "mobile_no"),
+			"status": "Linked",
+		}
+	)
+	comm.add_link("Contact", call.contact)
+	if request.customer and (request.customer_type, request.customer) != ("Contact", call.contact):
+		comm.add_link(request.customer_type, request.customer)
+	comm.flags.flow_call = True
+	comm.insert(ignore_permissions=True)
+	return comm
+
+
+def _new_follow_up(request, task: str | None, plan: FollowUpPlan, call: str | None) -> str:
+	doc = frappe.get_doc(
+		{
+			"doctype": FOLLOW_UP,
+			"what": plan.what.strip(),
+			"due_on": plan.due_on,
+			"status": FOLLOW_UP_OPEN,
+			"owner_team": plan.team,
+			"assigned_to": plan.owner or None,
+			"request": request.name,
+			"task": task,
+			"call": call,
+			"customer_type": request.customer_type,
+			"customer": request.customer,
+		}
+	)
+	doc.flags.flow_system = True
+	doc.insert(ignore_permissions=True)
+	return doc.name
+
+
+# ------------------------------------------------------------------------------------------------ follow-ups
+
+
+def may_act_on(row) -> bool:
+	"""Whoever does it: the owner, a member of the owning team, a Flow Manager."""
+	user = frappe.session.user
+	return is_manager() or row.assigned_to == user or row.owner_team in user_teams()
+
+
+def _open_follow_up(name: str):
+	row = lock(FOLLOW_UP, name, ["name", "status", "request", "task", "owner_team", "assigned_to", "due_on"])
+	if not row or not frappe.has_permission(FOLLOW_UP, "read", name):
+		frappe.throw(_("follow_up: no follow-up {0}").format(escape_html(name)), frappe.DoesNotExistError)
+	if not may_act_on(row):
+		frappe.throw(
+			_("Only its owner, its team or a Flow Manager can act on this follow-up."), frappe.PermissionError
+		)
+	if row.status != FOLLOW_UP_OPEN:
+		frappe.throw(_("follow_up: it is already {0}").format(_(row.status)), frappe.ValidationError)
+	return row
+
+
+def mark_done(name: str, note: str = "") -> dict[str, Any]:
+	row = _open_follow_up(name)
+	now = now_datetime()
+	frappe.db.set_value(
+		FOLLOW_UP,
+		name,
+		{"status": FOLLOW_UP_DONE, "done_on": now, "done_by": frappe.session.user, "note": note or None},
+	)
+	ledger.record(
+		row.request,
+		"follow_up_done",
+		task=row.task,
+		is_internal=1,
+		details={"follow_up": name, "note": note or None},
+	)
+	ledger.flush()
+	return {"name": name, "status": FOLLOW_UP_DONE}
+
+
+def push(name: str, due_on: Any, reason: str) -> dict[str, Any]:
+	"""A new date, with the reason why (the owner is nudged again when it comes)."""
+	row = _open_follow_up(name)
+	problems: dict[str, str] = {}
+	due = _when(due_on, "due_on", problems)
+	if not problems:
+		problems = {
+			"due_on" if k == "follow_up_on" else k: v
+			for k, v in follow_up_problems(FollowUpPlan(due, row.owner_team, "", "-"), now_datetime()).items()
+		}
+	if problems:
+		throw_field_problems(problems, "The follow-up cannot be moved")
+	frappe.db.set_value(FOLLOW_UP, name, {"due_on": due, "nudged_for": None})
+	ledger.record(
+		row.request,
+		"follow_up_moved",
+		task=row.task,
+		is_internal=1,
+		details={"follow_up": name, "from": str(row.due_on), "to": str(due), "reason": reason},
+	)
+	ledger.flush()
+	return {"name": name, "due_on": due}
+
+
+def mine(until: datetime, limit: int = 200) -> list[dict[str, Any]]:
+	"""Open follow-ups due by `until` that are mine or my teams', the most overdue first."""
+	user, teams = frappe.session.user, user_teams()
+	ownership = [["assigned_to", "=", user]]
+	if teams:
+		ownership.append(["owner_team", "in", teams])
+	rows = frappe.get_list(
+		FOLLOW_UP,
+		filters={"status": FOLLOW_UP_OPEN, "due_on": ("<=", until)},
+		or_filters=ownership,
+		fields=[
+			"name",
+			"what",
+			"due_on",
+			"owner_team",
+			"assigned_to",
+			"request",
+			"task",
+			"call",
+			"customer_type",
+			"customer",
+		],
+		order_by="due_on asc",
+		limit_page_length=limit,
+	)
+	subjects = dict(
+		frappe.get_all(
+			"Flow Request",
+			filters={"name": ("in", list({r.request for r in rows}) or [""])},
+			fields=["name", "subject"],
+			as_list=True,
+		)
+	)
+	now = now_datetime()
+	for r in rows:
+		r.subject = subjects.get(r.request)
+		r.overdue = int(r.due_on < now)
+	return rows

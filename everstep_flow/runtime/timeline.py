@@ -1,0 +1,313 @@
+"""One client timeline: everything about one client, newest first, one page at a time (SEAMS.md).
+
+Each source is read newest first and only as far as the page needs (`start + limit` rows), through
+`frappe.get_list`, so every permission condition applies (an agent sees what they may open; a source the user
+may not read at all is left out); the core (engine.calls.merge_page) merges them. The ledger is reached through the
+client's requests ordered by `history_at` (when each request's history last grew, indexed with the client): the
+newest N events of a client all belong to its N requests whose history grew last, so the cost follows the page,
+not the client's history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import frappe
+
+from everstep_flow.engine.calls import event_kind, item, merge_page, summary_of
+from everstep_flow.runtime import ledger
+from everstep_flow.seams import installed
+
+# Ledger events a portal client sees on its own timeline (no nudges, escalations, calls or follow-ups: staff notes)
+PUBLIC_KINDS = ("request", "task", "handoff", "comment")
+QUIET_FOR_CLIENTS = frozenset({"nudged", "escalated", "linked", "reassigned"})
+
+# Host documents about a Customer: kind, doctype, filters for the customer, title field, summary fields
+HOST_DOCUMENTS = (
+	(
+		"opportunity",
+		"Opportunity",
+		lambda c: {"opportunity_from": "Customer", "party_name": c},
+		"title",
+		("status",),
+	),
+	(
+		"quotation",
+		"Quotation",
+		lambda c: {"quotation_to": "Customer", "party_name": c},
+		"title",
+		("status", "grand_total"),
+	),
+	("sales_order", "Sales Order", lambda c: {"customer": c}, "title", ("status", "grand_total")),
+	("issue", "Issue", lambda c: {"customer": c}, "subject", ("status",)),
+)
+
+
+def contacts_of(customer_type: str, customer: str) -> list[str]:
+	if customer_type == "Contact":
+		return [customer]
+	return frappe.get_all(
+		"Dynamic Link",
+		filters={"parenttype": "Contact", "link_doctype": customer_type, "link_name": customer},
+		pluck="parent",
+		limit=200,
+	)
+
+
+def _readable(doctype: str) -> bool:
+	return installed(doctype) and bool(frappe.has_permission(doctype, "read"))
+
+
+def page(
+	customer_type: str,
+	customer: str,
+	*,
+	start: int = 0,
+	limit: int = 20,
+	kinds: tuple[str, ...],
+	portal: bool = False,
+) -> list[dict[str, Any]]:
+	need = start + limit
+	sources = []
+	ledger_kinds = {"request", "task", "handoff", "call", "comment", "follow_up"} & set(kinds)
+	if ledger_kinds:
+		sources.append(_events(customer_type, customer, need, ledger_kinds, portal))
+	if not portal:
+		if "follow_up" in kinds:
+			sources.append(_follow_ups(customer_type, customer, need))
+		contacts = None
+		if {"email", "call"} & set(kinds) and _readable("Communication"):
+			contacts = contacts_of(customer_type, customer)
+			sources.append(_communications(customer_type, customer, contacts, need, kinds))
+		if "comment" in kinds and _readable("Comment"):
+			sources.append(_comments(customer_type, customer, need))
+		if customer_type == "Customer":
+			for kind, doctype, filters, title, fields in HOST_DOCUMENTS:
+				if kind in kinds and _readable(doctype):
+					sources.append(_host_documents(kind, doctype, filters(customer), title, fields, need))
+		if "ticket" in kinds and _readable("HD Ticket"):
+			contacts = contacts if contacts is not None else contacts_of(customer_type, customer)
+			sources.append(_tickets(contacts, need))
+	return [entry.as_dict() for entry in merge_page(sources, start, limit)]
+
+
+def _event_types(wanted: set[str], portal: bool) -> list[str]:
+	options = frappe.get_meta("Flow Event").get_field("event_type").options.split("\n")
+	return [t for t in options if t and event_kind(t) in wanted and not (portal and t in QUIET_FOR_CLIENTS)]
+
+
+def _events(customer_type: str, customer: str, need: int, wanted: set[str], portal: bool) -> list:
+	"""The newest `need` events of the client's requests. Requests are read in batches by history_at (newest
+	first); a batch is the last one needed once the events found so far are all newer than its oldest request's
+	last history, so this is exact and usually one batch."""
+	getter = (
+		frappe.get_all if portal else frappe.get_list
+	)  # the portal: the client's own requests, public events
+	types = _event_types(wanted, portal)
+	found: list = []
+	offset = 0
+	while True:
+		batch = getter(
+			"Flow Request",
+			filters={"customer_type": customer_type, "customer": customer},
+			fields=["name", "subject", "history_at"],
+			order_by="history_at desc, name desc",
+			limit_start=offset,
+			limit_page_length=need,
+		)
+		if not batch:
+			break
+		found = sorted(
+			found + _events_of(batch, types, need, portal), key=lambda i: i.sort_key, reverse=True
+		)[:need]
+		oldest = batch[-1].history_at
+		if len(batch) < need or (len(found) >= need and oldest is not None and found[-1].at >= oldest):
+			break
+		offset += need
+	return found
+
+
+def _events_of(requests: list, types: list[str], need: int, portal: bool) -> list:
+	subjects = {r.name: r.subject for r in requests}
+	filters: dict[str, Any] = {"request": ("in", list(subjects)), "event_type": ("in", types or [""])}
+	if portal:
+		filters["is_internal"] = 0
+	events = (frappe.get_all if portal else frappe.get_list)(
+		"Flow Event",
+		filters=filters,
+		fields=[
+			"name",
+			"event_type",
+			"at",
+			"actor",
+			"request",
+			"task",
+			"from_team",
+			"to_team",
+			"to_state",
+			"is_internal",
+			"details",
+		],
+		order_by="at desc, name desc",
+		limit=need,
+	)
+	result = []
+	for event in events:
+		kind = event_kind(event.event_type)
+		details = ledger.details_of(event)
+		team = event.to_team or event.from_team
+		state = f" → {event.to_state}" if event.to_state else ""
+		on_task = kind == "task" and event.task and not portal
+		result.append(
+			item(
+				kind,
+				event.at,
+				actor=event.actor,
+				title=f"{subjects.get(event.request) or event.request}: {event.event_type.replace('_', ' ')}{state}",
+				reference_doctype="Flow Task" if on_task else "Flow Request",
+				reference_name=event.task if on_task else event.request,
+				summary=summary_of(details) or (team or ""),
+				is_internal=bool(event.is_internal),
+				tiebreak=event.name,
+			)
+		)
+	return result
+
+
+def _follow_ups(customer_type: str, customer: str, need: int) -> list:
+	rows = frappe.get_list(
+		"Flow Follow Up",
+		filters={"customer_type": customer_type, "customer": customer},
+		fields=["name", "what", "due_on", "status", "owner_team", "assigned_to", "request"],
+		order_by="due_on desc",
+		limit=need,
+	)
+	return [
+		item(
+			"follow_up",
+			r.due_on,
+			actor=r.assigned_to or "",
+			title=f"Follow-up ({r.status}): {r.what}",
+			reference_doctype="Flow Follow Up",
+			reference_name=r.name,
+			summary=f"{r.owner_team}{' / ' + r.assigned_to if r.assigned_to else ''}",
+			is_internal=True,
+			tiebreak=r.name,
+		)
+		for r in rows
+	]
+
+
+def _communications(customer_type: str, customer: str, contacts: list[str], need: int, kinds) -> list:
+	"""Emails and calls linked to the client or its contacts that are not on our requests (those are in the
+	ledger already: the email that opened a request, replies, logged calls)."""
+	mediums = [m for k, m in (("email", "Email"), ("call", "Phone")) if k in kinds]
+	names = [customer, *contacts]
+	rows = frappe.get_list(
+		"Communication",
+		filters=[
+			["Communication Link", "link_doctype", "in", [customer_type, "Contact"]],
+			["Communication Link", "link_name", "in", names],
+			["communication_type", "=", "Communication"],
+			["communication_medium", "in", mediums],
+			["reference_doctype", "not in", ["Flow Request"]],
+		],
+		fields=[
+			"name",
+			"subject",
+			"communication_date",
+			"sender",
+			"communication_medium",
+			"sent_or_received",
+		],
+		order_by="communication_date desc",
+		limit=need,
+		distinct=True,
+	)
+	return [
+		item(
+			"call" if r.communication_medium == "Phone" else "email",
+			r.communication_date,
+			actor=r.sender or "",
+			title=r.subject or "",
+			reference_doctype="Communication",
+			reference_name=r.name,
+			summary=r.sent_or_received or "",
+			is_internal=True,
+			tiebreak=r.name,
+		)
+		for r in rows
+	]
+
+
+def _comments(customer_type: str, customer: str, need: int) -> list:
+	rows = frappe.get_list(
+		"Comment",
+		filters={"reference_doctype": customer_type, "reference_name": customer, "comment_type": "Comment"},
+		fields=["name", "content", "creation", "owner"],
+		order_by="creation desc",
+		limit=need,
+	)
+	return [
+		item(
+			"comment",
+			r.creation,
+			actor=r.owner,
+			title=frappe.utils.strip_html(r.content or "")[:140],
+			reference_doctype=customer_type,
+			reference_name=customer,
+			is_internal=True,
+			tiebreak=r.name,
+		)
+		for r in rows
+	]
+
+
+def _host_documents(kind: str, doctype: str, filters: dict, title: str, fields, need: int) -> list:
+	rows = frappe.get_list(
+		doctype,
+		filters=filters,
+		fields=["name", "creation", "owner", title, *fields],
+		order_by="creation desc",
+		limit=need,
+	)
+	return [
+		item(
+			kind,
+			r.creation,
+			actor=r.owner,
+			title=f"{frappe._(doctype)} {r.name}: {r.get(title) or ''}".strip(),
+			reference_doctype=doctype,
+			reference_name=r.name,
+			summary=", ".join(str(r.get(f)) for f in fields if r.get(f) not in (None, "")),
+			is_internal=True,
+			tiebreak=r.name,
+		)
+		for r in rows
+	]
+
+
+def _tickets(contacts: list[str], need: int) -> list:
+	if not contacts:
+		return []
+	rows = frappe.get_list(
+		"HD Ticket",
+		filters={"contact": ("in", contacts)},
+		fields=["name", "subject", "status", "creation", "owner"],
+		order_by="creation desc",
+		limit=need,
+	)
+	return [
+		item(
+			"ticket",
+			r.creation,
+			actor=r.owner,
+			title=f"HD Ticket {r.name}: {r.subject or ''}",
+			reference_doctype="HD Ticket",
+			reference_name=r.name,
+			summary=r.status or "",
+			is_internal=True,
+			tiebreak=str(r.name),
+		)
+		for r in rows
+	]

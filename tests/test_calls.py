@@ -1,0 +1,143 @@
+"""Seams 3-5 in the core: a call must name its next step; the client timeline merges sources page by page."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from everstep_flow.engine.calls import (
+	CallPlan,
+	FollowUpPlan,
+	call_problems,
+	event_kind,
+	item,
+	merge_page,
+	summary_of,
+	wanted_kinds,
+)
+
+NOW = datetime(2026, 11, 22, 10, 0)
+LATER = NOW + timedelta(days=1)
+
+
+def call(**kw) -> CallPlan:
+	values = {
+		"direction": "Outgoing",
+		"contact": "Ann",
+		"at": NOW - timedelta(minutes=5),
+		"duration_minutes": 12,
+		"summary": "Discussed the rollout",
+		"follow_up": FollowUpPlan(LATER, "Sales", "", "Send the quote"),
+	}
+	values.update(kw)
+	return CallPlan(**values)
+
+
+def test_a_call_with_a_follow_up_or_a_reason_is_fine():
+	assert call_problems(call(), NOW) == {}
+	assert call_problems(call(follow_up=None, no_follow_up_reason="All settled"), NOW) == {}
+
+
+def test_a_call_without_its_next_step_is_refused():
+	problems = call_problems(call(follow_up=None), NOW)
+	assert "next step" in problems["follow_up"]
+	both = call_problems(call(no_follow_up_reason="x"), NOW)
+	assert "not both" in both["no_follow_up_reason"]
+	assert "follow_up" in call_problems(call(follow_up=None, no_follow_up_reason="   "), NOW)
+
+
+@pytest.mark.parametrize(
+	("change", "argument"),
+	[
+		({"direction": "Sideways"}, "direction"),
+		({"contact": ""}, "contact"),
+		({"at": None}, "at"),
+		({"at": NOW + timedelta(hours=1)}, "at"),
+		({"duration_minutes": None}, "duration"),
+		({"duration_minutes": "ten"}, "duration"),
+		({"duration_minutes": True}, "duration"),
+		({"duration_minutes": -1}, "duration"),
+		({"duration_minutes": 24 * 60 + 1}, "duration"),
+		({"summary": "  "}, "summary"),
+		({"follow_up": FollowUpPlan(None, "Sales", "", "x")}, "follow_up_on"),
+		({"follow_up": FollowUpPlan(NOW, "Sales", "", "x")}, "follow_up_on"),
+		({"follow_up": FollowUpPlan(LATER, "", "", "x")}, "follow_up_team"),
+		({"follow_up": FollowUpPlan(LATER, "Sales", "", " ")}, "follow_up_what"),
+	],
+)
+def test_each_problem_names_its_argument(change, argument):
+	assert argument in call_problems(call(**change), NOW)
+
+
+def test_event_kinds():
+	assert event_kind("created") == "request"
+	assert event_kind("accepted") == "handoff"
+	assert event_kind("call_logged") == "call"
+	assert event_kind("commented") == "comment"
+	assert event_kind("follow_up_done") == "follow_up"
+	assert event_kind("claimed") == event_kind("nudged") == "task"
+
+
+def test_wanted_kinds():
+	assert wanted_kinds(None) == wanted_kinds([]) != ()
+	assert wanted_kinds(["call", "email"]) == ("call", "email")
+	with pytest.raises(ValueError, match="unknown kind"):
+		wanted_kinds(["calls"])
+
+
+def test_summary_of_takes_the_first_human_line_and_shortens_it():
+	assert summary_of({"reason": "vendor late", "text": "x"}) == "vendor late"
+	assert summary_of({}) == ""
+	assert summary_of({"text": "y" * 500}, limit=10) == "y" * 9 + "…"
+
+
+stamps = st.lists(st.integers(0, 10_000), max_size=30)
+
+
+@given(st.lists(stamps, min_size=1, max_size=5), st.integers(0, 40), st.integers(1, 15))
+def test_a_page_of_the_merge_is_the_same_slice_of_everything_sorted(sources, start, limit):
+	base = datetime(2026, 1, 1)
+	built = [
+		sorted(
+			(
+				item("task", base + timedelta(minutes=m), reference_name=f"s{i}", tiebreak=str(j))
+				for j, m in enumerate(s)
+			),
+			key=lambda x: x.sort_key,
+			reverse=True,
+		)
+		for i, s in enumerate(sources)
+	]
+	everything = sorted((x for s in built for x in s), key=lambda x: x.sort_key, reverse=True)
+	# each source only needs its first start + limit items
+	page = merge_page([s[: start + limit] for s in built], start, limit)
+	assert page == everything[start : start + limit]
+
+
+def test_follow_up_leaks():
+	from everstep_flow.engine.calls import follow_up_leak
+
+	due = NOW - timedelta(hours=1)
+	assert follow_up_leak(LATER, None, "", {"a"}, NOW) is None  # not due yet
+	assert follow_up_leak(due, due, "", {"a"}, NOW) is None  # due, nudged
+	assert "nudged" in follow_up_leak(due, None, "", {"a"}, NOW)
+	assert "nudged" in follow_up_leak(
+		due, due - timedelta(days=1), "", {"a"}, NOW
+	)  # nudged for an older date
+	assert "nobody available" in follow_up_leak(due, due, "", set(), NOW)
+	assert "not available" in follow_up_leak(due, due, "b", {"a"}, NOW)
+
+
+def test_calls_and_waiting_leaks():
+	from everstep_flow.engine.calls import call_without_next_step, waiting_without_contact
+
+	assert call_without_next_step({})
+	assert call_without_next_step({"no_follow_up_reason": "  "})
+	assert not call_without_next_step({"follow_up": "f1"})
+	assert not call_without_next_step({"no_follow_up_reason": "done"})
+	assert waiting_without_contact(NOW, [NOW - timedelta(minutes=1)])
+	assert not waiting_without_contact(NOW, [NOW + timedelta(minutes=1)])
+	assert waiting_without_contact(NOW, [])
