@@ -73,4 +73,5 @@ website_route_rules = [
 ]
 standard_portal_menu_items = [
 	{"title": "Service Requests", "route": "/flow/requests", "reference_doctype": "Flow Request"},
+	{"title": "Our Timeline", "route": "/flow/timeline", "reference_doctype": "Flow Request"},
 ]

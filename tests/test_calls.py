@@ -74,6 +74,7 @@ def test_each_problem_names_its_argument(change, argument):
 
 def test_event_kinds():
 	assert event_kind("created") == "request"
+	assert event_kind("created", on_task=True) == "task"
 	assert event_kind("accepted") == "handoff"
 	assert event_kind("call_logged") == "call"
 	assert event_kind("commented") == "comment"

@@ -103,8 +103,10 @@ HANDOFF_EVENTS = frozenset({"handed_off", "accepted", "returned", "withdrawn"})
 FOLLOW_UP_EVENTS = frozenset({"follow_up_done", "follow_up_moved"})
 
 
-def event_kind(event_type: str) -> str:
-	"""The timeline kind of a ledger event."""
+def event_kind(event_type: str, on_task: bool = False) -> str:
+	"""The timeline kind of a ledger event (a `created` event with a task is the task's creation)."""
+	if event_type == "created" and on_task:
+		return "task"
 	if event_type in REQUEST_EVENTS:
 		return "request"
 	if event_type in HANDOFF_EVENTS:

@@ -91,9 +91,22 @@ def page(
 	return [entry.as_dict() for entry in merge_page(sources, start, limit)]
 
 
-def _event_types(wanted: set[str], portal: bool) -> list[str]:
+def _event_types(wanted: set[str], portal: bool) -> list[tuple[list[str], dict]]:
+	"""The event filters for the wanted kinds: one per query (a `created` event is a request's or a task's)."""
 	options = frappe.get_meta("Flow Event").get_field("event_type").options.split("\n")
-	return [t for t in options if t and event_kind(t) in wanted and not (portal and t in QUIET_FOR_CLIENTS)]
+	plain = [
+		t
+		for t in options
+		if t and t != "created" and event_kind(t) in wanted and not (portal and t in QUIET_FOR_CLIENTS)
+	]
+	queries = [(plain, {})] if plain else []
+	if {"request", "task"} <= wanted:
+		queries.append((["created"], {}))
+	elif "request" in wanted:
+		queries.append((["created"], {"task": ("is", "not set")}))
+	elif "task" in wanted:
+		queries.append((["created"], {"task": ("is", "set")}))
+	return queries
 
 
 def _events(customer_type: str, customer: str, need: int, wanted: set[str], portal: bool) -> list:
@@ -127,12 +140,19 @@ def _events(customer_type: str, customer: str, need: int, wanted: set[str], port
 	return found
 
 
-def _events_of(requests: list, types: list[str], need: int, portal: bool) -> list:
+def _events_of(requests: list, queries: list[tuple[list[str], dict]], need: int, portal: bool) -> list:
 	subjects = {r.name: r.subject for r in requests}
-	filters: dict[str, Any] = {"request": ("in", list(subjects)), "event_type": ("in", types or [""])}
-	if portal:
-		filters["is_internal"] = 0
-	events = (frappe.get_all if portal else frappe.get_list)(
+	events = []
+	for types, more in queries:
+		filters: dict[str, Any] = {"request": ("in", list(subjects)), "event_type": ("in", types), **more}
+		if portal:
+			filters["is_internal"] = 0
+		events.extend(_read_events(filters, need, portal))
+	return sorted(_items(events, subjects, portal), key=lambda i: i.sort_key, reverse=True)[:need]
+
+
+def _read_events(filters: dict, need: int, portal: bool) -> list:
+	return (frappe.get_all if portal else frappe.get_list)(
 		"Flow Event",
 		filters=filters,
 		fields=[
@@ -151,9 +171,12 @@ def _events_of(requests: list, types: list[str], need: int, portal: bool) -> lis
 		order_by="at desc, name desc",
 		limit=need,
 	)
+
+
+def _items(events: list, subjects: dict, portal: bool) -> list:
 	result = []
 	for event in events:
-		kind = event_kind(event.event_type)
+		kind = event_kind(event.event_type, bool(event.task))
 		details = ledger.details_of(event)
 		team = event.to_team or event.from_team
 		state = f" → {event.to_state}" if event.to_state else ""

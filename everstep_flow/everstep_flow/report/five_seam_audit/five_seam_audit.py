@@ -71,13 +71,8 @@ def columns() -> list[dict]:
 	return [
 		{"fieldname": "seam", "label": _("Seam"), "fieldtype": "Data", "width": 160},
 		{"fieldname": "leak", "label": _("Leak"), "fieldtype": "Data", "width": 280},
-		{
-			"fieldname": "reference_doctype",
-			"label": _("Type"),
-			"fieldtype": "Link",
-			"options": "DocType",
-			"width": 130,
-		},
+		# Data, not a Link to DocType: a Flow Manager may not read DocType (the item's link needs only the name)
+		{"fieldname": "reference_doctype", "label": _("Type"), "fieldtype": "Data", "width": 140},
 		{
 			"fieldname": "reference_name",
 			"label": _("Item"),
