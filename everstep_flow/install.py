@@ -66,6 +66,7 @@ OUR_DOCTYPES = (
 	"Flow Settings",
 	"Flow Trigger",
 	"Flow Trigger Firing",
+	"Flow Follow Up",
 )
 # Records of other doctypes that point at ours (doctype field): they would point at nothing after uninstall.
 _POINTING_AT_US = (

@@ -29,6 +29,20 @@ def log_call(
 	telephony already logged (ERPNext's Call Log, Frappe CRM's CRM Call Log) instead of writing a new one."""
 	task = args.name(task, "task", required=False)
 	name = args.name(request, "request", required=not task)
+	checked = {
+		"direction": args.name(direction, "direction"),
+		"contact": args.name(contact, "contact"),
+		"at": args.name(at, "at", required=False),
+		"duration": args.number(duration, "duration"),
+		"summary": args.reason(summary, "summary"),
+		"follow_up_on": args.name(follow_up_on, "follow_up_on", required=False),
+		"follow_up_team": args.name(follow_up_team, "follow_up_team", required=False),
+		"follow_up_owner": args.name(follow_up_owner, "follow_up_owner", required=False),
+		"follow_up_what": args.reason(follow_up_what, "follow_up_what", required=False) or "",
+		"no_follow_up_reason": args.reason(no_follow_up_reason, "no_follow_up_reason", required=False) or "",
+		"call_log": args.name(call_log, "call_log", required=False),
+		"call_log_doctype": args.name(call_log_doctype, "call_log_doctype", required=False),
+	}  # every argument is checked before anything is read
 	if task and not name:
 		name = frappe.db.get_value("Flow Task", task, "request")
 		if not name:
@@ -40,19 +54,4 @@ def log_call(
 			frappe._("request: no request {0}").format(frappe.utils.escape_html(name)),
 			frappe.DoesNotExistError,
 		)
-	return calls.log_call(
-		name,
-		task=task,
-		direction=args.name(direction, "direction"),
-		contact=args.name(contact, "contact"),
-		at=args.name(at, "at", required=False),
-		duration=args.number(duration, "duration"),
-		summary=args.reason(summary, "summary"),
-		follow_up_on=args.name(follow_up_on, "follow_up_on", required=False),
-		follow_up_team=args.name(follow_up_team, "follow_up_team", required=False),
-		follow_up_owner=args.name(follow_up_owner, "follow_up_owner", required=False),
-		follow_up_what=args.reason(follow_up_what, "follow_up_what", required=False) or "",
-		no_follow_up_reason=args.reason(no_follow_up_reason, "no_follow_up_reason", required=False) or "",
-		call_log=args.name(call_log, "call_log", required=False),
-		call_log_doctype=args.name(call_log_doctype, "call_log_doctype", required=False),
-	)
+	return calls.log_call(name, task=task, **checked)

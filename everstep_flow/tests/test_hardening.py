@@ -157,6 +157,37 @@ DOORS: dict[str, tuple[dict, dict[str, tuple[str, bool]]]] = {
 	),
 	"everstep_flow.api.trigger.run_again": ({"firing": MISSING}, {"firing": (NAME, True)}),
 	"everstep_flow.api.request.intake_form": ({"service": MISSING}, {"service": (NAME, True)}),
+	"everstep_flow.api.call.log_call": (
+		{
+			"request": MISSING,
+			"direction": "Outgoing",
+			"contact": "C",
+			"duration": 5,
+			"summary": "s",
+			"no_follow_up_reason": "none",
+		},
+		{
+			"request": (NAME, True),
+			"direction": (NAME, True),
+			"contact": (NAME, True),
+			"summary": (REASON, True),
+			"follow_up_on": (NAME, False),
+			"follow_up_team": (NAME, False),
+			"no_follow_up_reason": (REASON, False),
+		},
+	),
+	"everstep_flow.api.follow_up.mark_done": (
+		{"follow_up": MISSING},
+		{"follow_up": (NAME, True), "note": (REASON, False)},
+	),
+	"everstep_flow.api.follow_up.push": (
+		{"follow_up": MISSING, "due_on": "2030-01-01 10:00:00", "reason": "later"},
+		{"follow_up": (NAME, True), "due_on": (NAME, True), "reason": (REASON, True)},
+	),
+	"everstep_flow.api.client.timeline": (
+		{"customer_type": "Contact", "customer": MISSING},
+		{"customer_type": (NAME, True), "customer": (NAME, True)},
+	),
 	"everstep_flow.api.request.timeline": ({"request": MISSING}, {"request": (NAME, True)}),
 	"everstep_flow.api.request.progress": ({"request": MISSING}, {"request": (NAME, True)}),
 	"everstep_flow.api.portal.submit": (
