@@ -309,6 +309,19 @@ class TestClientTimeline(CallCase):
 		request_api.comment(request=request, text="Internal: check the contract", is_internal=1)
 		task_api.complete(task, note="Over to you")
 		frappe.set_user("Administrator")
+		email = frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": "Communication",
+				"communication_medium": "Email",
+				"sent_or_received": "Received",
+				"sender": EMAIL,
+				"subject": "About our invoice",
+				"content": "Not on any request",
+			}
+		)
+		email.add_link("Contact", self.contact)
+		email.insert(ignore_permissions=True)
 		if installed("Opportunity"):
 			frappe.get_doc(
 				{
@@ -326,7 +339,7 @@ class TestClientTimeline(CallCase):
 		frappe.set_user("Administrator")
 		everything = client_api.timeline(customer_type=self.kind, customer=self.client, limit=100)["items"]
 		kinds = {i["kind"] for i in everything}
-		expected = {"request", "task", "handoff", "call", "comment", "follow_up"} | (
+		expected = {"request", "task", "handoff", "call", "email", "comment", "follow_up"} | (
 			{"opportunity"} if installed("Opportunity") else set()
 		)
 		self.assertTrue(expected <= kinds, kinds)
