@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import frappe
+from frappe.query_builder import DocType, Order
+from frappe.query_builder.functions import Coalesce
 
 from everstep_flow.engine.calls import event_kind, item, merge_page, summary_of
 from everstep_flow.runtime import ledger
@@ -88,7 +90,8 @@ def page(
 		if "ticket" in kinds and _readable("HD Ticket"):
 			contacts = contacts if contacts is not None else contacts_of(customer_type, customer)
 			sources.append(_tickets(contacts, need))
-	return [entry.as_dict() for entry in merge_page(sources, start, limit)]
+	ordered = [sorted(source, key=lambda i: i.sort_key, reverse=True) for source in sources]  # ties, too
+	return [entry.as_dict() for entry in merge_page(ordered, start, limit)]
 
 
 def _event_types(wanted: set[str], portal: bool) -> list[tuple[list[str], dict]]:
@@ -223,29 +226,39 @@ def _follow_ups(customer_type: str, customer: str, need: int) -> list:
 
 def _communications(customer_type: str, customer: str, contacts: list[str], need: int, kinds) -> list:
 	"""Emails and calls linked to the client or its contacts that are not on our requests (those are in the
-	ledger already: the email that opened a request, replies, logged calls)."""
+	ledger already: the email that opened a request, replies, logged calls). Read newest first through their
+	links (one query, index on the links), then kept to the ones the user may open (`frappe.get_list`)."""
 	mediums = [m for k, m in (("email", "Email"), ("call", "Phone")) if k in kinds]
-	names = [customer, *contacts]
-	rows = frappe.get_list(
-		"Communication",
-		filters=[
-			["Communication Link", "link_doctype", "in", [customer_type, "Contact"]],
-			["Communication Link", "link_name", "in", names],
-			["communication_type", "=", "Communication"],
-			["communication_medium", "in", mediums],
-			["reference_doctype", "not in", ["Flow Request"]],
-		],
-		fields=[
-			"name",
-			"subject",
-			"communication_date",
-			"sender",
-			"communication_medium",
-			"sent_or_received",
-		],
-		order_by="communication_date desc",
-		limit=need,
-		distinct=True,
+	comm, link = DocType("Communication"), DocType("Communication Link")
+	linked = (link.link_doctype == customer_type) & (link.link_name == customer)
+	if contacts:
+		linked |= (link.link_doctype == "Contact") & link.link_name.isin(contacts)
+	rows = (
+		frappe.qb.from_(comm)
+		.join(link)
+		.on((link.parent == comm.name) & (link.parenttype == "Communication"))
+		.select(
+			comm.name,
+			comm.subject,
+			comm.communication_date,
+			comm.sender,
+			comm.communication_medium,
+			comm.sent_or_received,
+		)
+		.where(linked)
+		.where(comm.communication_type == "Communication")
+		.where(comm.communication_medium.isin(mediums))
+		.where(Coalesce(comm.reference_doctype, "") != "Flow Request")
+		.orderby(comm.communication_date, order=Order.desc)
+		.orderby(comm.name, order=Order.desc)
+		.limit(need * 2)  # an email linked to the contact and the client comes twice
+		.run(as_dict=True)
+	)
+	unique = list({r.name: r for r in rows}.values())[:need]
+	allowed = set(
+		frappe.get_list(
+			"Communication", filters={"name": ("in", [r.name for r in unique] or [""])}, pluck="name"
+		)
 	)
 	return [
 		item(
@@ -259,7 +272,8 @@ def _communications(customer_type: str, customer: str, contacts: list[str], need
 			is_internal=True,
 			tiebreak=r.name,
 		)
-		for r in rows
+		for r in unique
+		if r.name in allowed
 	]
 
 
