@@ -1,7 +1,7 @@
 """The client timeline's first page against Frappe's own form load of that client, and 100 items against 10,000.
 
 Bulk-inserts two clients (a Customer where ERPNext is installed, else a Contact): one with 10,000 timeline items of
-mixed kinds (requests, their ledger events, follow-ups and comments on the client) and one with 100, then prints the
+mixed kinds (requests, their ledger events, follow-ups, emails and comments on the client) and one with 100, then prints the
 median time of `everstep_flow.api.client.timeline` (first page, 20 items) for each, and of Frappe's
 `frappe.desk.form.load.getdoc` of the big client (the form a user opens anyway). Targets: timeline / getdoc <= 1.5,
 and timeline at 10,000 items / timeline at 100 <= 1.5. Everything it inserted is deleted at the end.
@@ -62,16 +62,16 @@ def client_of(label: str) -> tuple[str, str]:
 
 
 def fill(customer_type: str, customer: str, items: int, label: str) -> dict[str, list[str]]:
-	"""`items` timeline items: per request 9 events and 1 follow-up (10 items), and 1% of them as comments on the
-	client itself (a client's form shows those in its own timeline, so Frappe's getdoc loads them too)."""
+	"""`items` timeline items: per request 8 events, 1 follow-up and 1 email from the client's contact (10 items),
+	and 1% more as comments on the client itself (its form shows those too, so Frappe's getdoc loads them)."""
 	import frappe
 	from frappe.utils import now_datetime
 
-	requests = items // (EVENTS_PER_REQUEST + 1)
+	requests = items // (EVENTS_PER_REQUEST + 2)
 	comments = max(1, items // 100)
 	start = now_datetime() - timedelta(days=400)
 	made: dict[str, list[str]] = {"Flow Request": [], "Flow Event": [], "Flow Follow Up": [], "Comment": []}
-	request_rows, event_rows, follow_rows, comment_rows = [], [], [], []
+	request_rows, event_rows, follow_rows, comment_rows, email_rows, link_rows = [], [], [], [], [], []
 	for r in range(requests):
 		at = start + timedelta(hours=r * 9)
 		name = f"TLB-{label}-{r:05d}"
@@ -118,6 +118,22 @@ def fill(customer_type: str, customer: str, items: int, label: str) -> dict[str,
 				customer_type,
 				customer,
 			)
+		)
+		em = f"TLB-{label}-{r:05d}"
+		email_rows.append(
+			(
+				*standard_values(em, at),
+				"Communication",
+				"Email",
+				"Received",
+				f"Bench email {r}",
+				"c@b.example",
+				at,
+				"x",
+			)
+		)
+		link_rows.append(
+			(*standard_values(em, at), em, "Communication", "timeline_links", customer_type, customer, 1)
 		)
 		if r < comments:
 			cm = frappe.generate_hash(length=10)
@@ -168,6 +184,8 @@ def remove() -> None:
 	frappe.db.delete("Flow Follow Up", {"request": ("like", "TLB-%")})
 	frappe.db.delete("Flow Request", {"name": ("like", "TLB-%")})
 	frappe.db.delete("Comment", {"content": "Bench comment"})
+	frappe.db.delete("Communication Link", {"parent": ("like", "TLB-%")})
+	frappe.db.delete("Communication", {"name": ("like", "TLB-%")})
 	frappe.db.commit()
 
 
