@@ -1,10 +1,22 @@
-"""Desk boot info: the user's teams, so the task list can open on their queue without a round trip."""
+"""Desk boot info: the user's teams, so the task list can open on their queue without a round trip, and the Flow
+workspace as the landing page of people who work requests (unless they chose a default workspace themselves)."""
 
 import frappe
 
 from everstep_flow.runtime.membership import user_teams
 
+FLOW_ROLES = {"Flow Agent", "Flow Manager"}
+
 
 def boot_session(bootinfo) -> None:
-	if frappe.session.user != "Guest":
-		bootinfo.flow_teams = user_teams()
+	if frappe.session.user == "Guest":
+		return
+	bootinfo.flow_teams = user_teams()
+	user = bootinfo.get("user")
+	if (
+		user is not None
+		and not user.get("default_workspace")
+		and FLOW_ROLES & set(frappe.get_roles())
+		and frappe.db.exists("Workspace", "Flow")
+	):
+		user.default_workspace = {"name": "Flow", "public": 1, "title": "Flow"}

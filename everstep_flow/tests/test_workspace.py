@@ -1,0 +1,90 @@
+"""The Flow workspace: installed with its number cards and charts, permission-aware, where Flow people land."""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from everstep_flow.api import orphans as orphans_api
+from everstep_flow.boot import boot_session
+from everstep_flow.runtime.intake import submit_request
+from everstep_flow.tests.utils import make_team, make_user, new_service, step_row
+
+AGENT, OTHER, MANAGER, PLAIN = (
+	"ws.agent@example.com",
+	"ws.other@example.com",
+	"ws.manager@example.com",
+	"ws.plain@example.com",
+)
+CARDS = (
+	"Open Requests",
+	"Unclaimed Tasks",
+	"Handoffs Awaiting Acceptance",
+	"Requests at Risk",
+	"Requests Breached",
+	"Open Leaks",
+)
+CHARTS = ("Requests Created", "Requests Completed", "Open Tasks by Team")
+
+
+class TestWorkspace(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		make_user(MANAGER, ("Flow Manager", "Flow Agent"))
+		make_user(PLAIN, ("System Manager",))
+		make_team("WS Team", AGENT)
+		make_team("WS Other", OTHER)
+		if not frappe.db.exists("Flow Service", "WS Service"):
+			new_service("WS Service", [step_row("a", "WS Team")]).insert()
+		frappe.set_user(MANAGER)
+		cls.request = submit_request("WS Service", {}).name
+		frappe.set_user("Administrator")
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def test_the_workspace_ships_its_cards_charts_and_shortcuts(self):
+		workspace = frappe.get_doc("Workspace", "Flow")
+		self.assertEqual(workspace.module, "Everstep Flow")
+		self.assertEqual({c.number_card_name for c in workspace.number_cards}, set(CARDS))
+		self.assertEqual({c.chart_name for c in workspace.charts}, set(CHARTS))
+		blocks = json.loads(workspace.content)
+		self.assertTrue({b["data"].get("number_card_name") for b in blocks} >= set(CARDS))
+		self.assertIn("flow-follow-ups", {s.link_to for s in workspace.shortcuts})
+		for card in CARDS:
+			self.assertEqual(frappe.db.get_value("Number Card", card, "is_standard"), 1, card)
+		for chart in CHARTS:
+			self.assertEqual(frappe.db.get_value("Dashboard Chart", chart, "is_standard"), 1, chart)
+
+	def test_number_cards_count_only_what_the_user_may_open(self):
+		from frappe.desk.doctype.number_card.number_card import get_result
+
+		card = frappe.get_doc("Number Card", "Unclaimed Tasks")
+		counts = {}
+		for user in (AGENT, OTHER, MANAGER):
+			frappe.set_user(user)
+			counts[user] = get_result(card.as_dict(), card.filters_json)
+		frappe.set_user("Administrator")
+		self.assertGreaterEqual(counts[AGENT], 1)  # the WS Team's task
+		self.assertEqual(
+			counts[OTHER], frappe.db.count("Flow Task", {"team": "WS Other", "status": "Queued"})
+		)
+		self.assertGreaterEqual(counts[MANAGER], counts[AGENT] + counts[OTHER])
+		frappe.set_user(OTHER)
+		self.assertLessEqual(orphans_api.leak_count(), len(orphans_api._check()))
+
+	def test_flow_people_land_on_the_workspace_unless_they_chose_one(self):
+		for user, expected in ((AGENT, "Flow"), (MANAGER, "Flow"), (PLAIN, None)):
+			frappe.set_user(user)
+			info = frappe._dict(user=frappe._dict())
+			boot_session(info)
+			self.assertEqual((info.user.get("default_workspace") or {}).get("name"), expected, user)
+		frappe.set_user(AGENT)
+		own = frappe._dict(
+			user=frappe._dict(default_workspace={"name": "Home", "public": 1, "title": "Home"})
+		)
+		boot_session(own)
+		self.assertEqual(own.user.default_workspace["name"], "Home")
