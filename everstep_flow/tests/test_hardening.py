@@ -96,6 +96,40 @@ class HardeningCase(FrappeTestCase):
 		)
 		cls.names["H2"] = frappe.db.get_value("Flow Handoff", {"request": cls.names["R2"]}, "name")
 		cls.names["E1"] = frappe.db.get_value("Flow Event", {"request": cls.names["R1"]}, "name")
+		# A follow-up (from a logged call) and a trigger firing: records only the engine writes
+		from frappe.utils import add_days, now_datetime
+
+		from everstep_flow.runtime.calls import log_call
+
+		contact = frappe.db.get_value("Contact", {"first_name": "HD Caller"}, "name") or (
+			frappe.get_doc({"doctype": "Contact", "first_name": "HD Caller"})
+			.insert(ignore_permissions=True)
+			.name
+		)
+		frappe.set_user(MANAGER)
+		cls.names["F1"] = log_call(
+			cls.names["R1"],
+			direction="Outgoing",
+			contact=contact,
+			duration=3,
+			summary="Called",
+			follow_up_on=str(add_days(now_datetime(), 2)),
+			follow_up_team=TEAM_A,
+			follow_up_what="Call back",
+		)["follow_up"]
+		frappe.set_user("Administrator")
+		firing = frappe.get_doc(
+			{
+				"doctype": "Flow Trigger Firing",
+				"reference_doctype": "ToDo",
+				"reference_name": "hd-nothing",
+				"status": "Failed",
+				"key": frappe.generate_hash(length=20),
+			}
+		)
+		firing.name = frappe.generate_hash(length=10)
+		firing.db_insert()
+		cls.names["TF1"] = firing.name
 		cls.made: list[str] = []
 		frappe.db.commit()
 		cls.sessions = {user: Session(user) for user in USERS}
@@ -103,6 +137,11 @@ class HardeningCase(FrappeTestCase):
 	@classmethod
 	def tearDownClass(cls):
 		frappe.set_user("Administrator")
+		frappe.db.delete("Flow Follow Up", {"request": ("in", (cls.names["R1"], cls.names["R2"]))})
+		calls = frappe.get_all("Communication", {"reference_name": cls.names["R1"]}, pluck="name")
+		frappe.db.delete("Communication Link", {"parent": ("in", calls or [""])})
+		frappe.db.delete("Communication", {"name": ("in", calls or [""])})
+		frappe.db.delete("Flow Trigger Firing", {"name": cls.names["TF1"]})
 		purge_requests(cls.names["R1"], cls.names["R2"], *cls.made)
 		super().tearDownClass()
 
@@ -296,6 +335,8 @@ DOCS = (
 	("Flow Handoff", "H2"),
 	("Flow Request", "R1"),
 	("Flow Event", "E1"),
+	("Flow Follow Up", "F1"),
+	("Flow Trigger Firing", "TF1"),
 )
 
 
