@@ -223,6 +223,10 @@ DOORS: dict[str, tuple[dict, dict[str, tuple[str, bool]]]] = {
 		{"follow_up": MISSING, "due_on": "2030-01-01 10:00:00", "reason": "later"},
 		{"follow_up": (NAME, True), "due_on": (NAME, True), "reason": (REASON, True)},
 	),
+	"everstep_flow.api.search.requests": (
+		{"text": "x", "service": MISSING},
+		{"text": (TEXT, False), "service": (NAME, False), "team": (NAME, False), "from_date": (NAME, False)},
+	),
 	"everstep_flow.api.client.timeline": (
 		{"customer_type": "Contact", "customer": MISSING},
 		{"customer_type": (NAME, True), "customer": (NAME, True)},
