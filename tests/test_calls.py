@@ -142,3 +142,17 @@ def test_calls_and_waiting_leaks():
 	assert waiting_without_contact(NOW, [NOW - timedelta(minutes=1)])
 	assert not waiting_without_contact(NOW, [NOW + timedelta(minutes=1)])
 	assert waiting_without_contact(NOW, [])
+
+
+def test_report_age_buckets_and_totals():
+	from everstep_flow.engine.reports import bucket_edges, bucket_of, totals
+
+	assert bucket_of(NOW - timedelta(hours=2), NOW) == "under_1d"
+	assert bucket_of(NOW - timedelta(days=1), NOW) == "d1_3"
+	assert bucket_of(NOW - timedelta(days=5), NOW) == "d3_7"
+	assert bucket_of(NOW - timedelta(days=30), NOW) == "over_7d"
+	assert bucket_of(NOW + timedelta(minutes=1), NOW) == "under_1d"
+	edges = dict((k, (after, until)) for k, after, until in bucket_edges(NOW))
+	assert edges["under_1d"] == (NOW - timedelta(days=1), NOW)
+	assert edges["over_7d"] == (None, NOW - timedelta(days=7))
+	assert totals([{"open": 2, "overdue": 1}, {"open": 3, "d1_3": 1}])["open"] == 5

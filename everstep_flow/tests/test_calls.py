@@ -76,6 +76,25 @@ class CallCase(FrappeTestCase):
 			).insert()
 		cls.kind, cls.client, cls.contact = the_client()
 
+	@classmethod
+	def tearDownClass(cls):
+		"""Tests that commit (HTTP) commit what came before them in the class: remove every request of the service."""
+		from everstep_flow.tests.utils import purge_requests
+
+		frappe.db.rollback()
+		made = frappe.get_all("Flow Request", {"service": SERVICE}, pluck="name")
+		if made:
+			frappe.db.delete("Flow Follow Up", {"request": ("in", made)})
+			emails = frappe.get_all(
+				"Communication",
+				{"reference_doctype": "Flow Request", "reference_name": ("in", made)},
+				pluck="name",
+			)
+			frappe.db.delete("Communication Link", {"parent": ("in", emails or [""])})
+			frappe.db.delete("Communication", {"name": ("in", emails or [""])})
+			purge_requests(*made)
+		super().tearDownClass()
+
 	def tearDown(self):
 		frappe.set_user("Administrator")
 
