@@ -28,14 +28,13 @@ def after_migrate() -> None:
 	install_examples()
 
 
-CLIENT_DOCTYPES = ("Contact", "Customer")
-
-
 def grant_client_read() -> None:
 	"""Flow Agents and Managers read the client records their requests are tied to (Contact, and ERPNext's
 	Customer), so they can see and name a request's client. Granted once per doctype, when it exists (ERPNext may
 	come later): an administrator who takes it away again in the Role Permission Manager is not overruled."""
 	from frappe.permissions import add_permission
+
+	from everstep_flow.seams.clients import CLIENT_DOCTYPES
 
 	for doctype in CLIENT_DOCTYPES:
 		marker = f"everstep_flow_client_read:{doctype}"

@@ -38,9 +38,9 @@ def timeline(
 		chosen = wanted_kinds(asked, allowed) if allowed else wanted_kinds(asked)
 	except ValueError as e:
 		frappe.throw(_("kinds: {0}").format(escape_html(str(e))), frappe.ValidationError)
-	if customer_type not in clients.CLIENT_DOCTYPES:
+	if customer_type not in clients.client_doctypes():  # "Customer" without ERPNext: no such table
 		frappe.throw(
-			_("customer_type: must be one of {0}").format(", ".join(clients.CLIENT_DOCTYPES)),
+			_("customer_type: must be one of {0}").format(", ".join(clients.client_doctypes())),
 			frappe.ValidationError,
 		)
 	if portal:

@@ -9,7 +9,7 @@ from everstep_flow.runtime import actions, ledger
 from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.intake import submit_request as _submit
 from everstep_flow.runtime.membership import is_manager, works_on
-from everstep_flow.seams import clients, installed
+from everstep_flow.seams import clients
 
 SUBJECT_LENGTH = 240
 
@@ -120,7 +120,7 @@ def intake_form(service: str | None = None) -> dict:
 		"service": doc.name,
 		"title": doc.title,
 		"fields": fields,
-		"client_doctypes": [d for d in clients.CLIENT_DOCTYPES if installed(d)],
+		"client_doctypes": clients.client_doctypes(),
 	}
 
 

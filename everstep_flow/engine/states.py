@@ -44,6 +44,7 @@ REQ_WAITING = "Waiting on Customer"
 REQ_COMPLETED = "Completed"
 REQ_CANCELLED = "Cancelled"
 REQUEST_STATES = (REQ_OPEN, REQ_IN_PROGRESS, REQ_WAITING, REQ_COMPLETED, REQ_CANCELLED)
+REQ_OPEN_STATES = (REQ_OPEN, REQ_IN_PROGRESS, REQ_WAITING)  # work still to do
 
 # Guards are named here and evaluated by whoever applies the transition (the gate on a document; `task_moves` for
 # the buttons).

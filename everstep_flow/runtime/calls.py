@@ -46,20 +46,8 @@ def _when(value: Any, argument: str, problems: dict[str, str]) -> datetime | Non
 def contacts_of_client(request) -> set[str]:
 	"""The Contacts a call on this request may be with: the client's (its Links), the request's own contact."""
 	found = {request.contact} if request.contact else set()
-	if request.customer_type == "Contact" and request.customer:
-		found.add(request.customer)
-	elif request.customer_type and request.customer:
-		found.update(
-			frappe.get_all(
-				"Dynamic Link",
-				filters={
-					"parenttype": "Contact",
-					"link_doctype": request.customer_type,
-					"link_name": request.customer,
-				},
-				pluck="parent",
-			)
-		)
+	if request.customer_type and request.customer:
+		found.update(clients.contacts_of(request.customer_type, request.customer))
 	return found
 
 
@@ -81,7 +69,9 @@ def log_call(
 	call_log_doctype: str | None = None,
 ) -> dict[str, Any]:
 	"""Validate everything, then write the call, its follow-up and one event, in the caller's transaction."""
-	doc = frappe.get_doc("Flow Request", request)
+	doc = frappe.db.get_value(
+		"Flow Request", request, ["name", "contact", "customer_type", "customer"], as_dict=True
+	)  # the client is all a call needs of the request
 	if not works_on(doc.name):
 		frappe.throw(_("Only staff on this request can log a call on it."), frappe.PermissionError)
 	if task and frappe.db.get_value("Flow Task", task, "request") != doc.name:

@@ -14,6 +14,7 @@ from frappe.utils import escape_html, now_datetime, validate_email_address
 
 from everstep_flow.catalog import definition_from_doc
 from everstep_flow.engine import ServiceDefinition, to_snapshot
+from everstep_flow.engine import states as S
 from everstep_flow.engine.definition import IntakeField
 from everstep_flow.engine.seams import LINK, Client, duplicates_mode, open_key
 from everstep_flow.engine.values import ValuesError, check_values, intake_values, plain
@@ -177,9 +178,6 @@ def insert_once(request) -> None:
 		raise Collision(_("Another request for this client and service was started at the same moment."))
 
 
-OPEN_STATES = ("Open", "In Progress", "Waiting on Customer")
-
-
 def open_request_of(service: str, client: Client) -> str | None:
 	"""The oldest open request of this service for this client (index: customer)."""
 	found = frappe.get_all(
@@ -188,7 +186,7 @@ def open_request_of(service: str, client: Client) -> str | None:
 			"customer": client.customer,
 			"customer_type": client.customer_type,
 			"service": service,
-			"status": ("in", OPEN_STATES),
+			"status": ("in", S.REQ_OPEN_STATES),
 		},
 		pluck="name",
 		order_by="creation asc",

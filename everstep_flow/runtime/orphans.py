@@ -11,8 +11,6 @@ from everstep_flow.engine import states as S
 from everstep_flow.engine.orphans import Finding, OpenRequest, OpenTask, find_orphans, missed_seams
 from everstep_flow.seams.triggers import missed
 
-OPEN_REQUEST_STATES = (S.REQ_OPEN, S.REQ_IN_PROGRESS, S.REQ_WAITING)
-
 
 def available_members(team: str | None = None) -> dict[str, set[str]]:
 	"""Team -> members marked Available whose user is enabled (one team, or all)."""
@@ -42,7 +40,7 @@ def available_members_of(team: str) -> set[str]:
 
 def open_requests(names: list[str] | None = None) -> list[OpenRequest]:
 	"""Open requests with their live tasks; cost grows with open work, not with history."""
-	filters = {"status": ("in", OPEN_REQUEST_STATES)}
+	filters = {"status": ("in", S.REQ_OPEN_STATES)}
 	if names:
 		filters["name"] = ("in", names)
 	requests = frappe.get_all(

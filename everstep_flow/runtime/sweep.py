@@ -196,21 +196,10 @@ def _follow_ups(now, report: Report) -> int:
 		due = (table.follow_up_on <= now) & (
 			table.follow_up_sent_for.isnull() | (table.follow_up_sent_for != table.follow_up_on)
 		)
-		open_states = (
-			S.TASK_OPEN if doctype == "Flow Task" else (S.REQ_OPEN, S.REQ_IN_PROGRESS, S.REQ_WAITING)
-		)
+		open_states = S.TASK_OPEN if doctype == "Flow Task" else S.REQ_OPEN_STATES
 		query = frappe.qb.from_(table).select("*").where(due & table.status.isin(open_states))
 		for row in _candidates(query, report):
-			claimed = _won(
-				frappe.qb.update(table)
-				.set(table.follow_up_sent_for, row.follow_up_on)
-				.set(table.modified, now)
-				.where(
-					(table.name == row.name)
-					& (table.follow_up_sent_for.isnull() | (table.follow_up_sent_for != row.follow_up_on))
-				)
-			)
-			if not claimed:
+			if not _mark_once(table, row.name, table.follow_up_sent_for, row.follow_up_on, now):
 				continue  # another worker got it
 			if doctype == "Flow Task":
 				team, claimant, request = row.team, row.claimed_by, row.request
@@ -232,6 +221,17 @@ def _follow_ups(now, report: Report) -> int:
 	return sent + _owned_follow_ups(now, report)
 
 
+def _mark_once(table, name: str, column, value, now) -> bool:
+	"""Record that `name` was nudged for `value` (a due date), unless a worker already did: the guarded update
+	that makes two sweeps nudge once."""
+	return _won(
+		frappe.qb.update(table)
+		.set(column, value)
+		.set(table.modified, now)
+		.where((table.name == name) & (column.isnull() | (column != value)))
+	)
+
+
 def _owned_follow_ups(now, report: Report) -> int:
 	"""Seam 5: a Flow Follow Up that comes due nudges its owner (or its team) once per due date; the first worker
 	to mark it wins, so two sweeps never nudge twice."""
@@ -240,16 +240,7 @@ def _owned_follow_ups(now, report: Report) -> int:
 	not_yet = FollowUp.nudged_for.isnull() | (FollowUp.nudged_for != FollowUp.due_on)
 	query = frappe.qb.from_(FollowUp).select("*").where(due & not_yet).orderby(FollowUp.due_on)
 	for row in _candidates(query, report):
-		claimed = _won(
-			frappe.qb.update(FollowUp)
-			.set(FollowUp.nudged_for, row.due_on)
-			.set(FollowUp.modified, now)
-			.where(
-				(FollowUp.name == row.name)
-				& (FollowUp.nudged_for.isnull() | (FollowUp.nudged_for != row.due_on))
-			)
-		)
-		if not claimed:
+		if not _mark_once(FollowUp, row.name, FollowUp.nudged_for, row.due_on, now):
 			continue
 		send(
 			Nudge(CLAIMANT, "claimant" if row.assigned_to else "team", False),

@@ -18,7 +18,7 @@ from frappe.query_builder.functions import Coalesce
 
 from everstep_flow.engine.calls import event_kind, item, merge_page, summary_of
 from everstep_flow.runtime import ledger
-from everstep_flow.seams import installed
+from everstep_flow.seams import clients, installed
 
 # Ledger events a portal client sees on its own timeline (no nudges, escalations, calls or follow-ups: staff notes)
 PUBLIC_KINDS = ("request", "task", "handoff", "comment")
@@ -45,17 +45,6 @@ HOST_DOCUMENTS = (
 )
 
 
-def contacts_of(customer_type: str, customer: str) -> list[str]:
-	if customer_type == "Contact":
-		return [customer]
-	return frappe.get_all(
-		"Dynamic Link",
-		filters={"parenttype": "Contact", "link_doctype": customer_type, "link_name": customer},
-		pluck="parent",
-		limit=200,
-	)
-
-
 def _readable(doctype: str) -> bool:
 	return installed(doctype) and bool(frappe.has_permission(doctype, "read"))
 
@@ -79,7 +68,7 @@ def page(
 			sources.append(_follow_ups(customer_type, customer, need))
 		contacts = None
 		if {"email", "call"} & set(kinds) and _readable("Communication"):
-			contacts = contacts_of(customer_type, customer)
+			contacts = clients.contacts_of(customer_type, customer)
 			sources.append(_communications(customer_type, customer, contacts, need, kinds))
 		if "comment" in kinds and _readable("Comment"):
 			sources.append(_comments(customer_type, customer, need))
@@ -88,7 +77,7 @@ def page(
 				if kind in kinds and _readable(doctype):
 					sources.append(_host_documents(kind, doctype, filters(customer), title, fields, need))
 		if "ticket" in kinds and _readable("HD Ticket"):
-			contacts = contacts if contacts is not None else contacts_of(customer_type, customer)
+			contacts = contacts if contacts is not None else clients.contacts_of(customer_type, customer)
 			sources.append(_tickets(contacts, need))
 	ordered = [sorted(source, key=lambda i: i.sort_key, reverse=True) for source in sources]  # ties, too
 	return [entry.as_dict() for entry in merge_page(ordered, start, limit)]

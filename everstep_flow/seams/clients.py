@@ -22,6 +22,28 @@ def client_doctype() -> str:
 	return "Customer" if installed("Customer") else "Contact"
 
 
+def client_doctypes() -> list[str]:
+	"""The client doctypes of this site (a Customer only where ERPNext is installed)."""
+	return [d for d in CLIENT_DOCTYPES if installed(d)]
+
+
+def contacts_of(customer_type: str, customer: str) -> list[str]:
+	"""The Contacts of a client: the Contact itself, or those linked to the Customer (their Links)."""
+	if customer_type == "Contact":
+		return [customer]
+	return frappe.get_all(
+		"Dynamic Link",
+		filters={"parenttype": "Contact", "link_doctype": customer_type, "link_name": customer},
+		pluck="parent",
+		limit=200,
+	)
+
+
+def of_contact_or_email(contact: str | None, email: str | None) -> Client:
+	"""A document's person: its Contact if it names one, else the Contact of its address (made if unknown)."""
+	return of_contact(contact) if contact else of_email(email, create=True)
+
+
 def customers_of_contact(contact: str) -> list[str]:
 	"""The Customers a Contact is linked to (its Links table), where ERPNext is installed."""
 	if not contact or not installed("Customer"):
@@ -103,7 +125,7 @@ def checked(customer_type: str | None, customer: str | None) -> Client:
 		frappe.throw(_("customer: give both customer_type and customer, or neither"), frappe.ValidationError)
 	if not customer:
 		return Client(unknown=False)
-	allowed = [d for d in CLIENT_DOCTYPES if installed(d)]
+	allowed = client_doctypes()
 	if customer_type not in allowed:
 		frappe.throw(
 			_("customer_type: must be one of {0}").format(", ".join(allowed)), frappe.ValidationError

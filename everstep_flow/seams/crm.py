@@ -12,10 +12,7 @@ from everstep_flow.seams import clients
 
 def deal_client(doc) -> Client:
 	rows = sorted(doc.get("contacts") or [], key=lambda r: not r.get("is_primary"))
-	contact = rows[0].get("contact") if rows else None
-	if contact:
-		return clients.of_contact(contact)
-	return clients.of_email(doc.get("email"), create=True)
+	return clients.of_contact_or_email(rows[0].get("contact") if rows else None, doc.get("email"))
 
 
 RESOLVERS = {"CRM Deal": ("CRM Deal", deal_client)}

@@ -32,9 +32,7 @@ def issue_client(doc) -> Client:
 	contact = doc.get("contact") or clients.contact_of_email(doc.get("raised_by"))
 	if doc.get("customer"):
 		return Client("Customer", doc.customer, contact or "", unknown=False)
-	if contact:
-		return clients.of_contact(contact)
-	return clients.of_email(doc.get("raised_by"), create=True)
+	return clients.of_contact_or_email(contact, doc.get("raised_by"))
 
 
 RESOLVERS = {

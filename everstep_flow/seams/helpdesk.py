@@ -11,9 +11,7 @@ from everstep_flow.seams import clients
 
 
 def ticket_client(doc) -> Client:
-	if doc.get("contact"):
-		return clients.of_contact(doc.contact)
-	return clients.of_email(doc.get("raised_by"), create=True)
+	return clients.of_contact_or_email(doc.get("contact"), doc.get("raised_by"))
 
 
 RESOLVERS = {"Helpdesk Ticket": ("HD Ticket", ticket_client)}

@@ -24,7 +24,8 @@ from everstep_flow.engine import seams as core
 from everstep_flow.engine.seams import Client
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.door import collided
-from everstep_flow.seams import clients
+from everstep_flow.runtime.intake import submit_request
+from everstep_flow.seams import clients, crm, erpnext, helpdesk
 
 FIRING = "Flow Trigger Firing"
 CACHE_KEY = "everstep_flow:triggered_doctypes"
@@ -218,8 +219,6 @@ def _process(firing: str, retry_failed: bool) -> str | None:
 	allowed = ("Queued", "Failed") if retry_failed else ("Queued",)
 	if not row or row.status not in allowed:
 		return row.status if row else None
-	from everstep_flow.runtime.intake import submit_request
-
 	trigger = frappe.get_cached_doc("Flow Trigger", row.trigger)
 	source = frappe.get_doc(row.reference_doctype, row.reference_name)
 	rows = [core.MappingRow(m.intake_field, m.source_field or "", m.value or "") for m in trigger.mapping]
@@ -311,23 +310,18 @@ def client_of(trigger, source) -> Client:
 	return resolver(how)(source)
 
 
-def resolver(name: str):
-	from everstep_flow.seams import crm, erpnext, helpdesk
+# Named resolver -> (the document type it reads, the function)
+RESOLVERS = {**erpnext.RESOLVERS, **helpdesk.RESOLVERS, **crm.RESOLVERS}
 
-	resolvers = {**erpnext.RESOLVERS, **helpdesk.RESOLVERS, **crm.RESOLVERS}
-	if name not in resolvers:
+
+def resolver(name: str):
+	if name not in RESOLVERS:
 		frappe.throw(_("client_from: no resolver named {0}").format(name), frappe.ValidationError)
-	return resolvers[name][1]
+	return RESOLVERS[name][1]
 
 
 def resolver_doctypes() -> dict[str, str]:
-	"""Named resolver -> the document type it reads."""
-	from everstep_flow.seams import crm, erpnext, helpdesk
-
-	return {
-		name: doctype
-		for name, (doctype, _fn) in {**erpnext.RESOLVERS, **helpdesk.RESOLVERS, **crm.RESOLVERS}.items()
-	}
+	return {name: doctype for name, (doctype, _fn) in RESOLVERS.items()}
 
 
 # ------------------------------------------------------------------------------------------- the sweep

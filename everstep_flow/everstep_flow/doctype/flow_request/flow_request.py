@@ -11,8 +11,7 @@ from everstep_flow.engine.values import plain
 from everstep_flow.runtime.actions import progress
 from everstep_flow.runtime.guard import check_save, never_deleted
 from everstep_flow.runtime.membership import mark_requester, works_on
-from everstep_flow.seams import installed
-from everstep_flow.seams.clients import CLIENT_DOCTYPES
+from everstep_flow.seams.clients import client_doctypes
 
 
 class FlowRequest(Document):
@@ -81,7 +80,7 @@ class FlowRequest(Document):
 	def onload(self) -> None:
 		if works_on(self.name):
 			self.set_onload("can_link_client", True)
-			self.set_onload("client_doctypes", [d for d in CLIENT_DOCTYPES if installed(d)])
+			self.set_onload("client_doctypes", client_doctypes())
 		if not self.definition:
 			return  # an email that no service took yet
 		rows = progress(self)

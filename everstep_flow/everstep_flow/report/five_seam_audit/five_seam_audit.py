@@ -10,6 +10,7 @@ from frappe import _
 from frappe.utils import add_days, get_datetime, getdate, now_datetime
 
 from everstep_flow.engine import seams as trigger_core
+from everstep_flow.engine import states as S
 from everstep_flow.engine.calls import SEAMS, call_without_next_step, follow_up_leak, waiting_without_contact
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.membership import is_manager
@@ -19,7 +20,6 @@ from everstep_flow.seams.triggers import FIRING, missed
 
 LIMIT = 500  # rows per kind of leak: the summary counts stay exact, the list stops here
 CLOSED_SOURCE_STATES = ("Lost", "Closed", "Cancelled", "Resolved")
-OPEN_REQUEST = ("Open", "In Progress", "Waiting on Customer")
 
 
 def execute(filters: dict | None = None):
@@ -209,7 +209,7 @@ def _lost_sources() -> list[dict]:
 	rows = frappe.get_all(
 		"Flow Request",
 		filters={
-			"status": ("in", OPEN_REQUEST),
+			"status": ("in", S.REQ_OPEN_STATES),
 			"source_doctype": ("is", "set"),
 			"source_name": ("is", "set"),
 		},
