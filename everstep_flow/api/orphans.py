@@ -3,6 +3,7 @@
 from dataclasses import asdict
 
 import frappe
+from frappe.utils import now_datetime
 
 from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.membership import is_manager
@@ -21,13 +22,7 @@ def check_orphans() -> list[dict]:
 
 @endpoint(methods=("GET", "POST"))
 def leak_count(filters: dict | str | None = None) -> int:
-	"""The workspace's "Open Leaks" number card: what the no-orphan check finds that this user may open (a Flow
-	Manager also counts the missed seams, which belong to no request)."""
-	findings = _check()
-	if is_manager():
-		return len(findings)
-	requests = list({f.request for f in findings if f.request})
-	if not requests:
-		return 0
-	readable = set(frappe.get_list("Flow Request", filters={"name": ("in", requests)}, pluck="name", limit=0))
-	return sum(1 for f in findings if f.request in readable)
+	"""The workspace's "Open Leaks" number card: the lines of the Leak Audit report this user may see."""
+	from everstep_flow.everstep_flow.report.leak_audit.leak_audit import leaks
+
+	return len(leaks(now_datetime()))

@@ -35,6 +35,15 @@ STATE_COLOURS: dict[str, tuple[str, str]] = {
 	"Cancelled": ("#f4f5f6", "#b8c2cc"),
 }
 LANE_FILLS = ("#f8f9fa", "#ffffff")
+# The measured map: a step's median wait (hours, up to) -> (fill, stroke, legend label).
+WAIT_BANDS: tuple[tuple[float | None, str, str, str], ...] = (
+	(1, "#ebf9ee", "#29a745", "under 1 h"),
+	(8, "#fff8e6", "#e2a400", "1-8 h"),
+	(24, "#fff1e6", "#f0730f", "8-24 h"),
+	(None, "#fff0f0", "#e24c4c", "over 24 h"),
+)
+NO_DATA = ("#ffffff", "#b8c2cc", "no work done")
+LEGEND_H = 34
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
@@ -52,9 +61,33 @@ def _fmt_minutes(minutes: int) -> str:
 	return " ".join(p for p in parts if p)
 
 
-def render_svg(defn: ServiceDefinition, states: Mapping[str, str] | None = None) -> str:
-	"""Return the map as a standalone SVG string. `states` (step key -> task state) colours the boxes."""
+def wait_band(hours: float | None) -> tuple[str, str, str]:
+	if hours is None:
+		return NO_DATA
+	for limit, fill, stroke, label in WAIT_BANDS:
+		if limit is None or hours < limit:
+			return fill, stroke, label
+	return NO_DATA  # unreachable: the last band has no limit
+
+
+def _fmt_hours(hours: float) -> str:
+	return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
+def render_svg(
+	defn: ServiceDefinition,
+	states: Mapping[str, str] | None = None,
+	waits: Mapping[str, tuple[float | None, int]] | None = None,
+	bounces: Mapping[tuple[str, str], float | None] | None = None,
+) -> str:
+	"""Return the map as a standalone SVG string. `states` (step key -> task state) colours the boxes.
+
+	The measured map: `waits` (step key -> (median wait in hours, tasks measured)) colours each box by how long work
+	waited there, with a legend; `bounces` ((from step, to step) -> percent returned) labels the handoff arrows."""
 	states = states or {}
+	measured = waits is not None
+	waits = waits or {}
+	bounces = bounces or {}
 	title = escape(f"Process map: {defn.title or defn.name}", quote=True)
 	if not defn.steps:
 		return _empty(title, "This service has no steps yet")
@@ -75,9 +108,11 @@ def render_svg(defn: ServiceDefinition, states: Mapping[str, str] | None = None)
 	for lane in lanes:
 		lane_top[lane] = y
 		y += LANE_PAD * 2 + lane_rows[lane] * BOX_H + (lane_rows[lane] - 1) * GAP_Y
-	height = y + MARGIN
+	height = y + MARGIN + (LEGEND_H if measured else 0)
 	columns = max(depth.values()) + 1
 	width = MARGIN * 2 + LANE_LABEL_W + columns * BOX_W + columns * GAP_X
+	if measured:
+		width = max(width, 800)  # room for the legend
 
 	pos: dict[str, tuple[int, int]] = {}
 	for (lane, col), keys in slot.items():
@@ -119,12 +154,24 @@ def render_svg(defn: ServiceDefinition, states: Mapping[str, str] | None = None)
 				f'd="M {sx} {sy} C {mid} {sy}, {mid} {ey}, {ex - 2} {ey}" fill="none" stroke="#687178" '
 				'stroke-width="1.5" marker-end="url(#esf-arrow)"/>'
 			)
+			rate = bounces.get((dep, key))
+			if rate is not None:
+				out.append(
+					f'<text class="esf-bounce" x="{mid}" y="{(sy + ey) // 2 - 4}" font-size="10" text-anchor="middle" '
+					f'fill="{"#e24c4c" if rate else "#687178"}">{escape(f"{rate:g}% back")}</text>'
+				)
 
 	for key in order:
 		step = defn.step(key)
 		x, y = pos[key]
 		state = states.get(key, "")
 		fill, stroke = STATE_COLOURS.get(state, STATE_COLOURS[""])
+		if measured:
+			median, count = waits.get(key, (None, 0))
+			fill, stroke, _band = wait_band(median)
+			state = (
+				f"waits {_fmt_hours(median)} (median of {count})" if median is not None else "no work done"
+			)
 		meta = (
 			" \u00b7 ".join(
 				p
@@ -147,8 +194,29 @@ def render_svg(defn: ServiceDefinition, states: Mapping[str, str] | None = None)
 			f'<text x="{x + 12}" y="{y + 41}" font-size="11" fill="#687178">{escape(_clip(meta, 32))}</text>'
 			"</g>"
 		)
+	if measured:
+		out.append(_legend(height - LEGEND_H, width))
 	out.append("</svg>")
 	return "".join(out)
+
+
+def _legend(top: int, width: int) -> str:
+	parts = [
+		f'<g class="esf-legend"><text x="{MARGIN}" y="{top + 20}" font-size="11" fill="#687178">'
+		"Median wait per step:</text>"
+	]
+	x = MARGIN + 130
+	for fill, stroke, label in [(f, s, lab) for _limit, f, s, lab in WAIT_BANDS] + [NO_DATA]:
+		parts.append(
+			f'<rect x="{x}" y="{top + 9}" width="14" height="14" rx="3" fill="{fill}" stroke="{stroke}"/>'
+			f'<text x="{x + 20}" y="{top + 20}" font-size="11" fill="#1f272e">{escape(label)}</text>'
+		)
+		x += 30 + 7 * len(label)
+	parts.append(
+		f'<text x="{x + 10}" y="{top + 20}" font-size="11" fill="#687178">arrows: share of handoffs returned</text>'
+	)
+	parts.append("</g>")
+	return "".join(parts)
 
 
 def _empty(title: str, message: str) -> str:

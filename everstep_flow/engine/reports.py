@@ -1,9 +1,11 @@
-"""What the visibility reports decide, on plain data: age buckets, and a team's row from its counts."""
+"""What the visibility reports decide, on plain data: age buckets, percentiles, the figures of each seam and step, SLA
+outcomes, duplicates. The reports query; this module computes, so the figures are tested without a database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 # Age of open work, by when it was created: (label, older than, not older than)
 AGE_BUCKETS: tuple[tuple[str, timedelta, timedelta | None], ...] = (
@@ -41,3 +43,254 @@ def totals(rows: Iterable[Mapping[str, int]]) -> dict[str, int]:
 		for column in QUEUE_COLUMNS:
 			total[column] += int(row.get(column) or 0)
 	return total
+
+
+# ---------------------------------------------------------------- shared figures
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+	"""The q-quantile with linear interpolation between ranks (q=0.5 is the median); None for no values."""
+	if not values:
+		return None
+	ordered = sorted(values)
+	position = (len(ordered) - 1) * q
+	low = int(position)
+	high = min(low + 1, len(ordered) - 1)
+	return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def hours_between(start: datetime | None, end: datetime | None) -> float | None:
+	if start is None or end is None:
+		return None
+	return max(0.0, (end - start).total_seconds() / 3600)
+
+
+def rounded(value: float | None, digits: int = 2) -> float | None:
+	return None if value is None else round(value, digits)
+
+
+def share(part: int, whole: int) -> float | None:
+	"""Percent, one decimal; None (not 0) when there is nothing to divide."""
+	return round(100.0 * part / whole, 1) if whole else None
+
+
+# ---------------------------------------------------------------- handoffs by seam
+
+
+@dataclass(frozen=True)
+class HandoffFact:
+	request: str
+	from_team: str
+	to_team: str
+	status: str
+	sent_on: datetime
+	accept_by: datetime | None = None
+	accepted_on: datetime | None = None
+	returned_on: datetime | None = None
+
+
+def is_late(h: HandoffFact, now: datetime) -> bool:
+	"""Decided after its accept window, or still pending past it."""
+	if h.accept_by is None:
+		return False
+	decided = h.accepted_on or h.returned_on
+	if decided is None:
+		return h.status == "Pending" and now > h.accept_by
+	return decided > h.accept_by
+
+
+def ping_pongs(handoffs: Iterable[HandoffFact]) -> dict[tuple[str, str], int]:
+	"""Per seam A -> B: how often, on one request, work went A -> B and later came back B -> A by a handoff."""
+	by_request: dict[str, list[HandoffFact]] = {}
+	for h in handoffs:
+		by_request.setdefault(h.request, []).append(h)
+	found: dict[tuple[str, str], int] = {}
+	for items in by_request.values():
+		items.sort(key=lambda h: h.sent_on)
+		for i, first in enumerate(items):
+			if any(
+				later.from_team == first.to_team and later.to_team == first.from_team
+				for later in items[i + 1 :]
+			):
+				key = (first.from_team, first.to_team)
+				found[key] = found.get(key, 0) + 1
+	return found
+
+
+def seam_rows(handoffs: Sequence[HandoffFact], now: datetime) -> list[dict]:
+	"""One row per pair of teams (from -> to), busiest first."""
+	groups: dict[tuple[str, str], list[HandoffFact]] = {}
+	for h in handoffs:
+		groups.setdefault((h.from_team, h.to_team), []).append(h)
+	back = ping_pongs(handoffs)
+	rows = []
+	for (source, target), items in groups.items():
+		accepted = [h for h in items if h.status == "Accepted"]
+		returned = sum(1 for h in items if h.status == "Returned")
+		latency = [hours_between(h.sent_on, h.accepted_on) for h in accepted if h.accepted_on]
+		windowed = [h for h in items if h.accept_by is not None]
+		rows.append(
+			{
+				"from_team": source,
+				"to_team": target,
+				"handoffs": len(items),
+				"accepted": len(accepted),
+				"returned": returned,
+				"pending": sum(1 for h in items if h.status == "Pending"),
+				"median_accept_hours": rounded(percentile(latency, 0.5)),
+				"p90_accept_hours": rounded(percentile(latency, 0.9)),
+				"late_share": share(sum(1 for h in windowed if is_late(h, now)), len(windowed)),
+				"bounce_rate": share(returned, len(accepted) + returned),
+				"ping_pong": back.get((source, target), 0),
+			}
+		)
+	rows.sort(key=lambda r: (-r["handoffs"], r["from_team"], r["to_team"]))
+	return rows
+
+
+# ---------------------------------------------------------------- where requests wait
+
+
+@dataclass(frozen=True)
+class TaskFact:
+	service: str
+	step: str
+	ready_on: datetime | None
+	claimed_on: datetime | None = None
+	started_on: datetime | None = None
+	completed_on: datetime | None = None
+	rework: int = 0
+
+
+def waiting_hours(t: TaskFact) -> float | None:
+	"""Ready until someone took it (claimed, or started if nobody claimed first)."""
+	taken = min((d for d in (t.claimed_on, t.started_on) if d is not None), default=None)
+	return hours_between(t.ready_on, taken)
+
+
+def working_hours(t: TaskFact) -> float | None:
+	return hours_between(t.started_on, t.completed_on)
+
+
+def flow_efficiency(items: Iterable[TaskFact]) -> float | None:
+	"""Working time as a percent of the time from ready to done (waiting, blocked and paused time is the rest)."""
+	items = [t for t in items if t.ready_on and t.completed_on]
+	total = sum(hours_between(t.ready_on, t.completed_on) or 0 for t in items)
+	worked = sum(working_hours(t) or 0 for t in items)
+	return round(100.0 * min(worked, total) / total, 1) if total else None
+
+
+def wait_rows(done: Sequence[TaskFact], wip: Mapping[tuple[str, str], int]) -> list[dict]:
+	"""Per service and step: work in progress now, and for the tasks finished in the period their throughput,
+	waiting and working time (median, p90), flow efficiency (working / ready-to-done) and rework."""
+	groups: dict[tuple[str, str], list[TaskFact]] = {key: [] for key in wip}
+	for t in done:
+		groups.setdefault((t.service, t.step), []).append(t)
+	rows = []
+	for (service, step), items in groups.items():
+		waits = [w for w in map(waiting_hours, items) if w is not None]
+		works = [w for w in map(working_hours, items) if w is not None]
+		rows.append(
+			{
+				"service": service,
+				"step": step,
+				"wip": wip.get((service, step), 0),
+				"throughput": len(items),
+				"median_wait_hours": rounded(percentile(waits, 0.5)),
+				"p90_wait_hours": rounded(percentile(waits, 0.9)),
+				"median_work_hours": rounded(percentile(works, 0.5)),
+				"p90_work_hours": rounded(percentile(works, 0.9)),
+				"flow_efficiency": flow_efficiency(items),
+				"rework": sum(t.rework for t in items),
+			}
+		)
+	rows.sort(key=lambda r: (r["service"], r["step"]))
+	return rows
+
+
+# ---------------------------------------------------------------- SLA and OLA compliance
+
+PERIODS = ("Weekly", "Monthly", "Whole Range")
+
+
+def period_of(day: date, periodicity: str, start: date) -> date:
+	"""The first day of the period `day` falls in (a week starts on Monday); the whole range starts at `start`."""
+	if periodicity == "Weekly":
+		return day - timedelta(days=day.weekday())
+	if periodicity == "Monthly":
+		return day.replace(day=1)
+	return start
+
+
+@dataclass(frozen=True)
+class SlaFact:
+	period: date
+	service: str
+	team: str
+	step: str  # "" for the request's SLA, else the step's OLA
+	outcome: str  # "met", "breached", "open" (within target so far)
+	at_risk: bool = False
+	paused_minutes: int = 0
+
+
+def sla_outcome(due_on: datetime | None, done_on: datetime | None, now: datetime) -> str | None:
+	"""Met (done by the due moment), breached (done late, or open past due), open; None without a target."""
+	if due_on is None:
+		return None
+	if done_on is not None:
+		return "met" if done_on <= due_on else "breached"
+	return "breached" if now > due_on else "open"
+
+
+def compliance_rows(facts: Iterable[SlaFact]) -> list[dict]:
+	"""Per period and service: the request SLA row, then one OLA row per step."""
+	groups: dict[tuple[date, str, str, str], dict] = {}
+	for f in facts:
+		row = groups.setdefault(
+			(f.period, f.service, f.step, f.team),
+			{
+				"period": f.period,
+				"service": f.service,
+				"step": f.step,
+				"team": f.team,
+				"met": 0,
+				"breached": 0,
+				"open": 0,
+				"at_risk": 0,
+				"paused_hours": 0.0,
+			},
+		)
+		row[f.outcome] += 1
+		row["at_risk"] += int(f.at_risk)
+		row["paused_hours"] += f.paused_minutes / 60
+	# A step row always sits under its service's row (a tree): add an empty one where no request had an SLA.
+	parents = {(r["period"], r["service"]) for r in groups.values() if not r["step"]}
+	for r in list(groups.values()):
+		if r["step"] and (r["period"], r["service"]) not in parents:
+			parents.add((r["period"], r["service"]))
+			groups[(r["period"], r["service"], "", "")] = {
+				**r,
+				"step": "",
+				"team": "",
+				**dict.fromkeys(("met", "breached", "open", "at_risk"), 0),
+				"paused_hours": 0.0,
+			}
+	rows = sorted(groups.values(), key=lambda r: (r["period"], r["service"], r["step"] != "", r["step"]))
+	for row in rows:
+		row["compliance"] = share(row["met"], row["met"] + row["breached"])
+		row["paused_hours"] = round(row["paused_hours"], 2)
+		row["indent"] = 1 if row["step"] else 0
+	return rows
+
+
+# ---------------------------------------------------------------- leak audit
+
+
+def duplicate_groups(requests: Iterable[tuple[str, str, str, str]]) -> list[list[str]]:
+	"""Open requests (name, service, client type, client) of one client and service, more than one: each group's
+	names, oldest (lowest name) first."""
+	groups: dict[tuple[str, str, str], list[str]] = {}
+	for name, service, client_type, client in requests:
+		if client:
+			groups.setdefault((service, client_type, client), []).append(name)
+	return [sorted(names) for names in groups.values() if len(names) > 1]

@@ -13,6 +13,7 @@ from frappe import _
 from everstep_flow.engine import states as S
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.membership import team_lead
+from everstep_flow.runtime.progress import refresh_where
 from everstep_flow.runtime.transitions import system_move
 
 CLAIMED_STATES = (S.CLAIMED, S.IN_PROGRESS, S.BLOCKED, S.WAITING)
@@ -58,6 +59,7 @@ def release_claims(
 		stand_in = available_delegate(user, task.team, delegate)
 		if stand_in:
 			frappe.db.set_value("Flow Task", task.name, "claimed_by", stand_in)
+			refresh_where(task.request)
 			ledger.record(
 				task.request,
 				"reassigned",

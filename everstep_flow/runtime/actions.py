@@ -11,6 +11,7 @@ from frappe.utils import escape_html
 from everstep_flow.catalog import definition_of
 from everstep_flow.engine import states as S
 from everstep_flow.engine import topological_order
+from everstep_flow.engine.where import NOWHERE
 from everstep_flow.runtime import door, ledger
 from everstep_flow.runtime.membership import is_manager, is_member, team_lead, works_on
 from everstep_flow.runtime.transitions import system_move
@@ -141,7 +142,7 @@ def cancel_request(name: str, reason: str):
 		doc.status = S.CANCELLED
 		doc.flags.flow_system = True
 		doc.save(ignore_permissions=True)
-	frappe.db.set_value("Flow Request", name, {"status": S.REQ_CANCELLED, "open_key": None})
+	frappe.db.set_value("Flow Request", name, {"status": S.REQ_CANCELLED, "open_key": None, **NOWHERE})
 	for task in frappe.get_all(
 		"Flow Task",
 		filters={"request": name, "status": ("in", S.TASK_OPEN)},

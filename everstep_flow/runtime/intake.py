@@ -20,7 +20,7 @@ from everstep_flow.engine.seams import LINK, Client, duplicates_mode, open_key
 from everstep_flow.engine.values import ValuesError, check_values, intake_values, plain
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.door import Collision
-from everstep_flow.runtime.progress import move_on
+from everstep_flow.runtime.progress import intake_where, move_on
 from everstep_flow.runtime.sla import request_deadlines
 from everstep_flow.runtime.teams import service_unavailable
 from everstep_flow.seams import clients
@@ -81,6 +81,7 @@ def request_fields(service_doc, defn: ServiceDefinition, clean: dict[str, str], 
 		**request_deadlines(service_doc.name, defn.target_minutes, now),
 		"last_event_at": now,
 		"history_at": now,
+		**intake_where(defn, clean, now),
 		"request_values": [
 			{"fieldname": k, "label": labels[k].label, "fieldtype": labels[k].fieldtype, "value": v}
 			for k, v in clean.items()

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime
+from frappe.utils import get_datetime, now_datetime
 
 from everstep_flow.catalog import definition_of
 from everstep_flow.engine import ServiceDefinition, Step
 from everstep_flow.engine import states as S
 from everstep_flow.engine.runtime import Decision, advance, more_steps_possible
 from everstep_flow.engine.values import typed
+from everstep_flow.engine.where import NOWHERE, WHERE_FIELDS, LiveStep, changed, where_now
 from everstep_flow.runtime import ledger
-from everstep_flow.runtime.sla import on_status_change
+from everstep_flow.runtime.sla import mirror_to_tasks, on_status_change
 from everstep_flow.runtime.timing import calendar_for, due_after
 
 
@@ -46,17 +47,46 @@ def condition_checker(defn: ServiceDefinition, values: dict[str, str]):
 	return check
 
 
-def step_states(request_name: str) -> dict[str, str]:
-	"""Step key -> state of its live task (cancelled tasks are left out so the step may run again)."""
-	return dict(
-		frappe.get_all(
-			"Flow Task",
-			filters={"request": request_name, "status": ("!=", S.CANCELLED)},
-			fields=["step_key", "status"],
-			order_by="creation asc",
-			as_list=True,
-			ignore_permissions=True,
-		)
+LIVE_TASK_FIELDS = [
+	"name",
+	"step_key",
+	"status",
+	"title",
+	"team",
+	"claimed_by",
+	"awaiting_handoff",
+	"ready_on",
+	"creation",
+]
+
+
+def live_tasks(request_name: str) -> list[frappe._dict]:
+	"""The request's live tasks, oldest first (cancelled ones are left out so the step may run again)."""
+	return frappe.get_all(
+		"Flow Task",
+		filters={"request": request_name, "status": ("!=", S.CANCELLED)},
+		fields=LIVE_TASK_FIELDS,
+		order_by="creation asc",
+		ignore_permissions=True,
+	)
+
+
+def live_step(task) -> LiveStep:
+	return LiveStep(
+		task.title,
+		task.team,
+		task.status,
+		task.claimed_by or "",
+		bool(task.awaiting_handoff),
+		get_datetime(task.ready_on or task.creation),  # awaiting acceptance: since it was handed on
+	)
+
+
+def intake_where(defn: ServiceDefinition, values: dict[str, str], now) -> dict:
+	"""Where a new request will be once its first tasks exist: stored with the insert, not written after it."""
+	decisions = advance(defn, {}, condition_checker(defn, values))
+	return where_now(
+		LiveStep(defn.step(d.step).title, defn.step(d.step).team, d.state, since=now) for d in decisions
 	)
 
 
@@ -68,7 +98,8 @@ def move_on(
 	`states` given means the caller knows every task already (intake: none), saving the queries.
 	"""
 	known = states is not None
-	states = states if known else step_states(request.name)
+	tasks = None if known else live_tasks(request.name)
+	states = states if known else {t.step_key: t.status for t in tasks}
 	values = request_values(request.name) if completed_task else request.flags.flow_values
 	decisions = advance(
 		defn,
@@ -77,14 +108,18 @@ def move_on(
 		completed_step=completed_task.step_key if completed_task else "",
 	)
 	for decision in decisions:
-		create_task(request, defn.step(decision.step), decision, completed_task)
+		task = create_task(request, defn.step(decision.step), decision, completed_task)
 		states[decision.step] = decision.state
-	refresh_status(request.name, defn, states, current=request.status if known else None)
+		if tasks is not None:
+			tasks.append(task)
+	# At intake the request was inserted with where it is (intake_where): nothing to refresh but the status.
+	refresh_status(request.name, defn, states, current=request.status if known else None, tasks=tasks)
 
 
-def create_task(request, step: Step, decision: Decision, completed_task=None) -> None:
+def create_task(request, step: Step, decision: Decision, completed_task=None):
 	now = now_datetime()
 	handoff_name = frappe.generate_hash(length=10) if decision.handoff_from and completed_task else None
+	workable = decision.state == S.QUEUED and not handoff_name
 	task = frappe.get_doc(
 		{
 			"doctype": "Flow Task",
@@ -97,6 +132,9 @@ def create_task(request, step: Step, decision: Decision, completed_task=None) ->
 			"instructions": step.instructions,
 			"due_on": due_after(step.target_minutes, calendar_for(step.team, request.service), now),
 			"awaiting_handoff": handoff_name,
+			"ready_on": now if workable else None,
+			"request_sla": request.get("sla_status"),
+			"request_due_on": request.get("due_on"),
 			"checklist_state": {item: 0 for item in step.checklist} if step.checklist else None,
 		}
 	)
@@ -139,6 +177,7 @@ def create_task(request, step: Step, decision: Decision, completed_task=None) ->
 			to_state=S.PENDING,
 			details={"to_task": task.name, "step": step.key},
 		)
+	return task
 
 
 def refresh_status(
@@ -146,21 +185,46 @@ def refresh_status(
 	defn: ServiceDefinition,
 	states: dict[str, str] | None = None,
 	current: str | None = None,
+	tasks: list | None = None,
 ) -> str:
-	"""Store the status derived from the tasks; an actual change is itself an event."""
-	states = step_states(request_name) if states is None else states
-	current = current or frappe.db.get_value("Flow Request", request_name, "status")
+	"""Store the status derived from the tasks (an actual change is itself an event) and where the request is now.
+
+	`tasks` (the live tasks) or neither `states` nor `current` given: "where is it now" is refreshed too, in the
+	same write as the status."""
+	if states is None:
+		tasks = live_tasks(request_name)
+		states = {t.step_key: t.status for t in tasks}
+	stored = None
+	if current is None or tasks is not None:
+		stored = frappe.db.get_value("Flow Request", request_name, ["status", *WHERE_FIELDS], as_dict=True)
+		current = current or stored.status
+	update: dict = {}
 	if current == S.REQ_CANCELLED:
-		return current
-	new = S.request_status(states.values(), more_steps=more_steps_possible(defn, states))
-	if new != current:
-		update = {"status": new, "completed_on": now_datetime() if new == S.REQ_COMPLETED else None}
-		if new == S.REQ_COMPLETED:
-			update["open_key"] = None  # a new request for this client and service may start again
-		update.update(on_status_change(request_name, current, new))
+		new = current
+		if stored is not None:
+			update = changed(stored, NOWHERE)
+	else:
+		new = S.request_status(states.values(), more_steps=more_steps_possible(defn, states))
+		if tasks is not None:
+			update = changed(stored, where_now(live_step(t) for t in tasks))
+		if new != current:
+			update.update(status=new, completed_on=now_datetime() if new == S.REQ_COMPLETED else None)
+			if new == S.REQ_COMPLETED:
+				update["open_key"] = None  # a new request for this client and service may start again
+			update.update(on_status_change(request_name, current, new))
+	if update:
 		frappe.db.set_value("Flow Request", request_name, update)
+		mirror_to_tasks(request_name, update)
+	if new != current:
 		ledger.record(request_name, "status_changed", from_state=current, to_state=new)
 	return new
+
+
+def refresh_where(request_name: str) -> None:
+	"""After a move that changes who holds a task but not its state (a handoff accepted, a claim reassigned)."""
+	definition = frappe.db.get_value("Flow Request", request_name, "definition")
+	if definition:
+		refresh_status(request_name, definition_of(frappe._dict(definition=definition, name=request_name)))
 
 
 def output_fields(task) -> list[dict]:

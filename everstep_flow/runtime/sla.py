@@ -29,6 +29,17 @@ def request_deadlines(service: str, target_minutes: int, start) -> dict:
 	}
 
 
+def mirror_to_tasks(request_name: str, update: dict) -> None:
+	"""The task list shows its request's SLA and due date: copy what changed to the request's tasks."""
+	mirror = {
+		task_field: update[field]
+		for field, task_field in (("sla_status", "request_sla"), ("due_on", "request_due_on"))
+		if field in update
+	}
+	if mirror:
+		frappe.db.set_value("Flow Task", {"request": request_name}, mirror, update_modified=False)
+
+
 def on_status_change(request_name: str, old: str, new: str) -> dict:
 	"""Fields to update when the request's derived status changes: Waiting on Customer pauses the clock."""
 	row = frappe.db.get_value(

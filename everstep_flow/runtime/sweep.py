@@ -304,6 +304,17 @@ def _sla(now) -> int:
 		open_ & (Request.at_risk_on <= now) & (Request.sla_status == ON_TRACK)
 	).run()
 	changed += frappe.db._cursor.rowcount
+	if changed > 0:
+		# The task list shows each task's request SLA: the open tasks of the requests that just changed follow.
+		for status in (BREACHED, AT_RISK):
+			requests = (
+				frappe.qb.from_(Request).select(Request.name).where(open_ & (Request.sla_status == status))
+			)
+			frappe.qb.update(Task).set(Task.request_sla, status).where(
+				Task.status.isin(S.TASK_OPEN)
+				& Task.request.isin(requests)
+				& (Task.request_sla.isnull() | (Task.request_sla != status))
+			).run()
 	return max(changed, 0)
 
 

@@ -21,7 +21,7 @@ from everstep_flow.engine.values import output_values as check_outputs
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.intake import throw_field_problems
 from everstep_flow.runtime.membership import is_manager, is_member, require_member, team_lead
-from everstep_flow.runtime.progress import move_on, refresh_status
+from everstep_flow.runtime.progress import move_on, refresh_status, refresh_where
 
 EVENT_OF_TASK_ACTION = {
 	"Claim": "claimed",
@@ -81,6 +81,7 @@ def check_task(task) -> None:
 	now = now_datetime()
 	if t.action == "Claim":
 		task.claimed_by = user
+		task.claimed_on = task.claimed_on or now  # waiting time runs from ready to the first claim
 	elif t.action in ("Release", "Return to Queue"):
 		task.claimed_by = None
 		task.started_on = None
@@ -93,6 +94,7 @@ def check_task(task) -> None:
 		task.blocked_reason = None
 	elif t.action == "Reopen":
 		task.completed_on = None
+		task.rework_count = (task.rework_count or 0) + 1
 	elif t.action in ("Cancel", "Withdraw"):
 		task.awaiting_handoff = None
 
@@ -205,6 +207,8 @@ def check_handoff(handoff) -> None:
 	if t.action == "Accept":
 		handoff.accepted_by = frappe.session.user
 		handoff.accepted_on = now_datetime()
+	elif t.action == "Return":
+		handoff.returned_on = now_datetime()
 
 
 def after_handoff(handoff) -> None:
@@ -223,7 +227,11 @@ def after_handoff(handoff) -> None:
 		details={"reason": handoff.return_reason} if t.action == "Return" else None,
 	)
 	if t.action == "Accept":
-		frappe.db.set_value("Flow Task", handoff.to_task, "awaiting_handoff", None)
+		# The receiving team can start now: its waiting time runs from here.
+		frappe.db.set_value(
+			"Flow Task", handoff.to_task, {"awaiting_handoff": None, "ready_on": handoff.accepted_on}
+		)
+		refresh_where(handoff.request)
 	elif t.action == "Return":
 		# The receiving task is withdrawn (its step may run again) and the sender gets its work back.
 		system_move(handoff.to_task, S.CANCELLED)

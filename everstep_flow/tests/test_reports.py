@@ -98,3 +98,362 @@ class TestTeamQueueAging(FrappeTestCase):
 		self.assertEqual(teams, {"RP Team"})
 		other, _c, _s = self.row(MANAGER, "RP Other")
 		self.assertEqual(other["open"], 1)
+
+
+HOUR = 3600
+A_AGENT, B_AGENT, C_AGENT, RV_MANAGER = (
+	"rv.a@example.com",
+	"rv.b@example.com",
+	"rv.c@example.com",
+	"rv.manager@example.com",
+)
+PERIOD = {"from_date": "2026-06-08", "to_date": "2026-06-15"}
+
+
+def hours_ago(h: float):
+	return NOW - timedelta(hours=h)
+
+
+def stamp(doctype: str, name: str, **fields) -> None:
+	frappe.db.set_value(doctype, name, fields, update_modified=False)
+
+
+class VisibilityCase(FrappeTestCase):
+	"""Two requests of a two-team service, moved by real actions, then put at known times:
+
+	R1: A done (ready -20h, claimed -18h, started -17h, done -10h) -> handoff sent -10h, accept by -9h, accepted -8h
+	    -> B (claimed -7h, started -7h, done -1h). Completed, SLA Met, paused 90 minutes.
+	R2: A done -> handoff sent -6h is returned -5h (accept by -1h) -> A reworked, done -3h (ready -12h, claimed -8h,
+	    started -8h) -> handoff sent -3h, accept by -2h, still pending at NOW. SLA At Risk.
+	R3: another team's service (C), SLA Breached.
+	"""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from everstep_flow.api import handoff as handoff_api
+
+		make_user(RV_MANAGER, ("Flow Manager", "Flow Agent"))
+		make_team("RV A", A_AGENT)
+		make_team("RV B", B_AGENT)
+		make_team("RV C", C_AGENT)
+		if not frappe.db.exists("Flow Service", "RV Flow"):
+			new_service(
+				"RV Flow",
+				[
+					step_row("a", "RV A", target_duration=4 * HOUR),
+					step_row("b", "RV B", "a", target_duration=8 * HOUR, accept_window=HOUR),
+				],
+				owner_team="RV A",
+				target_resolution=48 * HOUR,
+			).insert()
+			new_service(
+				"RV Other", [step_row("c", "RV C")], owner_team="RV C", target_resolution=HOUR
+			).insert()
+		frappe.set_user(RV_MANAGER)
+		cls.r1, cls.r2 = submit_request("RV Flow", {}).name, submit_request("RV Flow", {}).name
+		cls.r3 = submit_request("RV Other", {}).name
+
+		def task_of(request, step, status=None):
+			filters = {"request": request, "step_key": step}
+			if status:
+				filters["status"] = status
+			return frappe.db.get_value("Flow Task", filters, "name", order_by="creation desc")
+
+		def work(request, step, user):
+			frappe.set_user(user)
+			task = task_of(request, step)
+			task_api.claim(task)
+			task_api.start(task)
+			task_api.complete(task)
+			return task
+
+		cls.r1_a = work(cls.r1, "a", A_AGENT)
+		frappe.set_user(B_AGENT)
+		cls.h1 = frappe.db.get_value("Flow Handoff", {"request": cls.r1}, "name")
+		handoff_api.accept_handoff(cls.h1)
+		cls.r1_b = work(cls.r1, "b", B_AGENT)
+		cls.r2_a = work(cls.r2, "a", A_AGENT)
+		frappe.set_user(B_AGENT)
+		cls.h2 = frappe.db.get_value("Flow Handoff", {"request": cls.r2}, "name")
+		handoff_api.return_handoff(cls.h2, "the quote is missing")
+		frappe.set_user(A_AGENT)
+		task_api.complete(cls.r2_a)
+		cls.h3 = frappe.db.get_value("Flow Handoff", {"request": cls.r2, "status": "Pending"}, "name")
+		cls.r2_b = task_of(cls.r2, "b", "Queued")
+		frappe.set_user("Administrator")
+
+		day_before = hours_ago(24)
+		for request in (cls.r1, cls.r2, cls.r3):
+			stamp("Flow Request", request, creation=day_before)
+			for task in frappe.get_all("Flow Task", {"request": request}, pluck="name"):
+				stamp("Flow Task", task, creation=day_before)
+		stamp("Flow Request", cls.r1, sla_status="Met", paused_minutes=90)
+		stamp("Flow Request", cls.r2, sla_status="At Risk")
+		stamp("Flow Request", cls.r3, sla_status="Breached")
+		stamp(
+			"Flow Task",
+			cls.r1_a,
+			ready_on=hours_ago(20),
+			claimed_on=hours_ago(18),
+			started_on=hours_ago(17),
+			completed_on=hours_ago(10),
+			due_on=hours_ago(11),
+		)
+		stamp(
+			"Flow Task",
+			cls.r1_b,
+			ready_on=hours_ago(8),
+			claimed_on=hours_ago(7),
+			started_on=hours_ago(7),
+			completed_on=hours_ago(1),
+			due_on=NOW,
+		)
+		stamp(
+			"Flow Task",
+			cls.r2_a,
+			ready_on=hours_ago(12),
+			claimed_on=hours_ago(8),
+			started_on=hours_ago(8),
+			completed_on=hours_ago(3),
+			due_on=hours_ago(1),
+		)
+		stamp("Flow Task", cls.r2_b, due_on=NOW + timedelta(hours=5))
+		stamp("Flow Handoff", cls.h1, sent_on=hours_ago(10), accept_by=hours_ago(9), accepted_on=hours_ago(8))
+		stamp("Flow Handoff", cls.h2, sent_on=hours_ago(6), accept_by=hours_ago(1), returned_on=hours_ago(5))
+		stamp("Flow Handoff", cls.h3, sent_on=hours_ago(3), accept_by=hours_ago(2))
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def run_report(self, module, user, **filters):
+		frappe.set_user(user)
+		try:
+			return module.execute({**PERIOD, **filters}, now=NOW)
+		finally:
+			frappe.set_user("Administrator")
+
+
+class TestVisibilityReports(VisibilityCase):
+	def test_handoffs_by_seam(self):
+		from everstep_flow.everstep_flow.report.handoffs_by_seam import handoffs_by_seam as report
+
+		_c, rows, _m, chart, summary = self.run_report(report, RV_MANAGER, team="RV B")
+		(row,) = [r for r in rows if (r["from_team"], r["to_team"]) == ("RV A", "RV B")]
+		self.assertEqual(
+			{k: row[k] for k in row if k not in ("from_team", "to_team")},
+			{
+				"handoffs": 3,
+				"accepted": 1,
+				"returned": 1,
+				"pending": 1,
+				"median_accept_hours": 2.0,
+				"p90_accept_hours": 2.0,
+				"late_share": 66.7,  # accepted after its window, and the pending one past it
+				"bounce_rate": 50.0,
+				"ping_pong": 0,
+			},
+		)
+		self.assertEqual(chart["data"]["labels"], ["RV A → RV B"])
+		self.assertEqual(summary[0]["value"], 3)
+		# The C agent's team has no handoffs: nothing of the other teams' seams
+		self.assertEqual(self.run_report(report, C_AGENT)[1], [])
+		self.assertEqual(len(self.run_report(report, B_AGENT)[1]), 1)
+
+	def test_where_requests_wait(self):
+		from everstep_flow.everstep_flow.report.where_requests_wait import where_requests_wait as report
+
+		_c, rows, _m, _chart, summary = self.run_report(report, RV_MANAGER, service="RV Flow")
+		by_step = {r["step"]: r for r in rows}
+		a, b = by_step["a"], by_step["b"]
+		self.assertEqual(
+			{k: a[k] for k in a if k not in ("service", "step", "step_title")},
+			{
+				"wip": 0,
+				"throughput": 2,
+				"median_wait_hours": 3.0,
+				"p90_wait_hours": 3.8,
+				"median_work_hours": 6.0,
+				"p90_work_hours": 6.8,
+				"flow_efficiency": 63.2,  # 12 h worked of 19 h from ready to done
+				"rework": 1,
+			},
+		)
+		self.assertEqual(
+			(b["wip"], b["throughput"], b["median_wait_hours"], b["flow_efficiency"]), (1, 1, 1.0, 85.7)
+		)
+		self.assertEqual(a["step_title"], "A")
+		self.assertEqual(summary[1]["value"], 3)
+		frappe.set_user(A_AGENT)
+		self.assertEqual({r["step"] for r in self.run_report(report, A_AGENT, service="RV Flow")[1]}, {"a"})
+
+	def test_sla_and_ola_compliance(self):
+		from everstep_flow.everstep_flow.report.sla_and_ola_compliance import sla_and_ola_compliance as report
+
+		_c, rows, _m, chart, summary = self.run_report(report, RV_MANAGER, periodicity="Weekly")
+		mine = [r for r in rows if r["service"] == "RV Flow"]
+		service_row, step_a, step_b = mine
+		week = get_datetime("2026-06-08").date()
+		self.assertEqual(
+			(service_row["period"], service_row["step"], service_row["team"], service_row["indent"]),
+			(week, "", "RV A", 0),
+		)
+		figures = ("met", "breached", "open", "at_risk", "compliance", "paused_hours")
+		self.assertEqual([service_row[k] for k in figures], [1, 0, 1, 1, 100.0, 1.5])
+		self.assertEqual((step_a["step"], step_a["team"], step_a["indent"]), ("A", "RV A", 1))
+		self.assertEqual([step_a[k] for k in ("met", "breached", "open", "compliance")], [1, 1, 0, 50.0])
+		self.assertEqual([step_b[k] for k in ("met", "breached", "open", "compliance")], [1, 0, 1, 100.0])
+		other = [r for r in rows if r["service"] == "RV Other" and not r["step"]]
+		self.assertEqual(other[0]["breached"], 1)
+		self.assertIn(str(week), chart["data"]["labels"])
+		self.assertEqual(summary[0]["label"], "SLA Met")
+		# B's agent: B's step only, under an empty row of its service; nothing of RV Other
+		rows_b = self.run_report(report, B_AGENT, periodicity="Weekly")[1]
+		self.assertEqual(
+			[(r["service"], r["step"], r["team"]) for r in rows_b],
+			[("RV Flow", "", ""), ("RV Flow", "B", "RV B")],
+		)
+		with self.assertRaises(frappe.ValidationError):
+			self.run_report(report, RV_MANAGER, periodicity="Hourly")
+
+	def test_leak_audit(self):
+		from everstep_flow.everstep_flow.report.leak_audit import leak_audit as report
+
+		stamp("Flow Request", self.r2, follow_up_on=hours_ago(2), history_at=hours_ago(3))
+		_c, rows, _m, chart, summary = self.run_report(report, RV_MANAGER)
+		mine = {(r["kind"], r["reference_name"]) for r in rows if r["request"] in (self.r1, self.r2)}
+		self.assertEqual(mine, {("Late handoff", self.h3), ("Stale follow-up", self.r2)})
+		self.assertEqual(len(chart["data"]["labels"]), 5)
+		self.assertEqual([s["label"] for s in summary][:2], ["Orphan", "Late handoff"])
+		late = next(r for r in rows if r["reference_name"] == self.h3)
+		self.assertEqual((late["team"], late["since"]), ("RV B", hours_ago(2)))
+		# A's agent does not see B's late handoff; B's does. C sees neither.
+		seen = {
+			user: {r["reference_name"] for r in self.run_report(report, user)[1]}
+			for user in (A_AGENT, B_AGENT, C_AGENT)
+		}
+		self.assertNotIn(self.h3, seen[A_AGENT])
+		self.assertIn(self.h3, seen[B_AGENT])
+		self.assertFalse(seen[C_AGENT] & {self.h3, self.r2})
+		with self.assertRaises(frappe.ValidationError):
+			self.run_report(report, RV_MANAGER, kind="Everything")
+
+	def test_leak_audit_waiting_and_duplicates(self):
+		from everstep_flow.everstep_flow.report.leak_audit import leak_audit as report
+		from everstep_flow.runtime.actions import cancel_request
+		from everstep_flow.seams.clients import make_contact
+
+		contact = make_contact("rv.client@example.com", "RV Client")
+		frappe.set_user(RV_MANAGER)
+		first, second = (
+			submit_request(
+				"RV Flow", {}, customer_type="Contact", customer=contact, duplicates="Always new"
+			).name
+			for _ in range(2)
+		)
+		frappe.set_user(A_AGENT)
+		waiting = frappe.db.get_value("Flow Task", {"request": first}, "name")
+		task_api.claim(waiting)
+		task_api.start(waiting)
+		task_api.wait_on_customer(waiting)
+		lines = {(r["kind"], r["reference_name"]) for r in self.run_report(report, RV_MANAGER)[1]}
+		self.assertIn(("Waiting, no follow-up", waiting), lines)
+		self.assertIn(("Duplicate open request", second), lines)
+		self.assertNotIn(("Duplicate open request", first), lines)  # the first one is the one to keep
+		# a date to chase the customer ends the waiting leak
+		stamp("Flow Request", first, follow_up_on=NOW + timedelta(days=1))
+		lines = {
+			(r["kind"], r["reference_name"])
+			for r in self.run_report(report, RV_MANAGER, kind="Waiting, no follow-up")[1]
+		}
+		self.assertNotIn(("Waiting, no follow-up", waiting), lines)
+		# an agent of another team sees neither (they cannot open these requests)
+		seen = {r["reference_name"] for r in self.run_report(report, C_AGENT)[1]}
+		self.assertFalse(seen & {waiting, first, second})
+		self.assertIn(second, {r["reference_name"] for r in self.run_report(report, A_AGENT)[1]})
+		frappe.set_user(RV_MANAGER)
+		for request in (first, second):  # the other tests count this service's open work
+			cancel_request(request, "done testing")
+
+	def test_the_measured_process_map(self):
+		from everstep_flow.runtime.measures import edge_bounces, step_waits
+
+		self.assertEqual(step_waits("RV Flow", now=NOW), {"a": (3.0, 2), "b": (1.0, 1)})
+		self.assertEqual(edge_bounces("RV Flow", now=NOW), {("a", "b"): 50.0})
+		doc = frappe.get_doc("Flow Service", "RV Flow")
+		doc.run_method("onload")
+		self.assertIn("esf-legend", doc.get_onload().measured_map)
+		self.assertNotIn("esf-legend", doc.get_onload().process_map)
+
+	def test_bad_filters_are_refused(self):
+		from everstep_flow.everstep_flow.report.handoffs_by_seam import handoffs_by_seam as report
+
+		for filters in (
+			{"from_date": "2026-06-15", "to_date": "2026-06-01"},
+			{"from_date": "not a date"},
+			{"from_date": "2020-01-01", "to_date": "2026-06-01"},
+			{"team": ["RV A"]},
+		):
+			with self.subTest(filters=filters), self.assertRaises(frappe.ValidationError):
+				frappe.set_user(RV_MANAGER)
+				report.execute(filters, now=NOW)
+
+
+class TestWhereNow(VisibilityCase):
+	def test_the_request_says_where_it_is(self):
+		r2 = frappe.db.get_value(
+			"Flow Request",
+			self.r2,
+			["current_steps", "current_team", "current_holder", "waiting_since"],
+			as_dict=True,
+		)
+		self.assertEqual(r2.current_team, "RV B")
+		self.assertIsNone(r2.current_holder)
+		self.assertIn("awaiting acceptance", r2.current_steps)
+		self.assertIsNotNone(r2.waiting_since)
+		done = frappe.db.get_value(
+			"Flow Request", self.r1, ["status", "current_team", "current_steps"], as_dict=True
+		)
+		self.assertEqual((done.status, done.current_team, done.current_steps), ("Completed", None, None))
+		# accepting and claiming move it on: the holder is the claimant, waiting since the acceptance
+		from everstep_flow.api import handoff as handoff_api
+
+		frappe.set_user(B_AGENT)
+		handoff_api.accept_handoff(self.h3)
+		accepted = frappe.db.get_value(
+			"Flow Request", self.r2, ["current_steps", "waiting_since"], as_dict=True
+		)
+		self.assertEqual(accepted.current_steps, "B · RV B · unclaimed")
+		self.assertEqual(
+			accepted.waiting_since.replace(microsecond=0),
+			get_datetime(frappe.db.get_value("Flow Task", self.r2_b, "ready_on")).replace(microsecond=0),
+		)
+		task_api.claim(self.r2_b)
+		self.assertEqual(frappe.db.get_value("Flow Request", self.r2, "current_holder"), B_AGENT)
+		self.assertEqual(frappe.db.get_value("Flow Task", self.r2_b, "claimed_on") is not None, True)
+		frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Flow Task", self.r2_a, "rework_count"), 1)
+		self.assertIsNotNone(frappe.db.get_value("Flow Handoff", self.h2, "returned_on"))
+
+	def test_the_task_list_shows_its_requests_sla(self):
+		from everstep_flow.runtime.sweep import _sla
+
+		fresh = submit_request("RV Flow", {}).name
+		task = frappe.db.get_value(
+			"Flow Task", {"request": fresh}, ["name", "request_sla", "request_due_on"], as_dict=True
+		)
+		due = frappe.db.get_value("Flow Request", fresh, "due_on")
+		self.assertEqual((task.request_sla, task.request_due_on), ("On Track", due))
+		_sla(due + timedelta(minutes=1))
+		self.assertEqual(frappe.db.get_value("Flow Task", task.name, "request_sla"), "Breached")
+
+	def test_cancelled_requests_are_nowhere(self):
+		from everstep_flow.runtime.actions import cancel_request
+
+		frappe.set_user(RV_MANAGER)
+		fresh = submit_request("RV Flow", {}).name
+		self.assertEqual(frappe.db.get_value("Flow Request", fresh, "current_team"), "RV A")
+		cancel_request(fresh, "testing")
+		self.assertEqual(
+			frappe.db.get_value("Flow Request", fresh, ["current_team", "current_steps"]), (None, None)
+		)

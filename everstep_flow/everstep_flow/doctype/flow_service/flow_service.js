@@ -21,6 +21,20 @@ frappe.ui.form.on("Flow Service", {
 			);
 			return;
 		}
-		wrapper.html(`<div class="esf-process-map-wrapper" style="overflow-x: auto;">${svg}</div>`);
+		const measured = frm.doc.__onload.measured_map;
+		wrapper.html(`
+			<div class="esf-map-switch btn-group btn-group-sm" role="group" style="margin-bottom: var(--margin-sm);">
+				<button class="btn btn-default btn-xs" data-map="plan">${__("The process")}</button>
+				<button class="btn btn-default btn-xs" data-map="measured">${__("Measured: last 30 days")}</button>
+			</div>
+			<div class="esf-process-map-wrapper" style="overflow-x: auto;"></div>`);
+		const show = (which) => {
+			wrapper.find(".esf-process-map-wrapper").html(which === "measured" && measured ? measured : svg);
+			wrapper.find("[data-map]").removeClass("active btn-primary");
+			wrapper.find(`[data-map="${which}"]`).addClass("active btn-primary");
+		};
+		wrapper.find("[data-map]").on("click", (e) => show($(e.currentTarget).attr("data-map")));
+		if (!measured) wrapper.find(".esf-map-switch").hide();
+		show(measured ? "measured" : "plan");
 	},
 });

@@ -8,6 +8,7 @@ from frappe.utils import cint
 from everstep_flow.catalog import definition_from_doc, throw_problems
 from everstep_flow.engine import fingerprint, problems, render_svg
 from everstep_flow.runtime.guard import refuse_changes
+from everstep_flow.runtime.measures import edge_bounces, step_waits
 from everstep_flow.runtime.teams import disabled_teams_of
 
 
@@ -56,5 +57,11 @@ class FlowService(Document):
 			self.definition_hash = new_fingerprint
 
 	def onload(self) -> None:
-		self.set_onload("process_map", render_svg(definition_from_doc(self)))
+		definition = definition_from_doc(self)
+		self.set_onload("process_map", render_svg(definition))
+		if not self.is_new():
+			self.set_onload(
+				"measured_map",
+				render_svg(definition, waits=step_waits(self.name), bounces=edge_bounces(self.name)),
+			)
 		self.set_onload("disabled_teams", disabled_teams_of(self))

@@ -6,6 +6,11 @@ const OPEN_STATES = ["Queued", "Claimed", "In Progress", "Blocked", "Waiting on 
 frappe.listview_settings["Flow Task"] = {
 	add_fields: ["status", "claimed_by", "awaiting_handoff", "team", "due_on"],
 	hide_name_column: true,
+	formatters: {
+		ready_on(value) {
+			return value ? comment_when(value, true) : "";
+		},
+	},
 	get_indicator(doc) {
 		if (doc.awaiting_handoff) {
 			return [__("Awaiting Acceptance"), everstep_flow.TASK_COLOURS["Awaiting Acceptance"], "awaiting_handoff,is,set"];

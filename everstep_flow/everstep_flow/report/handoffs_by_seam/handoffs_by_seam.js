@@ -1,0 +1,8 @@
+// Copyright (c) 2026, everstep_flow contributors
+frappe.query_reports["Handoffs by Seam"] = {
+	filters: [
+		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date", default: frappe.datetime.add_days(frappe.datetime.get_today(), -30), reqd: 1 },
+		{ fieldname: "to_date", label: __("To Date"), fieldtype: "Date", default: frappe.datetime.get_today(), reqd: 1 },
+		{ fieldname: "team", label: __("Team"), fieldtype: "Link", options: "Flow Team" },
+	],
+};

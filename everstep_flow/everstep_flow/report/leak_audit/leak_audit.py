@@ -1,0 +1,259 @@
+# Copyright (c) 2026, everstep_flow contributors
+"""Leak audit: one line per place work is falling through, with a link to it.
+
+- Orphans: what the no-orphan check finds (no open task, a team nobody can work, a claim held by someone away, a
+  next step that is unclear, a trigger that fired without a request).
+- Late handoffs: pending past their accept window.
+- Waiting, no follow-up: a task waits on the customer and nothing (task, request or Flow Follow Up) says when to
+  chase them.
+- Stale follow-ups: a follow-up date passed and nothing happened on the request since.
+- Duplicate open requests: one client with two open requests of one service.
+
+Every read is of open work (indexes: status, due_on, accept_by), so the cost grows with what is open, not with
+history. An agent sees the lines of their teams, and duplicates among the requests they may open."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Count
+from frappe.utils import now_datetime
+
+from everstep_flow.engine import states as S
+from everstep_flow.engine.reports import duplicate_groups
+from everstep_flow.runtime.orphans import check_orphans
+from everstep_flow.runtime.reporting import visible_teams
+
+ORPHAN, LATE, WAITING, STALE, DUPLICATE = (
+	"Orphan",
+	"Late handoff",
+	"Waiting, no follow-up",
+	"Stale follow-up",
+	"Duplicate open request",
+)
+KINDS = (ORPHAN, LATE, WAITING, STALE, DUPLICATE)
+LIMIT = 500  # lines per kind shown; the counts stay exact
+
+
+def execute(filters: dict | None = None, now=None):
+	filters = frappe._dict(filters or {})
+	kind = filters.get("kind") or None
+	if kind is not None and kind not in KINDS:
+		frappe.throw(_("kind: one of {0}").format(", ".join(KINDS)), frappe.ValidationError)
+	found = leaks(now or now_datetime(), filters.get("team"))
+	counts = {k: sum(1 for line in found if line["kind"] == k) for k in KINDS}
+	rows = []
+	for k in KINDS:
+		if kind in (None, k):
+			rows.extend([line for line in found if line["kind"] == k][:LIMIT])
+	chart = {
+		"data": {
+			"labels": [_(k) for k in KINDS],
+			"datasets": [{"name": _("Leaks"), "values": list(counts.values())}],
+		},
+		"type": "bar",
+		"colors": ["#e24c4c"],
+	}
+	summary = [
+		{"label": _(k), "value": n, "datatype": "Int", "indicator": "Red" if n else "Green"}
+		for k, n in counts.items()
+	]
+	return columns(), rows, None, chart, summary
+
+
+def columns() -> list[dict]:
+	return [
+		{"fieldname": "kind", "label": _("Leak"), "fieldtype": "Data", "width": 170},
+		# Data, not a Link to DocType: an agent may not read DocType (the item's link needs only the name)
+		{"fieldname": "reference_doctype", "label": _("Type"), "fieldtype": "Data", "width": 120},
+		{
+			"fieldname": "reference_name",
+			"label": _("Item"),
+			"fieldtype": "Dynamic Link",
+			"options": "reference_doctype",
+			"width": 150,
+		},
+		{
+			"fieldname": "request",
+			"label": _("Request"),
+			"fieldtype": "Link",
+			"options": "Flow Request",
+			"width": 110,
+		},
+		{"fieldname": "team", "label": _("Team"), "fieldtype": "Link", "options": "Flow Team", "width": 130},
+		{"fieldname": "since", "label": _("Since"), "fieldtype": "Datetime", "width": 160},
+		{"fieldname": "detail", "label": _("Detail"), "fieldtype": "Data", "width": 320},
+	]
+
+
+def line(
+	kind: str, doctype: str, name: str, request: str | None, team: str | None, since, detail: str
+) -> dict:
+	return {
+		"kind": kind,
+		"reference_doctype": doctype,
+		"reference_name": name,
+		"request": request,
+		"team": team,
+		"since": since,
+		"detail": detail,
+	}
+
+
+def leaks(now, team: str | None = None) -> list[dict]:
+	"""Every leak line this user may see (optionally of one team)."""
+	teams = visible_teams(team)
+	if teams == []:
+		return []
+	found = (
+		orphans() + late_handoffs(now) + waiting_without_follow_up() + stale_follow_ups(now) + duplicates()
+	)
+	if teams is None:
+		return found
+	mine = set(teams)
+	unowned = list({f["request"] for f in found if not f["team"] and f["request"]})
+	readable = (
+		set(frappe.get_list("Flow Request", filters={"name": ("in", unowned)}, pluck="name", limit=0))
+		if unowned and not team
+		else set()
+	)
+	return [f for f in found if f["team"] in mine or (not f["team"] and f["request"] in readable)]
+
+
+def orphans() -> list[dict]:
+	found = []
+	for f in check_orphans():
+		if f.firing:
+			found.append(
+				line(ORPHAN, "Flow Trigger Firing", f.firing, None, None, None, f"{f.kind}: {f.message}")
+			)
+		else:
+			doctype, name = ("Flow Task", f.task) if f.task else ("Flow Request", f.request)
+			found.append(
+				line(ORPHAN, doctype, name, f.request, f.team or None, None, f"{f.kind}: {f.message}")
+			)
+	return found
+
+
+def late_handoffs(now) -> list[dict]:
+	h = DocType("Flow Handoff")
+	rows = (
+		frappe.qb.from_(h)
+		.select(h.name, h.request, h.from_team, h.to_team, h.accept_by)
+		.where((h.status == S.PENDING) & (h.accept_by < now))
+		.orderby(h.accept_by)
+		.run(as_dict=True)
+	)
+	return [
+		line(LATE, "Flow Handoff", r.name, r.request, r.to_team, r.accept_by, f"{r.from_team} → {r.to_team}")
+		for r in rows
+	]
+
+
+def waiting_without_follow_up() -> list[dict]:
+	tasks = frappe.get_all(
+		"Flow Task",
+		filters={"status": S.WAITING, "follow_up_on": ("is", "not set")},
+		fields=["name", "request", "team", "title", "modified"],
+		limit=0,
+	)
+	if not tasks:
+		return []
+	requests = list({t.request for t in tasks})
+	chased = set(
+		frappe.get_all(
+			"Flow Request",
+			filters={"name": ("in", requests), "follow_up_on": ("is", "set")},
+			pluck="name",
+			limit=0,
+		)
+	) | set(
+		frappe.get_all(
+			"Flow Follow Up",
+			filters={"request": ("in", requests), "status": "Open"},
+			pluck="request",
+			limit=0,
+		)
+	)
+	return [
+		line(WAITING, "Flow Task", t.name, t.request, t.team, t.modified, t.title)
+		for t in tasks
+		if t.request not in chased
+	]
+
+
+def stale_follow_ups(now) -> list[dict]:
+	follow_up, request = DocType("Flow Follow Up"), DocType("Flow Request")
+	rows = (
+		frappe.qb.from_(follow_up)
+		.left_join(request)
+		.on(request.name == follow_up.request)
+		.select(follow_up.name, follow_up.request, follow_up.owner_team, follow_up.due_on, follow_up.what)
+		.where(
+			(follow_up.status == "Open")
+			& (follow_up.due_on < now)
+			& (request.name.isnull() | request.history_at.isnull() | (request.history_at < follow_up.due_on))
+		)
+		.orderby(follow_up.due_on)
+		.run(as_dict=True)
+	)
+	found = [
+		line(STALE, "Flow Follow Up", r.name, r.request, r.owner_team, r.due_on, r.what or "") for r in rows
+	]
+	open_requests = (
+		frappe.qb.from_(request)
+		.select(request.name, request.follow_up_on, request.history_at, request.current_team, request.subject)
+		.where(
+			request.status.isin(S.REQ_OPEN_STATES)
+			& request.follow_up_on.notnull()
+			& (request.follow_up_on < now)
+			& (request.history_at.isnull() | (request.history_at < request.follow_up_on))
+		)
+		.orderby(request.follow_up_on)
+		.run(as_dict=True)
+	)
+	for r in open_requests:
+		found.append(line(STALE, "Flow Request", r.name, r.name, r.current_team, r.follow_up_on, r.subject))
+	return found
+
+
+def duplicates() -> list[dict]:
+	request = DocType("Flow Request")
+	open_ = request.status.isin(S.REQ_OPEN_STATES) & request.customer.notnull()
+	clients = (
+		frappe.qb.from_(request)
+		.select(request.service, request.customer_type, request.customer)
+		.where(open_)
+		.groupby(request.service, request.customer_type, request.customer)
+		.having(Count("*") > 1)
+		.run()
+	)
+	if not clients:
+		return []
+	rows = frappe.get_all(
+		"Flow Request",
+		filters={"status": ("in", S.REQ_OPEN_STATES), "customer": ("in", list({c[2] for c in clients}))},
+		fields=["name", "service", "customer_type", "customer", "creation"],
+		limit=0,
+	)
+	by_name = {r.name: r for r in rows}
+	found = []
+	for names in duplicate_groups((r.name, r.service, r.customer_type, r.customer) for r in rows):
+		first = names[0]
+		for name in names[1:]:
+			r = by_name[name]
+			found.append(
+				line(
+					DUPLICATE,
+					"Flow Request",
+					name,
+					name,
+					None,
+					r.creation,
+					_("{0} {1} already has {2} open for {3}").format(
+						r.customer_type, r.customer, first, r.service
+					),
+				)
+			)
+	return found

@@ -1,0 +1,175 @@
+# Copyright (c) 2026, everstep_flow contributors
+"""SLA and OLA compliance: for the requests created in the period, per period and service, how many met their SLA,
+breached it, are still open (and at risk), and how long their clocks were paused; under each service, the same per
+step against the step's own target (its OLA).
+
+The request's outcome is the engine's SLA status (which knows about pauses); a step's is its due date against when it
+was done. A period row counts what was *created* in that week or month. Reads requests and tasks created in the
+period (index: creation). An agent sees their teams' steps and the services their teams own."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.utils import getdate, now_datetime
+
+from everstep_flow.engine import sla as sla_core
+from everstep_flow.engine import states as S
+from everstep_flow.engine.reports import PERIODS, SlaFact, compliance_rows, period_of, share, sla_outcome
+from everstep_flow.runtime.reporting import checked_service, period, visible_teams
+
+OUTCOME_OF_SLA = {sla_core.MET: "met", sla_core.BREACHED: "breached"}
+
+
+def execute(filters: dict | None = None, now=None):
+	filters = frappe._dict(filters or {})
+	now = now or now_datetime()
+	periodicity = filters.get("periodicity") or "Weekly"
+	if periodicity not in PERIODS:
+		frappe.throw(_("periodicity: one of {0}").format(", ".join(PERIODS)), frappe.ValidationError)
+	rows = compliance_rows(facts(filters, periodicity, now))
+	return columns(), rows, None, chart(rows), summary(rows)
+
+
+def owner_of(service: str) -> str | None:
+	return frappe.get_cached_value("Flow Service", service, "owner_team")
+
+
+def facts(filters, periodicity: str, now) -> list[SlaFact]:
+	start, end = period(filters, now)
+	teams = visible_teams(filters.get("team"))
+	service = checked_service(filters.get("service"))
+	if teams == []:
+		return []
+	first_day = getdate(start)
+	request, task = DocType("Flow Request"), DocType("Flow Task")
+	found: list[SlaFact] = []
+	requests = (
+		frappe.qb.from_(request)
+		.select(request.service, request.creation, request.sla_status, request.paused_minutes)
+		.where(
+			(request.creation >= start)
+			& (request.creation < end)
+			& request.due_on.notnull()
+			& (request.status != S.REQ_CANCELLED)
+		)
+	)
+	if service:
+		requests = requests.where(request.service == service)
+	for svc, created, sla_status, paused in requests.run():
+		team = owner_of(svc) or ""
+		if teams is not None and team not in teams:
+			continue
+		found.append(
+			SlaFact(
+				period_of(getdate(created), periodicity, first_day),
+				svc,
+				team,
+				"",
+				OUTCOME_OF_SLA.get(sla_status, "open"),
+				at_risk=sla_status == sla_core.AT_RISK,
+				paused_minutes=paused or 0,
+			)
+		)
+	tasks = (
+		frappe.qb.from_(task)
+		.select(task.service, task.title, task.team, task.creation, task.due_on, task.completed_on)
+		.where(
+			(task.creation >= start)
+			& (task.creation < end)
+			& task.due_on.notnull()
+			& task.status.notin((S.CANCELLED, S.SKIPPED))
+		)
+	)
+	if service:
+		tasks = tasks.where(task.service == service)
+	if teams is not None:
+		tasks = tasks.where(task.team.isin(teams))
+	for svc, title, team, created, due_on, completed_on in tasks.run():
+		outcome = sla_outcome(due_on, completed_on, now)
+		if outcome:
+			found.append(
+				SlaFact(period_of(getdate(created), periodicity, first_day), svc, team, title, outcome)
+			)
+	return found
+
+
+def columns() -> list[dict]:
+	def col(name, label, fieldtype="Int", width=100):
+		return {"fieldname": name, "label": _(label), "fieldtype": fieldtype, "width": width}
+
+	return [
+		{"fieldname": "period", "label": _("Period From"), "fieldtype": "Date", "width": 110},
+		{
+			"fieldname": "service",
+			"label": _("Service"),
+			"fieldtype": "Link",
+			"options": "Flow Service",
+			"width": 160,
+		},
+		{"fieldname": "step", "label": _("Step (OLA)"), "fieldtype": "Data", "width": 160},
+		{"fieldname": "team", "label": _("Team"), "fieldtype": "Link", "options": "Flow Team", "width": 130},
+		col("met", "Met"),
+		col("breached", "Breached"),
+		col("open", "Open, Within Target", width=130),
+		col("at_risk", "At Risk"),
+		col("compliance", "Compliance %", "Percent", 110),
+		col("paused_hours", "Paused (h)", "Float"),
+	]
+
+
+def chart(rows: list[dict]) -> dict:
+	by_period: dict = {}
+	for row in rows:
+		if not row["step"]:
+			entry = by_period.setdefault(row["period"], [0, 0])
+			entry[0] += row["met"]
+			entry[1] += row["breached"]
+	periods = sorted(by_period)
+	return {
+		"data": {
+			"labels": [str(p) for p in periods],
+			"datasets": [
+				{"name": _("Met"), "values": [by_period[p][0] for p in periods]},
+				{"name": _("Breached"), "values": [by_period[p][1] for p in periods]},
+			],
+		},
+		"type": "bar",
+		"barOptions": {"stacked": 1},
+		"colors": ["#28a745", "#e24c4c"],
+	}
+
+
+def summary(rows: list[dict]) -> list[dict]:
+	requests = [r for r in rows if not r["step"]]
+	met = sum(r["met"] for r in requests)
+	breached = sum(r["breached"] for r in requests)
+	compliance = share(met, met + breached)
+	return [
+		{"label": _("SLA Met"), "value": met, "datatype": "Int", "indicator": "Green"},
+		{
+			"label": _("SLA Breached"),
+			"value": breached,
+			"datatype": "Int",
+			"indicator": "Red" if breached else "Green",
+		},
+		{
+			"label": _("SLA Compliance %"),
+			"value": compliance if compliance is not None else 100,
+			"datatype": "Percent",
+			"indicator": "Green" if (compliance or 100) >= 90 else "Orange",
+		},
+		{
+			"label": _("At Risk Now"),
+			"value": sum(r["at_risk"] for r in requests),
+			"datatype": "Int",
+			"indicator": "Orange",
+		},
+		{
+			"label": _("Paused (h)"),
+			"value": round(sum(r["paused_hours"] for r in requests), 2),
+			"datatype": "Float",
+			"indicator": "Blue",
+		},
+	]

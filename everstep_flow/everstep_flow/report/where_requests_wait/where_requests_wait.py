@@ -1,0 +1,152 @@
+# Copyright (c) 2026, everstep_flow contributors
+"""Where requests wait: per service and step, the work in progress now and, for the tasks finished in the period,
+throughput, waiting time (ready -> claimed or started), working time (started -> done), flow efficiency and rework.
+
+Two reads: open tasks grouped (index: status), and the tasks completed in the period (index: completed_on). Times
+are wall-clock hours. An agent sees their teams' steps only."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Count
+from frappe.utils import now_datetime
+
+from everstep_flow.engine import states as S
+from everstep_flow.engine.reports import (
+	TaskFact,
+	flow_efficiency,
+	percentile,
+	rounded,
+	wait_rows,
+	waiting_hours,
+)
+from everstep_flow.runtime.reporting import checked_service, period, visible_teams
+
+
+def execute(filters: dict | None = None, now=None):
+	filters = frappe._dict(filters or {})
+	now = now or now_datetime()
+	done, wip, titles = facts(filters, now)
+	rows = wait_rows(done, wip)
+	for row in rows:
+		row["step_title"] = titles.get((row["service"], row["step"]), row["step"])
+	return columns(), rows, None, chart(rows), summary(done, rows)
+
+
+def facts(filters, now) -> tuple[list[TaskFact], dict, dict]:
+	start, end = period(filters, now)
+	teams = visible_teams(filters.get("team"))
+	service = checked_service(filters.get("service"))
+	if teams == []:
+		return [], {}, {}
+	task = DocType("Flow Task")
+
+	def narrowed(query):
+		if teams is not None:
+			query = query.where(task.team.isin(teams))
+		if service:
+			query = query.where(task.service == service)
+		return query
+
+	titles: dict[tuple[str, str], str] = {}
+	wip: dict[tuple[str, str], int] = {}
+	open_rows = narrowed(
+		frappe.qb.from_(task)
+		.select(task.service, task.step_key, task.title, Count("*"))
+		.where(task.status.isin(S.TASK_OPEN))
+		.groupby(task.service, task.step_key, task.title)
+	).run()
+	for svc, step, title, count in open_rows:
+		wip[(svc, step)] = wip.get((svc, step), 0) + count
+		titles[(svc, step)] = title
+	done_rows = narrowed(
+		frappe.qb.from_(task)
+		.select(
+			task.service,
+			task.step_key,
+			task.title,
+			task.ready_on,
+			task.claimed_on,
+			task.started_on,
+			task.completed_on,
+			task.rework_count,
+		)
+		.where((task.completed_on >= start) & (task.completed_on < end) & (task.status == S.DONE))
+	).run()
+	done = []
+	for svc, step, title, *times, rework in done_rows:
+		titles.setdefault((svc, step), title)
+		done.append(TaskFact(svc, step, *times, rework=rework or 0))
+	return done, wip, titles
+
+
+def columns() -> list[dict]:
+	def col(name, label, fieldtype="Float", width=110):
+		return {"fieldname": name, "label": _(label), "fieldtype": fieldtype, "width": width}
+
+	return [
+		{
+			"fieldname": "service",
+			"label": _("Service"),
+			"fieldtype": "Link",
+			"options": "Flow Service",
+			"width": 170,
+		},
+		{"fieldname": "step_title", "label": _("Step"), "fieldtype": "Data", "width": 170},
+		col("wip", "In Progress Now", "Int"),
+		col("throughput", "Done in Period", "Int"),
+		col("median_wait_hours", "Median Wait (h)"),
+		col("p90_wait_hours", "P90 Wait (h)"),
+		col("median_work_hours", "Median Work (h)"),
+		col("p90_work_hours", "P90 Work (h)"),
+		col("flow_efficiency", "Flow Efficiency %", "Percent"),
+		col("rework", "Rework", "Int"),
+	]
+
+
+def chart(rows: list[dict]) -> dict:
+	rows = sorted(rows, key=lambda r: -(r["median_wait_hours"] or 0))[:15]
+	return {
+		"data": {
+			"labels": [f"{r['service']}: {r['step_title']}" for r in rows],
+			"datasets": [
+				{"name": _("Median wait (h)"), "values": [r["median_wait_hours"] or 0 for r in rows]},
+				{"name": _("Median work (h)"), "values": [r["median_work_hours"] or 0 for r in rows]},
+			],
+		},
+		"type": "bar",
+		"barOptions": {"stacked": 1},
+	}
+
+
+def summary(done: list[TaskFact], rows: list[dict]) -> list[dict]:
+	waits = [w for w in map(waiting_hours, done) if w is not None]
+	return [
+		{
+			"label": _("In Progress Now"),
+			"value": sum(r["wip"] for r in rows),
+			"datatype": "Int",
+			"indicator": "Blue",
+		},
+		{"label": _("Done in Period"), "value": len(done), "datatype": "Int", "indicator": "Green"},
+		{
+			"label": _("Median Wait (h)"),
+			"value": rounded(percentile(waits, 0.5)) or 0,
+			"datatype": "Float",
+			"indicator": "Orange",
+		},
+		{
+			"label": _("Flow Efficiency %"),
+			"value": flow_efficiency(done) or 0,
+			"datatype": "Percent",
+			"indicator": "Blue",
+		},
+		{
+			"label": _("Rework"),
+			"value": sum(r["rework"] for r in rows),
+			"datatype": "Int",
+			"indicator": "Orange" if any(r["rework"] for r in rows) else "Green",
+		},
+	]

@@ -1,0 +1,46 @@
+"""What the visibility reports share in the shell: the period asked for and whose figures the user may see."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, get_datetime, getdate, now_datetime
+
+from everstep_flow.runtime.membership import is_manager, user_teams
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 731  # two years: a longer range is a mistake more often than a wish, and costs the whole history
+
+
+def period(filters: dict, now: datetime | None = None) -> tuple[datetime, datetime]:
+	"""[start, end) from the From Date / To Date filters (both days included); the last 30 days by default."""
+	now = now or now_datetime()
+	try:
+		start = getdate(filters.get("from_date") or add_days(now, -DEFAULT_DAYS))
+		until = getdate(filters.get("to_date") or now)
+	except Exception:
+		frappe.throw(_("from_date, to_date: not dates"), frappe.ValidationError)
+	if start > until:
+		frappe.throw(_("from_date: is after to_date"), frappe.ValidationError)
+	if (until - start).days > MAX_DAYS:
+		frappe.throw(_("to_date: at most {0} days after from_date").format(MAX_DAYS), frappe.ValidationError)
+	return get_datetime(start), get_datetime(add_days(until, 1))
+
+
+def visible_teams(team: str | None = None) -> list[str] | None:
+	"""The teams whose figures this user sees: None = every team (a Flow Manager), else their own (maybe none),
+	narrowed to `team` when the filter names one."""
+	if team is not None and not isinstance(team, str):
+		frappe.throw(_("team: expected a team name"), frappe.ValidationError)
+	if is_manager():
+		return [team] if team else None
+	mine = user_teams()
+	return [t for t in mine if t == team] if team else list(mine)
+
+
+def checked_service(service) -> str | None:
+	if service is not None and not isinstance(service, str):
+		frappe.throw(_("service: expected a service name"), frappe.ValidationError)
+	return service or None

@@ -1,0 +1,233 @@
+"""The visibility figures on plain data: percentiles, seams, waiting and working time, SLA outcomes, duplicates,
+where a request is now, and the measured process map."""
+
+import statistics
+import xml.etree.ElementTree as ET
+from datetime import date, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from everstep_flow.engine import render_svg
+from everstep_flow.engine.reports import (
+	HandoffFact,
+	SlaFact,
+	TaskFact,
+	compliance_rows,
+	duplicate_groups,
+	flow_efficiency,
+	is_late,
+	percentile,
+	period_of,
+	ping_pongs,
+	seam_rows,
+	sla_outcome,
+	wait_rows,
+	waiting_hours,
+)
+from everstep_flow.engine.where import LiveStep, changed, where_now
+from tests.factories import onboarding
+
+NOW = datetime(2026, 6, 15, 12, 0)
+NS = {"svg": "http://www.w3.org/2000/svg"}
+
+
+def ago(hours: float) -> datetime:
+	return NOW - timedelta(hours=hours)
+
+
+numbers = st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1, max_size=50)
+
+
+@given(numbers)
+def test_the_median_is_statistics_median(values):
+	assert abs(percentile(values, 0.5) - statistics.median(values)) < 1e-6
+
+
+@given(numbers, st.floats(0, 1), st.floats(0, 1))
+def test_percentiles_stay_within_the_values_and_grow_with_q(values, q1, q2):
+	low, high = sorted((q1, q2))
+	assert (
+		min(values) - 1e-9 <= percentile(values, low) <= percentile(values, high) + 1e-9 <= max(values) + 1e-9
+	)
+
+
+def test_percentile_of_nothing_is_none_and_p90_interpolates():
+	assert percentile([], 0.5) is None
+	assert percentile([2, 4], 0.9) == 3.8
+
+
+def handoff(request, source, target, status, sent, accept_by=None, accepted=None, returned=None):
+	return HandoffFact(
+		request,
+		source,
+		target,
+		status,
+		ago(sent),
+		accept_by and ago(accept_by),
+		accepted and ago(accepted),
+		returned and ago(returned),
+	)
+
+
+def test_late_means_decided_after_the_window_or_pending_past_it():
+	assert is_late(handoff("r", "A", "B", "Accepted", 10, accept_by=9, accepted=8), NOW)
+	assert not is_late(handoff("r", "A", "B", "Returned", 6, accept_by=1, returned=5), NOW)
+	assert is_late(handoff("r", "A", "B", "Pending", 3, accept_by=2), NOW)
+	assert not is_late(handoff("r", "A", "B", "Pending", 3, accept_by=-1), NOW)
+	assert not is_late(handoff("r", "A", "B", "Pending", 3), NOW)  # no window, never late
+
+
+def test_ping_pong_is_work_coming_back_by_a_handoff_on_one_request():
+	items = [
+		handoff("r1", "A", "B", "Accepted", 10, accepted=9),
+		handoff("r1", "B", "A", "Accepted", 8, accepted=7),
+		handoff("r1", "A", "B", "Pending", 6),
+		handoff("r2", "A", "B", "Accepted", 10, accepted=9),
+		handoff(
+			"r3", "B", "A", "Accepted", 10, accepted=9
+		),  # back first, then never out: not a ping-pong of A->B
+		handoff("r3", "A", "C", "Accepted", 8, accepted=7),
+	]
+	assert ping_pongs(items) == {("A", "B"): 1, ("B", "A"): 1}
+
+
+def test_seam_rows_figures():
+	items = [
+		handoff("r1", "A", "B", "Accepted", 10, accept_by=9, accepted=8),
+		handoff("r2", "A", "B", "Returned", 6, accept_by=1, returned=5),
+		handoff("r2", "A", "B", "Pending", 3, accept_by=2),
+		handoff("r3", "B", "C", "Accepted", 5, accepted=4),
+	]
+	ab, bc = seam_rows(items, NOW)
+	assert (ab["handoffs"], ab["median_accept_hours"], ab["late_share"], ab["bounce_rate"]) == (
+		3,
+		2.0,
+		66.7,
+		50.0,
+	)
+	assert (bc["handoffs"], bc["late_share"], bc["bounce_rate"], bc["pending"]) == (1, None, 0.0, 0)
+
+
+def test_waiting_runs_from_ready_to_the_first_claim_or_start():
+	assert waiting_hours(TaskFact("s", "a", ago(10), claimed_on=ago(8), started_on=ago(7))) == 2
+	assert waiting_hours(TaskFact("s", "a", ago(10), started_on=ago(9))) == 1
+	assert waiting_hours(TaskFact("s", "a", None, claimed_on=ago(8))) is None
+
+
+def test_wait_rows_and_flow_efficiency():
+	done = [
+		TaskFact("S", "a", ago(20), ago(18), ago(17), ago(10)),
+		TaskFact("S", "a", ago(12), ago(8), ago(8), ago(3), rework=1),
+	]
+	(row, idle) = wait_rows(done, {("S", "a"): 0, ("S", "z"): 4})
+	assert (row["throughput"], row["median_wait_hours"], row["p90_wait_hours"]) == (2, 3.0, 3.8)
+	assert (row["median_work_hours"], row["flow_efficiency"], row["rework"]) == (6.0, 63.2, 1)
+	assert (idle["step"], idle["wip"], idle["throughput"], idle["median_wait_hours"]) == ("z", 4, 0, None)
+	assert flow_efficiency([]) is None
+
+
+@given(st.lists(st.tuples(st.floats(0, 100), st.floats(0, 100), st.floats(0, 100)), max_size=20))
+def test_flow_efficiency_is_a_percent(times):
+	tasks = []
+	for a, b, c in times:
+		ready, started, done = sorted((a, b, c), reverse=True)
+		tasks.append(TaskFact("s", "a", ago(ready), started_on=ago(started), completed_on=ago(done)))
+	value = flow_efficiency(tasks)
+	assert value is None or 0 <= value <= 100
+
+
+def test_periods_start_on_monday_or_the_first():
+	day = date(2026, 6, 14)  # a Sunday
+	assert period_of(day, "Weekly", date(2026, 6, 1)) == date(2026, 6, 8)
+	assert period_of(day, "Monthly", date(2026, 6, 1)) == date(2026, 6, 1)
+	assert period_of(day, "Whole Range", date(2026, 5, 20)) == date(2026, 5, 20)
+
+
+def test_sla_outcomes():
+	assert sla_outcome(None, None, NOW) is None
+	assert sla_outcome(ago(1), ago(2), NOW) == "met"
+	assert sla_outcome(ago(2), ago(1), NOW) == "breached"
+	assert sla_outcome(ago(1), None, NOW) == "breached"
+	assert sla_outcome(ago(-1), None, NOW) == "open"
+
+
+def test_compliance_rows_put_each_step_under_its_service():
+	week = date(2026, 6, 8)
+	rows = compliance_rows(
+		[
+			SlaFact(week, "S", "A", "", "met", paused_minutes=90),
+			SlaFact(week, "S", "A", "", "open", at_risk=True),
+			SlaFact(week, "S", "B", "Step B", "breached"),
+			SlaFact(week, "T", "C", "Step C", "met"),  # no request row of T: an empty parent is added
+		]
+	)
+	assert [(r["service"], r["step"], r["indent"]) for r in rows] == [
+		("S", "", 0),
+		("S", "Step B", 1),
+		("T", "", 0),
+		("T", "Step C", 1),
+	]
+	s, b, t, _c = rows
+	assert (s["met"], s["open"], s["at_risk"], s["compliance"], s["paused_hours"]) == (1, 1, 1, 100.0, 1.5)
+	assert (b["compliance"], t["met"], t["compliance"]) == (0.0, 0, None)
+
+
+def test_duplicates_group_one_client_and_service_keeping_the_oldest_first():
+	groups = duplicate_groups(
+		[
+			("FR-3", "S", "Contact", "c1"),
+			("FR-1", "S", "Contact", "c1"),
+			("FR-2", "T", "Contact", "c1"),
+			("FR-4", "S", "Contact", ""),
+			("FR-5", "S", "Contact", ""),
+		]
+	)
+	assert groups == [["FR-1", "FR-3"]]
+
+
+def test_where_now_names_the_longest_waiting_step():
+	steps = [
+		LiveStep("Review", "Ops", "Claimed", "ana@x", since=ago(2)),
+		LiveStep("Approve", "Finance", "Queued", awaiting_handoff=True, since=ago(5)),
+		LiveStep("Done one", "Ops", "Done", since=ago(9)),
+	]
+	where = where_now(steps)
+	assert where == {
+		"current_steps": "Approve · Finance · awaiting acceptance; Review · Ops · ana@x",
+		"current_team": "Finance",
+		"current_holder": None,
+		"waiting_since": ago(5),
+	}
+	assert where_now([LiveStep("x", "T", "Done")]) == dict.fromkeys(where)
+	assert (
+		where_now([LiveStep("x", "T", "Blocked", "bo@x", since=ago(1))])["current_steps"]
+		== "x · T · bo@x · blocked"
+	)
+
+
+def test_changed_ignores_microseconds_and_empty_strings():
+	stored = {"current_team": "", "waiting_since": "2026-06-15 12:00:00"}
+	assert changed(stored, {"current_team": None, "waiting_since": NOW.replace(microsecond=5)}) == {}
+	assert changed(stored, {"current_team": "T", "waiting_since": NOW}) == {"current_team": "T"}
+
+
+def test_the_measured_map_colours_steps_labels_arrows_and_has_a_legend():
+	defn = onboarding()
+	waits = {"sales_handover": (0.5, 10), "provisioning": (30.0, 4)}
+	bounces = {("sales_handover", "provisioning"): 25.0, ("sales_handover", "billing_setup"): 0.0}
+	svg = render_svg(defn, waits=waits, bounces=bounces)
+	assert svg == render_svg(defn, waits=waits, bounces=bounces)  # deterministic
+	root = ET.fromstring(svg)
+	fills = {
+		g.get("data-step"): g.find("svg:rect", NS).get("fill")
+		for g in root.findall("svg:g[@class='esf-step']", NS)
+	}
+	assert fills["sales_handover"] == "#ebf9ee" and fills["provisioning"] == "#fff0f0"
+	assert fills["support_kickoff"] == "#ffffff"  # nothing measured
+	labels = [t.text for t in root.findall("svg:text[@class='esf-bounce']", NS)]
+	assert sorted(labels) == ["0% back", "25% back"]
+	assert root.find("svg:g[@class='esf-legend']", NS) is not None
+	assert "waits 30.0 h (median of 4)" in svg
+	# the plain map has none of it
+	assert "esf-legend" not in render_svg(defn)
