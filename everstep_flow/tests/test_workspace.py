@@ -26,7 +26,12 @@ CARDS = (
 	"Requests Breached",
 	"Open Leaks",
 )
-CHARTS = ("Requests Created", "Requests Completed", "Open Tasks by Team")
+CHARTS = (
+	"Requests Created",
+	"Requests Completed",
+	"Open Tasks by Team",
+	"Median Handoff Latency by Seam",
+)
 
 
 class TestWorkspace(FrappeTestCase):

@@ -152,29 +152,23 @@ def late_handoffs(now) -> list[dict]:
 
 
 def waiting_without_follow_up() -> list[dict]:
-	tasks = frappe.get_all(
-		"Flow Task",
-		filters={"status": S.WAITING, "follow_up_on": ("is", "not set")},
-		fields=["name", "request", "team", "title", "modified"],
-		limit=0,
+	# Query builder, not get_all: Frappe's "is not set" on a Datetime compares it with '' (PostgreSQL refuses).
+	task, request, follow_up = DocType("Flow Task"), DocType("Flow Request"), DocType("Flow Follow Up")
+	tasks = (
+		frappe.qb.from_(task)
+		.join(request)
+		.on(request.name == task.request)
+		.select(task.name, task.request, task.team, task.title, task.modified)
+		.where((task.status == S.WAITING) & task.follow_up_on.isnull() & request.follow_up_on.isnull())
+		.run(as_dict=True)
 	)
 	if not tasks:
 		return []
-	requests = list({t.request for t in tasks})
 	chased = set(
-		frappe.get_all(
-			"Flow Request",
-			filters={"name": ("in", requests), "follow_up_on": ("is", "set")},
-			pluck="name",
-			limit=0,
-		)
-	) | set(
-		frappe.get_all(
-			"Flow Follow Up",
-			filters={"request": ("in", requests), "status": "Open"},
-			pluck="request",
-			limit=0,
-		)
+		frappe.qb.from_(follow_up)
+		.select(follow_up.request)
+		.where(follow_up.request.isin(list({t.request for t in tasks})) & (follow_up.status == "Open"))
+		.run(pluck=True)
 	)
 	return [
 		line(WAITING, "Flow Task", t.name, t.request, t.team, t.modified, t.title)
