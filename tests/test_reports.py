@@ -78,16 +78,20 @@ def test_late_means_decided_after_the_window_or_pending_past_it():
 	assert not is_late(handoff("r", "A", "B", "Pending", 3), NOW)  # no window, never late
 
 
-def test_ping_pong_is_work_coming_back_by_a_handoff_on_one_request():
+def test_ping_pong_is_one_steps_work_crossing_a_seam_again():
+	def h(request, source, target, step, sent):
+		return HandoffFact(
+			request, source, target, "Accepted", ago(sent), accepted_on=ago(sent - 1), step=step
+		)
+
 	items = [
-		handoff("r1", "A", "B", "Accepted", 10, accepted=9),
-		handoff("r1", "B", "A", "Accepted", 8, accepted=7),
-		handoff("r1", "A", "B", "Pending", 6),
-		handoff("r2", "A", "B", "Accepted", 10, accepted=9),
-		handoff(
-			"r3", "B", "A", "Accepted", 10, accepted=9
-		),  # back first, then never out: not a ping-pong of A->B
-		handoff("r3", "A", "C", "Accepted", 8, accepted=7),
+		h("r1", "A", "B", "review", 10),  # out, returned, out again: a ping-pong
+		h("r1", "A", "B", "review", 6),
+		h("r2", "A", "B", "review", 10),  # designed A -> B -> A: different steps, not one
+		h("r2", "B", "A", "deliver", 8),
+		h("r3", "B", "A", "deliver", 9),
+		h("r3", "B", "A", "deliver", 5),
+		h("r3", "B", "A", "deliver", 2),  # three crossings count once per request
 	]
 	assert ping_pongs(items) == {("A", "B"): 1, ("B", "A"): 1}
 

@@ -87,6 +87,7 @@ class HandoffFact:
 	accept_by: datetime | None = None
 	accepted_on: datetime | None = None
 	returned_on: datetime | None = None
+	step: str = ""  # the receiving step
 
 
 def is_late(h: HandoffFact, now: datetime) -> bool:
@@ -100,20 +101,16 @@ def is_late(h: HandoffFact, now: datetime) -> bool:
 
 
 def ping_pongs(handoffs: Iterable[HandoffFact]) -> dict[tuple[str, str], int]:
-	"""Per seam A -> B: how often, on one request, work went A -> B and later came back B -> A by a handoff."""
-	by_request: dict[str, list[HandoffFact]] = {}
+	"""Per seam A -> B: requests whose work for one step crossed it more than once (A -> B, back to A by a return
+	or a handoff, and A -> B again). A process that is designed to go A -> B -> A is not counted: its steps differ."""
+	crossings: dict[tuple[str, str, str, str], int] = {}
 	for h in handoffs:
-		by_request.setdefault(h.request, []).append(h)
+		key = (h.request, h.from_team, h.to_team, h.step)
+		crossings[key] = crossings.get(key, 0) + 1
 	found: dict[tuple[str, str], int] = {}
-	for items in by_request.values():
-		items.sort(key=lambda h: h.sent_on)
-		for i, first in enumerate(items):
-			if any(
-				later.from_team == first.to_team and later.to_team == first.from_team
-				for later in items[i + 1 :]
-			):
-				key = (first.from_team, first.to_team)
-				found[key] = found.get(key, 0) + 1
+	for (_request, source, target, _step), times in crossings.items():
+		if times > 1:
+			found[(source, target)] = found.get((source, target), 0) + 1
 	return found
 
 

@@ -251,7 +251,7 @@ class TestVisibilityReports(VisibilityCase):
 				"p90_accept_hours": 2.0,
 				"late_share": 66.7,  # accepted after its window, and the pending one past it
 				"bounce_rate": 50.0,
-				"ping_pong": 0,
+				"ping_pong": 1,  # R2's step B was handed over, returned, and handed over again
 			},
 		)
 		self.assertEqual(chart["data"]["labels"], ["RV A → RV B"])

@@ -1,6 +1,6 @@
 # Copyright (c) 2026, everstep_flow contributors
 """Handoffs by seam: per pair of teams (from -> to), how fast handoffs are accepted, how many come late or bounce,
-and how often work goes back and forth on one request.
+and how often work for one step crosses the same seam again on one request (ping-pong).
 
 Reads the handoffs sent in the period (index: sent_on); an agent sees the seams touching their teams only."""
 
@@ -37,17 +37,27 @@ def handoffs(filters, now) -> list[HandoffFact]:
 	teams = visible_teams(filters.get("team"))
 	if teams == []:
 		return []
-	h = DocType("Flow Handoff")
+	h, task = DocType("Flow Handoff"), DocType("Flow Task")
 	query = (
 		frappe.qb.from_(h)
+		.left_join(task)
+		.on(task.name == h.to_task)
 		.select(
-			h.request, h.from_team, h.to_team, h.status, h.sent_on, h.accept_by, h.accepted_on, h.returned_on
+			h.request,
+			h.from_team,
+			h.to_team,
+			h.status,
+			h.sent_on,
+			h.accept_by,
+			h.accepted_on,
+			h.returned_on,
+			task.step_key,
 		)
 		.where((h.sent_on >= start) & (h.sent_on < end) & (h.status != S.CANCELLED))
 	)
 	if teams is not None:
 		query = query.where(h.from_team.isin(teams) | h.to_team.isin(teams))
-	return [HandoffFact(*row) for row in query.run()]
+	return [HandoffFact(*row[:-1], step=row[-1] or "") for row in query.run()]
 
 
 def columns() -> list[dict]:
