@@ -232,6 +232,6 @@ def test_the_measured_map_colours_steps_labels_arrows_and_has_a_legend():
 	labels = [t.text for t in root.findall("svg:text[@class='esf-bounce']", NS)]
 	assert sorted(labels) == ["0% back", "25% back"]
 	assert root.find("svg:g[@class='esf-legend']", NS) is not None
-	assert "waits 30.0 h (median of 4)" in svg
+	assert "waits 30.0 h, median of 4" in svg
 	# the plain map has none of it
 	assert "esf-legend" not in render_svg(defn)

@@ -169,16 +169,16 @@ def render_svg(
 		if measured:
 			median, count = waits.get(key, (None, 0))
 			fill, stroke, _band = wait_band(median)
-			state = (
-				f"waits {_fmt_hours(median)} (median of {count})" if median is not None else "no work done"
-			)
+			state = f"waits {_fmt_hours(median)}, median of {count}" if median is not None else "no work done"
 		meta = (
 			" \u00b7 ".join(
 				p
 				for p in (
 					state,
-					f"target {_fmt_minutes(step.target_minutes)}" if step.target_minutes else "",
-					"conditional" if step.condition.strip() else "",
+					f"target {_fmt_minutes(step.target_minutes)}"
+					if step.target_minutes and not measured
+					else "",
+					"conditional" if step.condition.strip() and not measured else "",
 				)
 				if p
 			)
