@@ -20,12 +20,27 @@ def after_install() -> None:
 	ensure_roles()
 	grant_client_read()
 	install_examples()
+	list_columns()
 
 
 def after_migrate() -> None:
 	ensure_roles()
 	grant_client_read()
 	install_examples()
+	list_columns()
+
+
+# Where a request is and how long its task has waited need more columns than Frappe's default of 4 to 6.
+LIST_COLUMNS = {"Flow Request": "8", "Flow Task": "8"}
+
+
+def list_columns() -> None:
+	"""Once: the lists show every in-list-view column; an administrator may change it afterwards."""
+	for doctype, total in LIST_COLUMNS.items():
+		if not frappe.db.exists("List View Settings", doctype):
+			frappe.get_doc({"doctype": "List View Settings", "name": doctype, "total_fields": total}).insert(
+				ignore_permissions=True
+			)
 
 
 def grant_client_read() -> None:
@@ -127,6 +142,7 @@ def before_uninstall() -> None:
 	for doctype, field in _POINTING_AT_US:
 		if frappe.db.table_exists(doctype):
 			frappe.db.delete(doctype, {field: ("in", OUR_DOCTYPES)})
+	frappe.db.delete("List View Settings", {"name": ("in", OUR_DOCTYPES)})
 	communication = frappe.qb.DocType("Communication")
 	(
 		frappe.qb.update(communication)
