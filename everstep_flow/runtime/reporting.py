@@ -6,7 +6,7 @@ from datetime import datetime
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, get_datetime, getdate, now_datetime
+from frappe.utils import add_days, escape_html, get_datetime, getdate, now_datetime
 
 from everstep_flow.runtime.membership import is_manager, user_teams
 
@@ -44,3 +44,13 @@ def checked_service(service) -> str | None:
 	if service is not None and not isinstance(service, str):
 		frappe.throw(_("service: expected a service name"), frappe.ValidationError)
 	return service or None
+
+
+def escaped(rows: list[dict], *fields: str) -> list[dict]:
+	"""Free text (subjects, titles, notes) escaped for the report grid and chart: Frappe's Data formatter and its
+	charts insert values as HTML, and a request's subject comes from anyone who can reach the portal."""
+	for row in rows:
+		for field in fields:
+			if isinstance(row.get(field), str):
+				row[field] = escape_html(row[field])
+	return rows

@@ -319,8 +319,16 @@ class TestVisibilityReports(VisibilityCase):
 	def test_leak_audit(self):
 		from everstep_flow.everstep_flow.report.leak_audit import leak_audit as report
 
-		stamp("Flow Request", self.r2, follow_up_on=hours_ago(2), history_at=hours_ago(3))
+		stamp(
+			"Flow Request",
+			self.r2,
+			follow_up_on=hours_ago(2),
+			history_at=hours_ago(3),
+			subject="<img src=x onerror=alert(1)>",  # from the portal: the grid must show it as text
+		)
 		_c, rows, _m, chart, summary = self.run_report(report, RV_MANAGER)
+		stale = next(r for r in rows if r["reference_name"] == self.r2)
+		self.assertEqual(stale["detail"], "&lt;img src=x onerror=alert(1)&gt;")
 		mine = {(r["kind"], r["reference_name"]) for r in rows if r["request"] in (self.r1, self.r2)}
 		self.assertEqual(mine, {("Late handoff", self.h3), ("Stale follow-up", self.r2)})
 		self.assertEqual(len(chart["data"]["labels"]), 5)

@@ -15,6 +15,7 @@ from everstep_flow.engine.calls import SEAMS, call_without_next_step, follow_up_
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.membership import is_manager
 from everstep_flow.runtime.orphans import available_members
+from everstep_flow.runtime.reporting import escaped
 from everstep_flow.seams import installed
 from everstep_flow.seams.triggers import FIRING, missed
 
@@ -64,7 +65,7 @@ def execute(filters: dict | None = None):
 		if not leaks[4]
 		else _("Calls with no next step were found: they predate the rule or were written around it.")
 	)
-	return columns(), rows, message, chart, summary
+	return columns(), escaped(rows, "leak", "detail"), message, chart, summary
 
 
 def columns() -> list[dict]:

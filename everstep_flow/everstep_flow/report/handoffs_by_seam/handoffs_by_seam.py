@@ -9,7 +9,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.utils import now_datetime
+from frappe.utils import escape_html, now_datetime
 
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import (
@@ -84,7 +84,7 @@ def chart(rows: list[dict]) -> dict:
 	rows = rows[:15]
 	return {
 		"data": {
-			"labels": [f"{r['from_team']} → {r['to_team']}" for r in rows],
+			"labels": [escape_html(f"{r['from_team']} → {r['to_team']}") for r in rows],
 			"datasets": [
 				{
 					"name": _("Median hours to accept"),

@@ -23,7 +23,7 @@ from frappe.utils import now_datetime
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import duplicate_groups
 from everstep_flow.runtime.orphans import check_orphans
-from everstep_flow.runtime.reporting import visible_teams
+from everstep_flow.runtime.reporting import escaped, visible_teams
 
 ORPHAN, LATE, WAITING, STALE, DUPLICATE = (
 	"Orphan",
@@ -59,7 +59,7 @@ def execute(filters: dict | None = None, now=None):
 		{"label": _(k), "value": n, "datatype": "Int", "indicator": "Red" if n else "Green"}
 		for k, n in counts.items()
 	]
-	return columns(), rows, None, chart, summary
+	return columns(), escaped(rows, "detail"), None, chart, summary
 
 
 def columns() -> list[dict]:

@@ -17,7 +17,7 @@ from frappe.utils import getdate, now_datetime
 from everstep_flow.engine import sla as sla_core
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import PERIODS, SlaFact, compliance_rows, period_of, share, sla_outcome
-from everstep_flow.runtime.reporting import checked_service, period, visible_teams
+from everstep_flow.runtime.reporting import checked_service, escaped, period, visible_teams
 
 OUTCOME_OF_SLA = {sla_core.MET: "met", sla_core.BREACHED: "breached"}
 
@@ -28,7 +28,7 @@ def execute(filters: dict | None = None, now=None):
 	periodicity = filters.get("periodicity") or "Weekly"
 	if periodicity not in PERIODS:
 		frappe.throw(_("periodicity: one of {0}").format(", ".join(PERIODS)), frappe.ValidationError)
-	rows = compliance_rows(facts(filters, periodicity, now))
+	rows = escaped(compliance_rows(facts(filters, periodicity, now)), "step")
 	return columns(), rows, None, chart(rows), summary(rows)
 
 

@@ -10,7 +10,7 @@ import frappe
 from frappe import _
 from frappe.query_builder import Case, DocType
 from frappe.query_builder.functions import Count, Sum
-from frappe.utils import now_datetime
+from frappe.utils import escape_html, now_datetime
 
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import AGE_LABELS, bucket_edges, totals
@@ -23,7 +23,7 @@ def execute(filters: dict | None = None, now=None):
 	total = totals(rows)
 	chart = {
 		"data": {
-			"labels": [r["team"] for r in rows],
+			"labels": [escape_html(r["team"]) for r in rows],
 			"datasets": [
 				{"name": _(label), "values": [r[key] for r in rows]} for key, label in AGE_LABELS.items()
 			],

@@ -22,7 +22,7 @@ from everstep_flow.engine.reports import (
 	wait_rows,
 	waiting_hours,
 )
-from everstep_flow.runtime.reporting import checked_service, period, visible_teams
+from everstep_flow.runtime.reporting import checked_service, escaped, period, visible_teams
 
 
 def execute(filters: dict | None = None, now=None):
@@ -32,6 +32,7 @@ def execute(filters: dict | None = None, now=None):
 	rows = wait_rows(done, wip)
 	for row in rows:
 		row["step_title"] = titles.get((row["service"], row["step"]), row["step"])
+	escaped(rows, "step_title", "step")
 	return columns(), rows, None, chart(rows), summary(done, rows)
 
 
