@@ -4,11 +4,13 @@
 const OPEN_STATES = ["Queued", "Claimed", "In Progress", "Blocked", "Waiting on Customer"];
 
 frappe.listview_settings["Flow Task"] = {
-	add_fields: ["status", "claimed_by", "awaiting_handoff", "team", "due_on"],
+	add_fields: ["status", "claimed_by", "awaiting_handoff", "team", "due_on", "creation"],
 	hide_name_column: true,
 	formatters: {
-		ready_on(value) {
-			return value ? comment_when(value, true) : "";
+		// How long it has waited: since it became workable, or (awaiting acceptance) since it was handed on.
+		ready_on(value, df, doc) {
+			const since = value || (doc.awaiting_handoff && doc.creation);
+			return since ? comment_when(since, true) : "";
 		},
 	},
 	get_indicator(doc) {

@@ -100,7 +100,7 @@ def columns() -> list[dict]:
 		return {"fieldname": name, "label": _(label), "fieldtype": fieldtype, "width": width}
 
 	return [
-		{"fieldname": "period", "label": _("Period From"), "fieldtype": "Date", "width": 110},
+		{"fieldname": "period", "label": _("Period From"), "fieldtype": "Date", "width": 130},
 		{
 			"fieldname": "service",
 			"label": _("Service"),
