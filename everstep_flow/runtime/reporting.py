@@ -14,6 +14,15 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 731  # two years: a longer range is a mistake more often than a wish, and costs the whole history
 
 
+def report_filters(filters) -> frappe._dict:
+	"""The filters of a report call: an object of filter: value, nothing else (a list or a string is a 417)."""
+	if filters is None or filters == "":
+		return frappe._dict()
+	if not isinstance(filters, dict):
+		frappe.throw(_("filters: expected an object of filter: value"), frappe.ValidationError)
+	return frappe._dict(filters)
+
+
 def period(filters: dict, now: datetime | None = None) -> tuple[datetime, datetime]:
 	"""[start, end) from the From Date / To Date filters (both days included); the last 30 days by default."""
 	now = now or now_datetime()
@@ -29,11 +38,16 @@ def period(filters: dict, now: datetime | None = None) -> tuple[datetime, dateti
 	return get_datetime(start), get_datetime(add_days(until, 1))
 
 
+def checked_team(team) -> str | None:
+	if team is not None and not isinstance(team, str):
+		frappe.throw(_("team: expected a team name"), frappe.ValidationError)
+	return team or None
+
+
 def visible_teams(team: str | None = None) -> list[str] | None:
 	"""The teams whose figures this user sees: None = every team (a Flow Manager), else their own (maybe none),
 	narrowed to `team` when the filter names one."""
-	if team is not None and not isinstance(team, str):
-		frappe.throw(_("team: expected a team name"), frappe.ValidationError)
+	team = checked_team(team)
 	if is_manager():
 		return [team] if team else None
 	mine = user_teams()

@@ -405,6 +405,29 @@ class TestVisibilityReports(VisibilityCase):
 			with self.subTest(filters=filters), self.assertRaises(frappe.ValidationError):
 				frappe.set_user(RV_MANAGER)
 				report.execute(filters, now=NOW)
+		from everstep_flow.everstep_flow.report.five_seam_audit import five_seam_audit
+		from everstep_flow.everstep_flow.report.leak_audit import leak_audit
+		from everstep_flow.everstep_flow.report.sla_and_ola_compliance import sla_and_ola_compliance
+		from everstep_flow.everstep_flow.report.where_requests_wait import where_requests_wait
+
+		for module in (
+			report,
+			aging,
+			where_requests_wait,
+			sla_and_ola_compliance,
+			leak_audit,
+			five_seam_audit,
+		):
+			bad = ("str", [["team", "=", "x"]], 5) + (
+				() if module is five_seam_audit else ({"team": {"a": 1}},)
+			)
+			for filters in bad:
+				with (
+					self.subTest(report=module.__name__, filters=filters),
+					self.assertRaises(frappe.ValidationError),
+				):
+					frappe.set_user(RV_MANAGER)
+					module.execute(filters)
 
 
 class TestWhereNow(VisibilityCase):

@@ -15,7 +15,7 @@ from everstep_flow.engine.calls import SEAMS, call_without_next_step, follow_up_
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.membership import is_manager
 from everstep_flow.runtime.orphans import available_members
-from everstep_flow.runtime.reporting import escaped
+from everstep_flow.runtime.reporting import escaped, report_filters
 from everstep_flow.seams import installed
 from everstep_flow.seams.triggers import FIRING, missed
 
@@ -26,7 +26,7 @@ CLOSED_SOURCE_STATES = ("Lost", "Closed", "Cancelled", "Resolved")
 def execute(filters: dict | None = None):
 	if not is_manager():
 		frappe.throw(_("Only a Flow Manager can run the five-seam audit."), frappe.PermissionError)
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters)
 	start = get_datetime(getdate(filters.get("from_date") or add_days(now_datetime(), -30)))
 	end = get_datetime(add_days(getdate(filters.get("to_date") or now_datetime()), 1))
 	now = now_datetime()

@@ -21,11 +21,11 @@ from everstep_flow.engine.reports import (
 	seam_rows,
 	share,
 )
-from everstep_flow.runtime.reporting import period, visible_teams
+from everstep_flow.runtime.reporting import period, report_filters, visible_teams
 
 
 def execute(filters: dict | None = None, now=None):
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters)
 	now = now or now_datetime()
 	facts = handoffs(filters, now)
 	rows = seam_rows(facts, now)

@@ -23,7 +23,7 @@ from frappe.utils import now_datetime
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import duplicate_groups
 from everstep_flow.runtime.orphans import check_orphans
-from everstep_flow.runtime.reporting import escaped, visible_teams
+from everstep_flow.runtime.reporting import escaped, report_filters, visible_teams
 
 ORPHAN, LATE, WAITING, STALE, DUPLICATE = (
 	"Orphan",
@@ -37,7 +37,7 @@ LIMIT = 500  # lines per kind shown; the counts stay exact
 
 
 def execute(filters: dict | None = None, now=None):
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters)
 	kind = filters.get("kind") or None
 	if kind is not None and kind not in KINDS:
 		frappe.throw(_("kind: one of {0}").format(", ".join(KINDS)), frappe.ValidationError)

@@ -17,13 +17,13 @@ from frappe.utils import getdate, now_datetime
 from everstep_flow.engine import sla as sla_core
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import PERIODS, SlaFact, compliance_rows, period_of, share, sla_outcome
-from everstep_flow.runtime.reporting import checked_service, escaped, period, visible_teams
+from everstep_flow.runtime.reporting import checked_service, escaped, period, report_filters, visible_teams
 
 OUTCOME_OF_SLA = {sla_core.MET: "met", sla_core.BREACHED: "breached"}
 
 
 def execute(filters: dict | None = None, now=None):
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters)
 	now = now or now_datetime()
 	periodicity = filters.get("periodicity") or "Weekly"
 	if periodicity not in PERIODS:

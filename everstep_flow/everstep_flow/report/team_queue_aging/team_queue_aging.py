@@ -15,11 +15,12 @@ from frappe.utils import escape_html, now_datetime
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import AGE_LABELS, bucket_edges, totals
 from everstep_flow.runtime.membership import is_manager, user_teams
+from everstep_flow.runtime.reporting import checked_team, report_filters
 
 
 def execute(filters: dict | None = None, now=None):
-	filters = frappe._dict(filters or {})
-	rows = queue_rows(now or now_datetime(), filters.get("team"))
+	filters = report_filters(filters)
+	rows = queue_rows(now or now_datetime(), checked_team(filters.get("team")))
 	total = totals(rows)
 	chart = {
 		"data": {

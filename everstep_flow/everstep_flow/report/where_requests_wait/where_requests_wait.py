@@ -22,11 +22,11 @@ from everstep_flow.engine.reports import (
 	wait_rows,
 	waiting_hours,
 )
-from everstep_flow.runtime.reporting import checked_service, escaped, period, visible_teams
+from everstep_flow.runtime.reporting import checked_service, escaped, period, report_filters, visible_teams
 
 
 def execute(filters: dict | None = None, now=None):
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters)
 	now = now or now_datetime()
 	done, wip, titles = facts(filters, now)
 	rows = wait_rows(done, wip)
