@@ -54,6 +54,7 @@ def definition_from_doc(doc: Document) -> ServiceDefinition:
 				condition=(row.condition or "").strip(),
 				required_outputs=split_keys(row.required_outputs),
 				checklist=split_lines(row.checklist),
+				public_outputs=split_keys(row.get("public_outputs")),
 				target_minutes=seconds_to_minutes(row.target_duration),
 				accept_minutes=seconds_to_minutes(row.accept_window),
 				instructions=row.instructions or "",

@@ -75,3 +75,26 @@ def cancel(task: str | None = None) -> dict:
 def my_teams() -> list[str]:
 	"""Teams the current user works in (the task list opens on their queue)."""
 	return user_teams()
+
+
+@endpoint(methods=("GET", "POST"))
+def view(task: str | None = None) -> dict:
+	"""Everything the task's step needs in one answer: the request, the map with this step, what the client asked,
+	what was handed on (outputs and note), instructions, checklist, the moves this user may make now, history."""
+	from everstep_flow.runtime import task_view
+
+	return task_view.view(task_view.readable_task(args.name(task, "task")))
+
+
+@endpoint()
+def tick(
+	task: str | None = None, item: str | None = None, done: bool | int | str | None = None
+) -> list[dict]:
+	"""Tick (done=1) or untick (done=0) one item of the task's checklist; one `checklist_ticked` event."""
+	from everstep_flow.runtime import task_view
+
+	name = args.name(task, "task")
+	item = args.text(item, "item", max_length=500, markup=True)
+	done = args.flag(done, "done", default=True)
+	task_view.readable_task(name)
+	return task_view.tick_item(name, item, done)

@@ -62,6 +62,8 @@ class Step:
 	condition: str = ""
 	required_outputs: tuple[str, ...] = ()
 	checklist: tuple[str, ...] = ()
+	# Outputs of this step the requester may see on the portal; every other output stays internal.
+	public_outputs: tuple[str, ...] = ()
 	target_minutes: int = 0
 	accept_minutes: int = 0
 	instructions: str = ""
@@ -135,6 +137,8 @@ def to_dict(defn: ServiceDefinition) -> dict[str, Any]:
 				"target_minutes": s.target_minutes,
 				"accept_minutes": s.accept_minutes,
 				"instructions": s.instructions,
+				# only when set, so the snapshot (and fingerprint) of a service without them is unchanged
+				**({"public_outputs": list(s.public_outputs)} if s.public_outputs else {}),
 			}
 			for s in defn.steps
 		],
@@ -171,6 +175,7 @@ def from_dict(data: Mapping[str, Any]) -> ServiceDefinition:
 				condition=s.get("condition", ""),
 				required_outputs=tuple(s.get("required_outputs", ())),
 				checklist=tuple(s.get("checklist", ())),
+				public_outputs=tuple(s.get("public_outputs", ())),
 				target_minutes=int(s.get("target_minutes", 0)),
 				accept_minutes=int(s.get("accept_minutes", 0)),
 				instructions=s.get("instructions", ""),

@@ -79,6 +79,7 @@ def render_svg(
 	states: Mapping[str, str] | None = None,
 	waits: Mapping[str, tuple[float | None, int]] | None = None,
 	bounces: Mapping[tuple[str, str], float | None] | None = None,
+	highlight: str = "",
 ) -> str:
 	"""Return the map as a standalone SVG string. `states` (step key -> task state) colours the boxes.
 
@@ -185,10 +186,11 @@ def render_svg(
 			or key
 		)
 		out.append(
-			f'<g class="esf-step" data-step="{escape(key, quote=True)}" data-state="{escape(state, quote=True)}">'
+			f'<g class="esf-step{" esf-here" if key == highlight else ""}" data-step="{escape(key, quote=True)}" '
+			f'data-state="{escape(state, quote=True)}">'
 			f"<title>{escape(step.title)} ({escape(step.team)})</title>"
 			f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="8" fill="{fill}" stroke="{stroke}" '
-			'stroke-width="1.5"/>'
+			f'stroke-width="{4 if key == highlight else 1.5}"/>'
 			f'<text x="{x + 12}" y="{y + 22}" font-size="13" font-weight="600" fill="#1f272e">'
 			f"{escape(_clip(step.title, TITLE_CHARS))}</text>"
 			f'<text x="{x + 12}" y="{y + 41}" font-size="11" fill="#687178">{escape(_clip(meta, 32))}</text>'

@@ -144,6 +144,17 @@ def _step_problems(defn: ServiceDefinition) -> list[Problem]:
 						field=out,
 					)
 				)
+		for out in s.public_outputs:
+			if out not in s.required_outputs:
+				found.append(
+					Problem(
+						"public_output_not_required",
+						f"Step '{name}' shows output '{out}' to the requester, but it is not one of the step's "
+						"required outputs",
+						step=name,
+						field=out,
+					)
+				)
 		if s.target_minutes < 0 or s.accept_minutes < 0:
 			found.append(Problem("negative_duration", f"Step '{name}' has a negative duration", step=name))
 		if s.condition.strip():

@@ -173,6 +173,8 @@ def after_task(task) -> None:
 	reason_field = t.needs or ("return_reason" if t.action == "Reopen" else None)
 	if reason := (task.get(reason_field) if reason_field else None) or task.flags.flow_reason:
 		details["reason"] = reason
+	if t.action == "Complete" and (left := unticked_items(task)):
+		details["unticked"] = left  # the checklist guides, it does not block (engine.task_view)
 	ledger.record(
 		task.request,
 		EVENT_OF_TASK_ACTION[t.action],
@@ -193,6 +195,13 @@ def after_task(task) -> None:
 
 
 # ---------------------------------------------------------------- handoffs
+
+
+def unticked_items(task) -> list[str]:
+	state = task.get("checklist_state")
+	if isinstance(state, str) and state:
+		state = json.loads(state)
+	return [item for item, done in (state or {}).items() if not done] if isinstance(state, dict) else []
 
 
 def check_handoff(handoff) -> None:

@@ -262,3 +262,52 @@ everstep_flow.render_timeline = (wrapper, customer_type, customer, page_size = 2
 	$more.on("click", () => load(false));
 	load(true);
 };
+
+// One value of a service field, formatted by its type and escaped (Frappe's Data formatter does not escape).
+everstep_flow.format_value = (row) => {
+	const esc = everstep_flow.esc;
+	const value = row.value;
+	if (value == null || value === "") return "";
+	const number = parseFloat(value);
+	switch (row.fieldtype) {
+		case "Currency":
+		case "Float":
+		case "Int":
+		case "Percent":
+			return isNaN(number) ? esc(value) : esc(frappe.format(number, { fieldtype: row.fieldtype }, { inline: true }));
+		case "Date":
+			return esc(frappe.datetime.str_to_user(value, false, true));
+		case "Datetime":
+			return esc(frappe.datetime.str_to_user(value));
+		case "Check":
+			return cint(value) ? __("Yes") : __("No");
+		case "Link":
+			return row.options
+				? `<a href="/app/${frappe.router.slug(row.options)}/${encodeURIComponent(value)}">${esc(value)}</a>`
+				: esc(value);
+		case "Attach":
+		case "Attach Image":
+			// Only our own files open as links: never a javascript: or foreign URL.
+			return /^\/(private\/)?files\//.test(value)
+				? `<a href="${esc(value)}" target="_blank" rel="noopener noreferrer">${esc(value.split("/").pop())}</a>`
+				: esc(value);
+		case "Email":
+			return `<a href="mailto:${esc(value)}">${esc(value)}</a>`;
+		case "Small Text":
+		case "Long Text":
+		case "Text":
+			return esc(value).replace(/\n/g, "<br>");
+		default:
+			return esc(value);
+	}
+};
+
+everstep_flow.values_table = (rows, empty) => {
+	if (!rows || !rows.length) return `<p class="text-muted small">${everstep_flow.esc(empty)}</p>`;
+	return `<table class="table table-sm esf-values" style="margin-bottom: var(--margin-sm);"><tbody>${rows
+		.map(
+			(r) =>
+				`<tr><td class="text-muted" style="width: 40%;">${everstep_flow.esc(r.label)}</td><td>${everstep_flow.format_value(r)}</td></tr>`
+		)
+		.join("")}</tbody></table>`;
+};

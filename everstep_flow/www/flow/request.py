@@ -9,10 +9,24 @@ from frappe.utils import escape_html
 from everstep_flow.api.portal import own_request
 from everstep_flow.catalog import definition_of
 from everstep_flow.engine import render_svg
+from everstep_flow.engine.task_view import labelled
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.actions import progress
 
 no_cache = 1
+
+
+def public_outputs(defn, values: dict) -> dict[str, list[dict]]:
+	"""Per step, the outputs its definition shows the requester (formatted; escaped by the template). Every other
+	output is internal and never reaches the portal."""
+	return {
+		step.key: [
+			{**row, "value": frappe.format(row["value"], {"fieldtype": row["fieldtype"]})}
+			for row in labelled(defn, values, only=step.public_outputs)
+		]
+		for step in defn.steps
+		if step.public_outputs
+	}
 
 
 def get_context(context):
@@ -26,6 +40,12 @@ def get_context(context):
 		raise frappe.PageDoesNotExistError
 	context.request = request
 	context.steps = progress(request) if request.definition else []
+	if request.definition:
+		shown = public_outputs(
+			definition_of(request), {row.fieldname: row.value for row in request.request_values}
+		)
+		for s in context.steps:
+			s["outputs"] = shown.get(s["step"], []) if s["state"] == "Done" else []
 	states = {
 		s["step"]: "Awaiting Acceptance" if s["awaiting_handoff"] else s["state"] for s in context.steps
 	}

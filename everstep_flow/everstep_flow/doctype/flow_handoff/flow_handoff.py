@@ -50,7 +50,14 @@ class FlowHandoff(Document):
 		after_handoff(self)
 
 	def onload(self) -> None:
+		from everstep_flow.catalog import definition_of
+		from everstep_flow.engine.task_view import labelled
+		from everstep_flow.runtime.task_view import as_object
+
 		self.set_onload("moves", handoff_moves_for(self.name, self))
+		request = frappe.db.get_value("Flow Request", self.request, ["name", "definition"], as_dict=True)
+		if request and request.definition:
+			self.set_onload("outputs", labelled(definition_of(request), as_object(self.outputs)))
 
 
 def on_doctype_update() -> None:

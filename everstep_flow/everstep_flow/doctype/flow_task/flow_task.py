@@ -62,12 +62,15 @@ class FlowTask(Document):
 		check_task(self)
 
 	def onload(self) -> None:
-		moves = task_moves_for(self)
-		self.set_onload("moves", moves)
-		if "Complete" in moves:
+		from everstep_flow.runtime.task_view import view
+
+		shown = view(self)
+		self.set_onload("view", shown)
+		self.set_onload("moves", shown["moves"])
+		if "Complete" in shown["moves"]:
 			self.set_onload("output_fields", output_fields(self))
-		if self.awaiting_handoff:
-			self.set_onload("handoff_moves", handoff_moves_for(self.awaiting_handoff))
+		if shown["handoff_moves"]:
+			self.set_onload("handoff_moves", shown["handoff_moves"])
 		if self.status not in ("Done", "Skipped", "Cancelled") and works_on(self.request):
 			client = frappe.db.get_value(
 				"Flow Request", self.request, ["customer_type", "customer"], as_dict=True
