@@ -116,9 +116,25 @@ def move_on(
 	refresh_status(request.name, defn, states, current=request.status if known else None, tasks=tasks)
 
 
+def task_name(request_name: str, step_key: str, first: bool) -> str:
+	"""A name people can say: the request and the step ("FR-00012-it_review"); a step that runs again gets "-2",
+	"-3". `first`: the caller knows the request has no task yet (intake), so no query."""
+	base = f"{request_name}-{step_key}"
+	if first:
+		return base
+	runs = frappe.db.count("Flow Task", {"request": request_name, "step_key": step_key})
+	return f"{base}-{runs + 1}" if runs else base
+
+
+def handoff_name_of(task: str) -> str:
+	"""A handoff into a task is named after it ("H-FR-00012-finance_approval"): one handoff per receiving task."""
+	return f"H-{task}"
+
+
 def create_task(request, step: Step, decision: Decision, completed_task=None):
 	now = now_datetime()
-	handoff_name = frappe.generate_hash(length=10) if decision.handoff_from and completed_task else None
+	name = task_name(request.name, step.key, first=completed_task is None)  # none yet at intake
+	handoff_name = handoff_name_of(name) if decision.handoff_from and completed_task else None
 	workable = decision.state == S.QUEUED and not handoff_name
 	task = frappe.get_doc(
 		{
@@ -139,7 +155,7 @@ def create_task(request, step: Step, decision: Decision, completed_task=None):
 		}
 	)
 	task.flags.flow_system = True  # created by the engine, possibly straight into Skipped
-	task.insert(ignore_permissions=True, ignore_links=True)
+	task.insert(ignore_permissions=True, ignore_links=True, set_name=name)
 	ledger.record(
 		request.name,
 		"skipped" if decision.state == S.SKIPPED else "created",
