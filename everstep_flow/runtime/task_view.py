@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 from everstep_flow.catalog import definition_of
 from everstep_flow.engine import render_svg
@@ -15,7 +16,7 @@ from everstep_flow.engine import states as S
 from everstep_flow.engine.task_view import CHECKLIST_BLOCKS, asked, checklist_rows, labelled, tick
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.actions import handoff_moves_for, lock, progress, task_moves_for
-from everstep_flow.runtime.membership import is_manager
+from everstep_flow.runtime.membership import is_manager, works_on
 
 HISTORY = 30  # newest events shown; the request's form has the whole ledger
 
@@ -35,8 +36,10 @@ REQUEST_FIELDS = [
 
 def readable_task(name: str):
 	"""The task if this user may open it; otherwise as if it did not exist (no hint that it does)."""
-	if not frappe.db.exists("Flow Task", name) or not frappe.has_permission("Flow Task", "read", doc=name):
-		frappe.throw(_("Flow Task {0} not found").format(name), frappe.DoesNotExistError)
+	request = frappe.db.get_value("Flow Task", name, "request")
+	# Staff only: a requester may read their request's tasks, but the view carries notes and outputs between teams
+	if not request or not frappe.has_permission("Flow Task", "read", doc=name) or not works_on(request):
+		frappe.throw(_("task: Flow Task {0} not found").format(escape_html(name)), frappe.DoesNotExistError)
 	return frappe.get_doc("Flow Task", name)
 
 

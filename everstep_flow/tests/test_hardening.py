@@ -166,6 +166,11 @@ DOORS: dict[str, tuple[dict, dict[str, tuple[str, bool]]]] = {
 		{"task": MISSING, "reason": "vendor"},
 		{"task": (NAME, True), "reason": (REASON, True)},
 	),
+	"everstep_flow.api.task.view": ({"task": MISSING}, {"task": (NAME, True)}),
+	"everstep_flow.api.task.tick": (
+		{"task": MISSING, "item": "Check", "done": 1},
+		{"task": (NAME, True), "item": (NAME, True), "done": (FLAG, False)},
+	),
 	"everstep_flow.api.handoff.accept_handoff": ({"handoff": MISSING}, {"handoff": (NAME, True)}),
 	"everstep_flow.api.handoff.return_handoff": (
 		{"handoff": MISSING, "reason": "wrong"},

@@ -64,6 +64,9 @@ class FlowTask(Document):
 	def onload(self) -> None:
 		from everstep_flow.runtime.task_view import view
 
+		if not works_on(self.request):
+			self.set_onload("moves", [])
+			return  # a requester reading their request's task: the view is for the teams (the portal is theirs)
 		shown = view(self)
 		self.set_onload("view", shown)
 		self.set_onload("moves", shown["moves"])
@@ -71,7 +74,7 @@ class FlowTask(Document):
 			self.set_onload("output_fields", output_fields(self))
 		if shown["handoff_moves"]:
 			self.set_onload("handoff_moves", shown["handoff_moves"])
-		if self.status not in ("Done", "Skipped", "Cancelled") and works_on(self.request):
+		if self.status not in ("Done", "Skipped", "Cancelled"):
 			client = frappe.db.get_value(
 				"Flow Request", self.request, ["customer_type", "customer"], as_dict=True
 			)
