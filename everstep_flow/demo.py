@@ -48,7 +48,19 @@ def _field(fieldname, label, fieldtype="Data", required=0, options="", at_intake
 	}
 
 
-def _step(step_key, title, team, depends_on="", target=0, accept=0, outputs="", checklist="", condition=""):
+def _step(
+	step_key,
+	title,
+	team,
+	depends_on="",
+	target=0,
+	accept=0,
+	outputs="",
+	checklist="",
+	condition="",
+	instructions="",
+	public_outputs="",
+):
 	return {
 		"step_key": step_key,
 		"title": title,
@@ -59,6 +71,8 @@ def _step(step_key, title, team, depends_on="", target=0, accept=0, outputs="", 
 		"required_outputs": outputs,
 		"checklist": checklist,
 		"condition": condition,
+		"instructions": instructions,
+		"public_outputs": public_outputs,
 	}
 
 
@@ -133,7 +147,16 @@ SERVICES = (
 			_field("asset_tag", "Asset Tag", at_intake=0),
 		],
 		"steps": [
-			_step("it_review", "IT review and quote", "Operations", target=4 * HOUR, outputs="cost"),
+			_step(
+				"it_review",
+				"IT review and quote",
+				"Operations",
+				target=4 * HOUR,
+				outputs="cost",
+				checklist="Check stock for the model\nGet a vendor quote if none is in stock\nConfirm the model with the employee",
+				instructions="Check stock first. If the model is not in stock, get a quote from the usual vendor. "
+				"Put in the note anything Finance must know to approve.",
+			),
 			_step(
 				"finance_approval",
 				"Finance approval",
@@ -141,6 +164,8 @@ SERVICES = (
 				"it_review",
 				target=DAY,
 				accept=4 * HOUR,
+				instructions="Approve when the cost is within the department's budget; otherwise return the "
+				"handoff to IT with the reason.",
 			),
 			_step(
 				"fulfilment",
@@ -150,6 +175,8 @@ SERVICES = (
 				target=DAY,
 				accept=4 * HOUR,
 				outputs="asset_tag",
+				public_outputs="asset_tag",  # the employee may see their asset tag; the cost stays internal
+				checklist="Install the standard image\nTag the asset\nHand over and get a signature",
 			),
 		],
 	},

@@ -175,6 +175,7 @@ def tick_item(name: str, item: str, done: bool):
 		row.request,
 		"checklist_ticked",
 		task=name,
+		is_internal=1,  # the team's working notes: not on the requester's tracker
 		from_team=row.team,
 		to_team=row.team,
 		details={"item": item, "done": bool(done)},
