@@ -9,6 +9,8 @@ from everstep_flow.runtime.door import endpoint
 from everstep_flow.runtime.membership import is_manager
 from everstep_flow.runtime.orphans import check_orphans as _check
 
+CARD_SECONDS = 300
+
 
 @endpoint(methods=("GET", "POST"))
 def check_orphans() -> list[dict]:
@@ -22,7 +24,13 @@ def check_orphans() -> list[dict]:
 
 @endpoint(methods=("GET", "POST"))
 def leak_count(filters: dict | str | None = None) -> int:
-	"""The workspace's "Open Leaks" number card: the lines of the Leak Audit report this user may see."""
+	"""The workspace's "Open Leaks" number card: the lines of the Leak Audit report this user may see. Counted at
+	most every 5 minutes per user: the audit reads all open work, and the workspace loads on every visit."""
 	from everstep_flow.everstep_flow.report.leak_audit.leak_audit import leaks
 
-	return len(leaks(now_datetime()))
+	key = f"everstep_flow:leak_count:{frappe.session.user}"
+	count = frappe.cache.get_value(key)
+	if count is None:
+		count = len(leaks(now_datetime()))
+		frappe.cache.set_value(key, count, expires_in_sec=CARD_SECONDS)
+	return count

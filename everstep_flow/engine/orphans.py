@@ -31,7 +31,7 @@ class OpenTask:
 @dataclass(frozen=True)
 class OpenRequest:
 	name: str
-	tasks: tuple[OpenTask, ...]  # all live (not cancelled) tasks, open or not
+	tasks: tuple[OpenTask, ...]  # its live tasks (the rule looks at the open ones; others may be left out)
 	steps_without_task: int = 0  # steps of the snapshot that have no live task yet
 
 

@@ -7,7 +7,7 @@ number of documents divided by the batch, not with a full rename (and Frappe's c
 from __future__ import annotations
 
 import frappe
-from frappe.model.dynamic_links import get_dynamic_links
+from frappe.model.dynamic_links import get_dynamic_link_map
 from frappe.model.rename_doc import get_link_fields
 from frappe.query_builder import Case, DocType, Field
 
@@ -62,10 +62,11 @@ def rename(doctype: str, mapping: dict[str, str]) -> None:
 		return
 	targets = [(doctype, "name", None)]
 	targets += [(f.parent, f.fieldname, None) for f in get_link_fields(doctype) if not f.get("issingle")]
+	# only the Dynamic Links that point at this doctype somewhere (Frappe reads which, per table, once)
 	targets += [
 		(d.parent, d.fieldname, d.options)
-		for d in get_dynamic_links()
-		if not frappe.get_meta(d.parent).issingle and frappe.db.table_exists(d.parent)
+		for d in get_dynamic_link_map().get(doctype, [])
+		if not frappe.get_meta(d.parent).issingle
 	]
 	targets += [pair for pair in DATA_PAIRS if frappe.db.table_exists(pair[0])]
 	olds = list(mapping)

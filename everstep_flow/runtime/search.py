@@ -17,6 +17,19 @@ from frappe.query_builder.functions import Cast
 from everstep_flow.runtime.membership import is_manager, user_teams
 
 CANDIDATES = 500
+# The events that carry words people wrote (comments, reasons, call summaries, notes): the ledger search reads only
+# these (index: event_type, request), a few percent of the ledger rather than all of it.
+TEXT_EVENTS = (
+	"commented",
+	"call_logged",
+	"blocked",
+	"returned",
+	"reopened",
+	"released",
+	"withdrawn",
+	"cancelled",
+	"follow_up_done",
+)
 FIELDS = (
 	"name",
 	"subject",
@@ -37,7 +50,13 @@ FIELDS = (
 def _ledger_matches(like: str) -> set[str]:
 	event = DocType("Flow Event")
 	text = Cast(event.details, "TEXT" if frappe.db.db_type == "postgres" else "CHAR")
-	query = frappe.qb.from_(event).select(event.request).distinct().where(text.like(like)).limit(CANDIDATES)
+	query = (
+		frappe.qb.from_(event)
+		.select(event.request)
+		.distinct()
+		.where(event.event_type.isin(TEXT_EVENTS) & text.like(like))
+		.limit(CANDIDATES)
+	)
 	if not is_manager() and not user_teams():
 		query = query.where(event.is_internal == 0)  # a requester finds nothing by a note they may not read
 	return {row[0] for row in query.run()}

@@ -59,3 +59,8 @@ class FlowEvent(Document):
 
 	def on_trash(self) -> None:
 		frappe.throw(_("Flow Events are append-only and cannot be deleted."), frappe.PermissionError)
+
+
+def on_doctype_update() -> None:
+	"""Search reads only the events that carry text (runtime.search.TEXT_EVENTS), by type."""
+	frappe.db.add_index("Flow Event", ["event_type", "request"])

@@ -17,7 +17,6 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Count
 from frappe.utils import now_datetime
 
 from everstep_flow.engine import states as S
@@ -213,23 +212,20 @@ def stale_follow_ups(now) -> list[dict]:
 
 
 def duplicates() -> list[dict]:
+	"""One read of the open requests that have a client, grouped here; each line is seen by the team holding it."""
 	request = DocType("Flow Request")
-	open_ = request.status.isin(S.REQ_OPEN_STATES) & request.customer.notnull()
-	clients = (
+	rows = (
 		frappe.qb.from_(request)
-		.select(request.service, request.customer_type, request.customer)
-		.where(open_)
-		.groupby(request.service, request.customer_type, request.customer)
-		.having(Count("*") > 1)
-		.run()
-	)
-	if not clients:
-		return []
-	rows = frappe.get_all(
-		"Flow Request",
-		filters={"status": ("in", S.REQ_OPEN_STATES), "customer": ("in", list({c[2] for c in clients}))},
-		fields=["name", "service", "customer_type", "customer", "creation"],
-		limit=0,
+		.select(
+			request.name,
+			request.service,
+			request.customer_type,
+			request.customer,
+			request.creation,
+			request.current_team,
+		)
+		.where(request.status.isin(S.REQ_OPEN_STATES) & request.customer.notnull())
+		.run(as_dict=True)
 	)
 	by_name = {r.name: r for r in rows}
 	found = []
@@ -243,7 +239,7 @@ def duplicates() -> list[dict]:
 					"Flow Request",
 					name,
 					name,
-					None,
+					r.current_team,
 					r.creation,
 					_("{0} {1} already has {2} open for {3}").format(
 						r.customer_type, r.customer, first, r.service
