@@ -59,10 +59,14 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 	return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def hours_between(start: datetime | None, end: datetime | None) -> float | None:
+def hours_between(start: datetime | float | None, end: datetime | float | None) -> float | None:
+	"""Hours from start to end, never negative; both datetimes, or both seconds since 1970 (as reports read them)."""
 	if start is None or end is None:
 		return None
-	return max(0.0, (end - start).total_seconds() / 3600)
+	seconds = end - start
+	if isinstance(seconds, timedelta):
+		seconds = seconds.total_seconds()
+	return max(0.0, float(seconds) / 3600)
 
 
 def rounded(value: float | None, digits: int = 2) -> float | None:
@@ -228,6 +232,8 @@ class SlaFact:
 	outcome: str  # "met", "breached", "open" (within target so far)
 	at_risk: bool = False
 	paused_minutes: int = 0
+	count: int = 1  # facts of the same kind, counted by the database
+	at_risk_count: int = -1  # with `count`: how many of them are at risk (-1: `at_risk` applies to each)
 
 
 def sla_outcome(due_on: datetime | None, done_on: datetime | None, now: datetime) -> str | None:
@@ -257,8 +263,8 @@ def compliance_rows(facts: Iterable[SlaFact]) -> list[dict]:
 				"paused_hours": 0.0,
 			},
 		)
-		row[f.outcome] += 1
-		row["at_risk"] += int(f.at_risk)
+		row[f.outcome] += f.count
+		row["at_risk"] += f.at_risk_count if f.at_risk_count >= 0 else int(f.at_risk) * f.count
 		row["paused_hours"] += f.paused_minutes / 60
 	# A step row always sits under its service's row (a tree): add an empty one where no request had an SLA.
 	parents = {(r["period"], r["service"]) for r in groups.values() if not r["step"]}

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import frappe
 from frappe import _
+from frappe.query_builder import CustomFunction
 from frappe.utils import add_days, escape_html, get_datetime, getdate, now_datetime
 
 from everstep_flow.runtime.membership import is_manager, user_teams
@@ -68,3 +69,12 @@ def escaped(rows: list[dict], *fields: str) -> list[dict]:
 			if isinstance(row.get(field), str):
 				row[field] = escape_html(row[field])
 	return rows
+
+
+def epoch(column):
+	"""A Datetime column as seconds since 1970, computed by the database. Reports that read tens of thousands of
+	times need only their differences, and turning each into a Python datetime costs more than the query. (Both
+	read the column in the same zone, so differences are exact.)"""
+	if frappe.db.db_type == "postgres":
+		return CustomFunction("date_part", ["part", "value"])("epoch", column)
+	return CustomFunction("UNIX_TIMESTAMP", ["value"])(column)

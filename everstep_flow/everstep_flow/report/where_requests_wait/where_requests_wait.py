@@ -22,7 +22,14 @@ from everstep_flow.engine.reports import (
 	wait_rows,
 	waiting_hours,
 )
-from everstep_flow.runtime.reporting import checked_service, escaped, period, report_filters, visible_teams
+from everstep_flow.runtime.reporting import (
+	checked_service,
+	epoch,
+	escaped,
+	period,
+	report_filters,
+	visible_teams,
+)
 
 
 def execute(filters: dict | None = None, now=None):
@@ -68,10 +75,10 @@ def facts(filters, now) -> tuple[list[TaskFact], dict, dict]:
 			task.service,
 			task.step_key,
 			task.title,
-			task.ready_on,
-			task.claimed_on,
-			task.started_on,
-			task.completed_on,
+			epoch(task.ready_on),
+			epoch(task.claimed_on),
+			epoch(task.started_on),
+			epoch(task.completed_on),
 			task.rework_count,
 		)
 		.where((task.completed_on >= start) & (task.completed_on < end) & (task.status == S.DONE))
