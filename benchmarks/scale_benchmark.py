@@ -1348,7 +1348,22 @@ def main(argv: list[str]) -> int:
 	parser.add_argument("--compare", help="print growth against the timings a --save run wrote")
 	args = parser.parse_args(argv)
 	with connected(args.site):
+		if not alone():
+			print(f"another scale_benchmark run is using {args.site}; try again when it has finished")
+			return 3
 		return run(args)
+
+
+def alone() -> bool:
+	"""A lock on the database for this connection's life: two runs on one site would delete each other's rows
+	(each run starts by removing leftovers) or collide on the same names."""
+	import frappe
+
+	if frappe.db.db_type == "postgres":
+		return bool(
+			frappe.db.sql("select pg_try_advisory_lock(hashtext('everstep_flow scale_benchmark'))")[0][0]
+		)
+	return bool(frappe.db.sql("select get_lock(concat(database(), ':scale_benchmark'), 0)")[0][0])
 
 
 def run(args) -> int:
