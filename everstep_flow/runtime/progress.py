@@ -60,15 +60,23 @@ LIVE_TASK_FIELDS = [
 ]
 
 
-def live_tasks(request_name: str) -> list[frappe._dict]:
-	"""The request's live tasks, oldest first (cancelled ones are left out so the step may run again)."""
-	return frappe.get_all(
-		"Flow Task",
-		filters={"request": request_name, "status": ("!=", S.CANCELLED)},
-		fields=LIVE_TASK_FIELDS,
-		order_by="creation asc",
-		ignore_permissions=True,
+def live_tasks(request_name: str, for_update: bool = False) -> list[frappe._dict]:
+	"""The request's live tasks, oldest first (cancelled ones are left out so the step may run again).
+
+	`for_update`: a locking read, for deciding what comes next. Two people completing the two branches before a join
+	at the same moment each saw the other's branch still open in their snapshot, and the join was never created.
+	Locked, the second waits for (or, as a deadlock or serialization failure, is retried after) the first, and reads
+	its committed result."""
+	task = frappe.qb.DocType("Flow Task")
+	query = (
+		frappe.qb.from_(task)
+		.select(*(task[f] for f in LIVE_TASK_FIELDS))
+		.where((task.request == request_name) & (task.status != S.CANCELLED))
+		.orderby(task.creation)
 	)
+	if for_update:
+		query = query.for_update()
+	return query.run(as_dict=True)
 
 
 def live_step(task) -> LiveStep:
@@ -98,7 +106,7 @@ def move_on(
 	`states` given means the caller knows every task already (intake: none), saving the queries.
 	"""
 	known = states is not None
-	tasks = None if known else live_tasks(request.name)
+	tasks = None if known else live_tasks(request.name, for_update=True)
 	states = states if known else {t.step_key: t.status for t in tasks}
 	values = request_values(request.name) if completed_task else request.flags.flow_values
 	decisions = advance(

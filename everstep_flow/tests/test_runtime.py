@@ -10,6 +10,7 @@ from frappe.tests.utils import FrappeTestCase
 from everstep_flow.api import handoff as handoff_api
 from everstep_flow.api import request as request_api
 from everstep_flow.api import task as task_api
+from everstep_flow.runtime import door
 from everstep_flow.runtime.intake import submit_request
 from everstep_flow.tests.utils import make_team, make_user, max_queries, new_service, purge_requests, step_row
 
@@ -390,6 +391,63 @@ class TestConcurrentClaims(FlowTestCase):
 			self.assertRegex(str(losers[0]), "already claimed by|changed by someone else")
 			self.assertEqual(frappe.db.get_value("Flow Task", task, "claimed_by"), winners[0])
 			self.assertEqual(len(events(request, task=task, event_type="claimed")), 1)
+		finally:
+			purge_requests(request)
+
+
+class TestConcurrentBranches(FlowTestCase):
+	def test_two_branches_completed_at_once_start_the_join_once(self):
+		"""Each completion reads its request's tasks with a lock: the second sees the first's result (or collides
+		and, through a door, is retried), so the join is never lost and never made twice."""
+		request = self.submit()
+		self.work(SALES_AGENT, tasks_of(request)["sales_handover"].name)
+		tasks = tasks_of(request)
+		branches = {
+			OPS_AGENT: ("provisioning", {"account_id": "ACC-1"}),
+			FIN_AGENT: ("billing_setup", {"billing_ref": "X"}),
+		}
+		for user, (key, _outputs) in branches.items():
+			self.accept(user, tasks[key].name)
+			self.as_user(user)
+			task_api.claim(tasks[key].name)
+			task_api.start(tasks[key].name)
+		frappe.set_user("Administrator")
+		frappe.db.commit()  # the two people use their own connections
+		site = frappe.local.site
+		barrier = threading.Barrier(2)
+		results: dict[str, object] = {}
+
+		def complete_as(user: str):
+			frappe.init(site=site)
+			frappe.connect()
+			try:
+				frappe.set_user(user)
+				key, outputs = branches[user]
+				barrier.wait(timeout=10)
+				task_api.complete(tasks[key].name, outputs=outputs)
+				frappe.db.commit()
+				results[user] = "done"
+			except Exception as e:
+				frappe.db.rollback()
+				results[user] = e
+			finally:
+				frappe.destroy()
+
+		try:
+			threads = [threading.Thread(target=complete_as, args=(u,)) for u in branches]
+			for t in threads:
+				t.start()
+			for t in threads:
+				t.join(timeout=60)
+			self.assertIn("done", results.values(), results)
+			live = tasks_of(request)
+			both_done = all(live[key].status == "Done" for key, _o in branches.values())
+			joins = frappe.db.count("Flow Task", {"request": request, "step_key": "support_kickoff"})
+			# Outside a web request nothing retries a collision, so one may fail; then its branch is still open.
+			self.assertEqual(joins, 1 if both_done else 0, results)
+			if not both_done:
+				failed = next(r for r in results.values() if r != "done")
+				self.assertTrue(door.collided(failed) or isinstance(failed, frappe.ValidationError), failed)
 		finally:
 			purge_requests(request)
 
