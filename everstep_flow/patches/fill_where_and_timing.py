@@ -6,6 +6,7 @@ request's SLA; handoffs: when they were returned; open requests: where they are 
 import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count, Min
+from pypika.terms import Bracket
 
 from everstep_flow.engine import states as S
 from everstep_flow.engine.where import changed, where_now
@@ -51,15 +52,14 @@ def execute() -> None:
 	)
 	for name, times in reworked:
 		frappe.db.set_value("Flow Task", name, "rework_count", times, update_modified=False)
-	for row in (
-		frappe.qb.from_(request).select(request.name, request.sla_status, request.due_on).run(as_dict=True)
-	):
-		frappe.db.set_value(
-			"Flow Task",
-			{"request": row.name},
-			{"request_sla": row.sla_status, "request_due_on": row.due_on},
-			update_modified=False,
-		)
+	# set-based: each task takes its request's SLA and due date (one statement, whatever the number of requests)
+	for task_field, request_field in (("request_sla", "sla_status"), ("request_due_on", "due_on")):
+		frappe.qb.update(task).set(
+			task[task_field],
+			Bracket(
+				frappe.qb.from_(request).select(request[request_field]).where(request.name == task.request)
+			),
+		).run()
 	for name in frappe.get_all("Flow Request", filters={"status": ("in", S.REQ_OPEN_STATES)}, pluck="name"):
 		stored = frappe.db.get_value(
 			"Flow Request",
