@@ -63,4 +63,7 @@ class FlowEvent(Document):
 
 def on_doctype_update() -> None:
 	"""Search reads only the events that carry text (runtime.search.TEXT_EVENTS), by type."""
+	from everstep_flow.indexes import name_postgres_indexes
+
+	name_postgres_indexes("Flow Event")
 	frappe.db.add_index("Flow Event", ["event_type", "request"])

@@ -25,3 +25,10 @@ class FlowFollowUp(Document):
 
 	def on_trash(self) -> None:
 		never_deleted(self)
+
+
+def on_doctype_update() -> None:
+	"""See everstep_flow.indexes."""
+	from everstep_flow.indexes import name_postgres_indexes
+
+	name_postgres_indexes("Flow Follow Up")

@@ -62,4 +62,7 @@ class FlowHandoff(Document):
 
 def on_doctype_update() -> None:
 	"""A team's pending handoffs: to_team + status."""
+	from everstep_flow.indexes import name_postgres_indexes
+
+	name_postgres_indexes("Flow Handoff")
 	frappe.db.add_index("Flow Handoff", ["to_team", "status"])

@@ -91,4 +91,7 @@ class FlowRequest(Document):
 
 def on_doctype_update() -> None:
 	"""A client's timeline reads its requests newest history first (runtime.timeline)."""
+	from everstep_flow.indexes import name_postgres_indexes
+
+	name_postgres_indexes("Flow Request")
 	frappe.db.add_index("Flow Request", ["customer", "history_at"])

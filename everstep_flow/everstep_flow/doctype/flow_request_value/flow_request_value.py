@@ -22,3 +22,10 @@ class FlowRequestValue(Document):
 		value: DF.SmallText | None
 	# end: auto-generated types
 	pass
+
+
+def on_doctype_update() -> None:
+	"""See everstep_flow.indexes."""
+	from everstep_flow.indexes import name_postgres_indexes
+
+	name_postgres_indexes("Flow Request Value")

@@ -89,6 +89,9 @@ class FlowTask(Document):
 def on_doctype_update() -> None:
 	"""Team queues filter by team and status together. An agent's task count (`count(name)` over their teams) reads
 	the team index alone: InnoDB's secondary indexes carry the primary key already, PostgreSQL's need it added."""
+	from everstep_flow.indexes import name_postgres_indexes
+
+	name_postgres_indexes("Flow Task")
 	frappe.db.add_index("Flow Task", ["team", "status"])
 	# "Does this request have a task of these teams?": an agent's request list (row permission) and works_on.
 	frappe.db.add_index("Flow Task", ["request", "team"])

@@ -17,3 +17,10 @@ class FlowTriggerFiring(Document):
 	def validate(self) -> None:
 		if not self.is_new() and not self.flags.flow_system:
 			frappe.throw(_("Trigger firings are recorded by the engine only."), frappe.PermissionError)
+
+
+def on_doctype_update() -> None:
+	"""See everstep_flow.indexes."""
+	from everstep_flow.indexes import name_postgres_indexes
+
+	name_postgres_indexes("Flow Trigger Firing")

@@ -1,0 +1,45 @@
+"""Indexes on PostgreSQL that Frappe 15 leaves out.
+
+Frappe names a field's search index after the column alone ("status", "request"), and on PostgreSQL index names
+are shared by the whole schema: once any table has an index called "status", `CREATE INDEX IF NOT EXISTS "status"`
+on the next table silently does nothing. Which of our columns lost their index depended on the order tables were
+made (on one site: Flow Task status, Flow Handoff status and request, Flow Request Value parent, every Flow Follow Up
+index). We add ours under names of our own, once per column; MariaDB names indexes per table and needs nothing."""
+
+from __future__ import annotations
+
+import frappe
+
+OUR_INDEXED = (
+	"Flow Request",
+	"Flow Task",
+	"Flow Handoff",
+	"Flow Event",
+	"Flow Follow Up",
+	"Flow Request Value",
+	"Flow Trigger Firing",
+)
+
+
+def name_postgres_indexes(doctype: str) -> None:
+	if frappe.db.db_type != "postgres":
+		return
+	meta = frappe.get_meta(doctype)
+	columns = [f.fieldname for f in meta.fields if f.search_index and not f.is_virtual]
+	if meta.istable:
+		columns.append("parent")  # Frappe indexes a child table's parent: the same clash
+	table = f"tab{doctype}"
+	prefix = frappe.scrub(doctype)
+	indexed = {}  # column -> names of the single-column indexes it has
+	for name, definition in frappe.db.sql(
+		"select indexname, indexdef from pg_indexes where tablename = %s", table
+	):
+		inside = definition.rsplit("(", 1)[-1].rstrip(")").replace('"', "").strip()
+		if "," not in inside:
+			indexed.setdefault(inside, set()).add(name)
+	for column in columns:
+		ours = f"{prefix}_{column}"
+		if not indexed.get(column):
+			frappe.db.add_index(doctype, [column], index_name=ours)
+		elif indexed[column] - {ours} and ours in indexed[column]:
+			frappe.db.sql_ddl(f'DROP INDEX IF EXISTS "{ours}"')  # Frappe's own is there: one is enough
