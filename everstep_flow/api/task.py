@@ -4,8 +4,6 @@ No postponed annotations (the `annotations` import from `__future__`) in any mod
 argument types only when the annotations are real types (tests/test_contract.py holds every module to it).
 """
 
-import frappe
-
 from everstep_flow.engine import args
 from everstep_flow.runtime import actions
 from everstep_flow.runtime.door import endpoint

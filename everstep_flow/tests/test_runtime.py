@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
@@ -12,7 +10,15 @@ from everstep_flow.api import request as request_api
 from everstep_flow.api import task as task_api
 from everstep_flow.runtime import door
 from everstep_flow.runtime.intake import submit_request
-from everstep_flow.tests.utils import make_team, make_user, max_queries, new_service, purge_requests, step_row
+from everstep_flow.tests.utils import (
+	at_once,
+	make_team,
+	make_user,
+	max_queries,
+	new_service,
+	purge_requests,
+	step_row,
+)
 
 SALES, OPS, FIN = "RT Sales", "RT Operations", "RT Finance"
 SALES_AGENT, OPS_AGENT, FIN_AGENT = "rt.sales@example.com", "rt.ops@example.com", "rt.fin@example.com"
@@ -358,33 +364,10 @@ class TestConcurrentClaims(FlowTestCase):
 		request = self.submit()
 		task = tasks_of(request)["sales_handover"].name
 		frappe.db.commit()  # the two claimers use their own connections and must see the task
-		site = frappe.local.site
-		barrier = threading.Barrier(2)
-		results: dict[str, object] = {}
-
-		def claim_as(user: str):
-			frappe.init(site=site)
-			frappe.connect()
-			try:
-				frappe.set_user(user)
-				barrier.wait(timeout=10)
-				task_api.claim(task)
-				frappe.db.commit()
-				results[user] = "won"
-			except Exception as e:
-				frappe.db.rollback()
-				results[user] = e
-			finally:
-				frappe.destroy()
-
 		try:
-			threads = [threading.Thread(target=claim_as, args=(u,)) for u in (SALES_AGENT, second)]
-			for t in threads:
-				t.start()
-			for t in threads:
-				t.join(timeout=60)
-			winners = [u for u, r in results.items() if r == "won"]
-			losers = [r for r in results.values() if r != "won"]
+			results = at_once({user: lambda: task_api.claim(task) for user in (SALES_AGENT, second)})
+			winners = [u for u, r in results.items() if r == "done"]
+			losers = [r for r in results.values() if r != "done"]
 			self.assertEqual(len(winners), 1, results)
 			self.assertEqual(len(losers), 1, results)
 			self.assertIsInstance(losers[0], frappe.ValidationError)
@@ -413,32 +396,13 @@ class TestConcurrentBranches(FlowTestCase):
 			task_api.start(tasks[key].name)
 		frappe.set_user("Administrator")
 		frappe.db.commit()  # the two people use their own connections
-		site = frappe.local.site
-		barrier = threading.Barrier(2)
-		results: dict[str, object] = {}
-
-		def complete_as(user: str):
-			frappe.init(site=site)
-			frappe.connect()
-			try:
-				frappe.set_user(user)
-				key, outputs = branches[user]
-				barrier.wait(timeout=10)
-				task_api.complete(tasks[key].name, outputs=outputs)
-				frappe.db.commit()
-				results[user] = "done"
-			except Exception as e:
-				frappe.db.rollback()
-				results[user] = e
-			finally:
-				frappe.destroy()
-
 		try:
-			threads = [threading.Thread(target=complete_as, args=(u,)) for u in branches]
-			for t in threads:
-				t.start()
-			for t in threads:
-				t.join(timeout=60)
+			results = at_once(
+				{
+					user: lambda key=key, outputs=outputs: task_api.complete(tasks[key].name, outputs=outputs)
+					for user, (key, outputs) in branches.items()
+				}
+			)
 			self.assertIn("done", results.values(), results)
 			live = tasks_of(request)
 			both_done = all(live[key].status == "Done" for key, _o in branches.values())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import frappe
@@ -118,3 +120,33 @@ def purge_requests(*requests: str) -> None:
 		frappe.db.delete("Workflow Action", {"reference_name": ("in", tasks)})
 		frappe.db.delete("Notification Log", {"document_name": ("in", tasks)})
 	frappe.db.commit()
+
+
+def at_once(calls: dict[str, Callable[[], object]]) -> dict[str, object]:
+	"""Run each call as its user (the key), on its own connection, all released together: "done" when it committed,
+	else the exception it raised (rolled back). The caller commits first what the calls must see."""
+	site = frappe.local.site
+	barrier = threading.Barrier(len(calls))
+	results: dict[str, object] = {}
+
+	def run(user: str, call: Callable[[], object]):
+		frappe.init(site=site)
+		frappe.connect()
+		try:
+			frappe.set_user(user)
+			barrier.wait(timeout=10)
+			call()
+			frappe.db.commit()
+			results[user] = "done"
+		except Exception as e:
+			frappe.db.rollback()
+			results[user] = e
+		finally:
+			frappe.destroy()
+
+	threads = [threading.Thread(target=run, args=item) for item in calls.items()]
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join(timeout=60)
+	return results

@@ -4,7 +4,6 @@
 import frappe
 from frappe.model.document import Document
 
-from everstep_flow.runtime.actions import handoff_moves_for, task_moves_for
 from everstep_flow.runtime.guard import check_save, engine_only_insert, never_deleted
 from everstep_flow.runtime.membership import works_on
 from everstep_flow.runtime.progress import output_fields

@@ -14,13 +14,12 @@ from frappe.utils import escape_html, now_datetime
 
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import AGE_LABELS, bucket_edges, totals
-from everstep_flow.runtime.membership import is_manager, user_teams
-from everstep_flow.runtime.reporting import checked_team, report_filters
+from everstep_flow.runtime.reporting import report_filters, visible_teams
 
 
 def execute(filters: dict | None = None, now=None):
 	filters = report_filters(filters)
-	rows = queue_rows(now or now_datetime(), checked_team(filters.get("team")))
+	rows = queue_rows(now or now_datetime(), filters.get("team"))
 	total = totals(rows)
 	chart = {
 		"data": {
@@ -87,11 +86,9 @@ def queue_rows(now, team: str | None = None) -> list[dict]:
 		if after is not None:
 			condition &= task.creation > after
 		query = query.select(Sum(Case().when(condition, 1).else_(0)).as_(key))
-	if team:
-		query = query.where(task.team == team)
-	if not is_manager():
-		teams = user_teams()
-		if not teams:
-			return []
-		query = query.where(task.team.isin(teams))  # an agent's own teams' figures only
+	teams = visible_teams(team)
+	if teams == []:
+		return []
+	if teams is not None:  # an agent's own teams' figures only (or the one asked for)
+		query = query.where(task.team.isin(teams))
 	return [{k: (int(v) if k != "team" else v) for k, v in row.items()} for row in query.run(as_dict=True)]
