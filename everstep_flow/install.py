@@ -139,10 +139,16 @@ def before_uninstall() -> None:
 	documents (and the Workflows of versions before 0.6). Emails are kept (unlinked from the requests that are
 	going away); attached files go with their documents."""
 	drop_legacy_workflows()
+	# Files first: deleting one comments on the document it was attached to ("Attachment Removed"), and those
+	# comments must go with the rest below.
+	for file in frappe.get_all("File", filters={"attached_to_doctype": ("in", OUR_DOCTYPES)}, pluck="name"):
+		frappe.delete_doc("File", file, ignore_permissions=True, force=True)
 	for doctype, field in _POINTING_AT_US:
 		if frappe.db.table_exists(doctype):
 			frappe.db.delete(doctype, {field: ("in", OUR_DOCTYPES)})
 	frappe.db.delete("List View Settings", {"name": ("in", OUR_DOCTYPES)})
+	if frappe.db.table_exists("__global_search"):
+		frappe.db.delete("__global_search", {"doctype": ("in", OUR_DOCTYPES)})
 	communication = frappe.qb.DocType("Communication")
 	(
 		frappe.qb.update(communication)
@@ -152,8 +158,6 @@ def before_uninstall() -> None:
 	).run()
 	for account in frappe.get_all("Email Account", filters={"append_to": ("in", OUR_DOCTYPES)}, pluck="name"):
 		frappe.db.set_value("Email Account", account, "append_to", None)
-	for file in frappe.get_all("File", filters={"attached_to_doctype": ("in", OUR_DOCTYPES)}, pluck="name"):
-		frappe.delete_doc("File", file, ignore_permissions=True, force=True)
 	frappe.db.delete("Portal Menu Item", {"reference_doctype": ("in", OUR_DOCTYPES)})
 	jobs = frappe.get_all("Scheduled Job Type", filters={"method": ("like", "everstep_flow.%")}, pluck="name")
 	if jobs:

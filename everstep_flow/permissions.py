@@ -7,6 +7,10 @@ condition for one document.
 - Requester (desk or website user): their own requests, the tasks of those, and their non-internal events (read).
 - Guest: nothing (and no role permission either).
 
+Fields of permission level 1 (a request's values, a task's outputs) are read only by the teams working on them and
+Flow Managers, never by a requester (even one who is also an agent): a list query that touches them is narrowed to
+those rows (`level=1`, decided by everstep_flow.reads.guard), and a document hides them (`reads_level_one`).
+
 Writing is narrower than reading: an agent writes only their teams' tasks and the requests those tasks belong to; a
 requester writes nothing (a requester who is also an agent does not move another team's task on their request).
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import frappe
 
+from everstep_flow import reads
 from everstep_flow.runtime.membership import has_requests, is_manager, user_teams
 
 READ_TYPES = {None, "read", "select", "print", "email", "export", "report"}
@@ -61,32 +66,45 @@ def _any(*conditions: str | None) -> str:
 	return " or ".join(present) if present else NEVER
 
 
-def request_condition(user: str, write: bool = False) -> str | None:
+def request_condition(user: str, write: bool = False, level: int = 0) -> str | None:
 	teams = user_teams(user)
-	own = not write and has_requests(user)  # most agents never requested anything: no OR for the planner
+	own = (
+		not write and not level and has_requests(user)
+	)  # most agents never requested anything: no OR for the planner
 	return _any(
 		f"`tabFlow Request`.`name` in ({_team_requests(teams)})" if teams else None,
 		f"`tabFlow Request`.`requester` = {frappe.db.escape(user)}" if own else None,
 	)
 
 
-def task_condition(user: str, write: bool = False) -> str | None:
+def task_condition(user: str, write: bool = False, level: int = 0) -> str | None:
 	teams = user_teams(user)
-	own = None if write else _own_requests(user)
+	own = None if write or level else _own_requests(user)
 	return _any(
 		f"`tabFlow Task`.`team` in ({_in(teams)})" if teams else None,
 		f"`tabFlow Task`.`request` in ({own})" if own else None,
 	)
 
 
-def handoff_condition(user: str, write: bool = False) -> str | None:
+def value_condition(user: str, write: bool = False, level: int = 1) -> str | None:
+	"""A request's values, read as a child table: those of requests the user's teams work on."""
+	teams = user_teams(user)
+	if not teams:
+		return NEVER
+	return (
+		"`tabFlow Request Value`.`parenttype` = 'Flow Request' and "
+		f"`tabFlow Request Value`.`parent` in ({_team_requests(teams)})"
+	)
+
+
+def handoff_condition(user: str, write: bool = False, level: int = 0) -> str | None:
 	teams = user_teams(user)
 	if not teams:
 		return NEVER  # handoffs are between teams; requesters never see them
 	return f"`tabFlow Handoff`.`from_team` in ({_in(teams)}) or `tabFlow Handoff`.`to_team` in ({_in(teams)})"
 
 
-def event_condition(user: str, write: bool = False) -> str | None:
+def event_condition(user: str, write: bool = False, level: int = 0) -> str | None:
 	if write:
 		return NEVER  # the ledger is append-only
 	teams = user_teams(user)
@@ -97,7 +115,7 @@ def event_condition(user: str, write: bool = False) -> str | None:
 	)
 
 
-def follow_up_condition(user: str, write: bool = False) -> str | None:
+def follow_up_condition(user: str, write: bool = False, level: int = 0) -> str | None:
 	"""Follow-ups owned by the user or their teams, and those on requests their teams work on (read)."""
 	teams = user_teams(user)
 	return _any(
@@ -113,22 +131,49 @@ CONDITIONS = {
 	"Flow Task": task_condition,
 	"Flow Handoff": handoff_condition,
 	"Flow Event": event_condition,
+	"Flow Request Value": value_condition,
 }
 
 
-def condition(doctype: str, user: str | None = None, ptype: str | None = None) -> str | None:
-	"""The rows `user` may access in `doctype` (None: all of them)."""
+def condition(doctype: str, user: str | None = None, ptype: str | None = None, level: int = 0) -> str | None:
+	"""The rows `user` may access in `doctype` (None: all of them); `level` 1: whose level-1 fields they read."""
 	user = user or frappe.session.user
 	if user == "Guest":
 		return NEVER
 	if is_manager(user):
 		return None
-	return CONDITIONS[doctype](user, write=ptype not in READ_TYPES)
+	return CONDITIONS[doctype](user, write=ptype not in READ_TYPES, level=level)
 
 
 def _query(doctype: str, user: str | None) -> str:
-	found = condition(doctype, user)
+	user = user or frappe.session.user
+	level = 0
+	if user != "Guest" and not is_manager(user) and (query := reads.query_being_built(doctype)):
+		level = reads.guard(doctype, query)
+	found = condition(doctype, user, level=level)
 	return f"({found})" if found else ""
+
+
+def row_permlevels(doc, levels: list[int], permission_type: str) -> list[int]:
+	"""The levels of `doc` its user may read: their roles' levels, without 1 on a row they only requested."""
+	if permission_type != "read" or not any(levels) or doc.get("__islocal") or not doc.get("name"):
+		return levels
+	if reads_level_one(doc.doctype, doc.name):
+		return levels
+	return [level for level in levels if not level]
+
+
+def reads_level_one(doctype: str, name: str, user: str | None = None) -> bool:
+	"""Does `user` read the level-1 fields of this request or task (values, outputs)?"""
+	found = condition(doctype, user, level=1)
+	if found is None:
+		return True
+	return bool(
+		frappe.db.sql(
+			f"select 1 from `tab{doctype}` where `tab{doctype}`.`name` = %s and ({found}) limit 1",
+			name,
+		)
+	)
 
 
 def _has(doctype: str, doc, user: str | None, ptype: str | None) -> bool:
@@ -161,6 +206,10 @@ def event_query(user: str | None = None) -> str:
 
 def follow_up_query(user: str | None = None) -> str:
 	return _query("Flow Follow Up", user)
+
+
+def value_query(user: str | None = None) -> str:
+	return _query("Flow Request Value", user)
 
 
 def has_follow_up_permission(

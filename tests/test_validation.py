@@ -100,8 +100,24 @@ def test_required_output_must_be_declared():
 
 
 def test_condition_must_parse():
-	assert codes(service(step("a", condition="amount >"))) == ["invalid_condition"]
-	assert problems(service(step("a", condition="amount > 1000 and country == 'IN'"))) == []
+	fields = (IntakeField("amount", "Amount", "Currency"), IntakeField("country", "Country", "Data"))
+	assert codes(service(step("a", condition="amount >"), fields=fields)) == ["invalid_condition"]
+	assert problems(service(step("a", condition="amount > 1000 and country == 'IN'"), fields=fields)) == []
+
+
+def test_condition_reads_only_the_service_values():
+	"""Issue 18: a step's condition runs when a request moves; it may reach nothing but the request's values."""
+	fields = (IntakeField("amount", "Amount", "Currency"),)
+	for condition in (
+		"ghost > 1",
+		"frappe.db.sql('select 1')",
+		"amount.__class__",
+		"().__class__",
+		"10 ** 10 ** 10",
+	):
+		assert codes(service(step("a", condition=condition), fields=fields)) == ["invalid_condition"], (
+			condition
+		)
 
 
 def test_no_steps_and_negative_durations():

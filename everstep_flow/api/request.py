@@ -140,7 +140,10 @@ def comment(
 	doc = _readable_request(request)
 	if is_internal and not works_on(doc.name):
 		is_internal = False  # a requester's words are for everyone on the request
-	doc.add_comment("Comment", escape_html(text))
+	if not is_internal:
+		# Frappe shows a document's comments to anyone who may read it, its requester included: an internal note
+		# lives only in the ledger, whose rows the requester cannot read (the form's history shows it to staff).
+		doc.add_comment("Comment", escape_html(text))
 	ledger.record(doc.name, "commented", is_internal=int(bool(is_internal)), details={"text": text})
 	ledger.flush()
 	return {"request": doc.name}

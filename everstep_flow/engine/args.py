@@ -9,6 +9,8 @@ would be read as a query).
 from __future__ import annotations
 
 import json
+import re
+from datetime import date, datetime
 from typing import Any
 
 from everstep_flow.engine.values import plain
@@ -17,6 +19,9 @@ NAME_LENGTH = 140  # Frappe's document names (varchar 140)
 REASON_LENGTH = 2_000  # reasons and notes a person types (stored in Small Text)
 TEXT_LENGTH = 10_000  # comments and replies
 TRUE, FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}([ T][0-9:.]{0,15})?")
 
 
 class ArgumentError(ValueError):
@@ -165,3 +170,21 @@ def names(value: Any, argument: str, *, max_items: int = 50) -> list[str]:
 	if len(value) > max_items:
 		raise ArgumentError(argument, f"has too many items (at most {max_items})")
 	return [name(item, argument) for item in value]
+
+
+def day(value: Any, argument: str) -> date | None:
+	"""A date given as YYYY-MM-DD (a time after it is ignored), a date or a datetime; None when empty.
+
+	Checked here rather than by Frappe's getdate, whose refusal echoes the raw text inside <strong>."""
+	if value in (None, ""):
+		return None
+	if isinstance(value, datetime):
+		return value.date()
+	if isinstance(value, date):
+		return value
+	if not isinstance(value, str) or not _DAY.fullmatch(value.strip()):
+		raise ArgumentError(argument, "is not a date (YYYY-MM-DD)")
+	try:
+		return date.fromisoformat(value.strip()[:10])
+	except ValueError:
+		raise ArgumentError(argument, "is not a date (YYYY-MM-DD)")

@@ -59,9 +59,10 @@ def firing_value(trigger: Trigger, change: Change) -> str | None:
 	return None
 
 
-def firing_key(trigger: str, doctype: str, name: str, value: str) -> str:
-	"""One firing per (trigger, source document, target value), whatever the number of saves that carry it."""
-	raw = "\x1f".join((trigger, doctype, name, value))
+def firing_key(trigger: str, doctype: str, name: str | int, value: str) -> str:
+	"""One firing per (trigger, source document, target value), whatever the number of saves that carry it.
+	Names may be integers (Helpdesk's tickets are autoincrement)."""
+	raw = "\x1f".join(str(part) for part in (trigger, doctype, name, value))
 	return hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from everstep_flow.engine.definition import INTAKE_FIELDTYPES, ServiceDefinition
+from everstep_flow.engine.expressions import Refused, check_condition
 from everstep_flow.engine.graph import CYCLE_ARROW, dependency_map, find_cycle
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,139}$")
@@ -159,12 +160,12 @@ def _step_problems(defn: ServiceDefinition) -> list[Problem]:
 			found.append(Problem("negative_duration", f"Step '{name}' has a negative duration", step=name))
 		if s.condition.strip():
 			try:
-				ast.parse(s.condition.strip(), mode="eval")
-			except SyntaxError as e:
+				check_condition(s.condition, [f.fieldname for f in defn.intake_fields if f.fieldname])
+			except Refused as e:
 				found.append(
 					Problem(
 						"invalid_condition",
-						f"Step '{name}' has a condition that is not a valid expression: {e.msg}",
+						f"Step '{name}' has a condition that {e}",
 						step=name,
 					)
 				)

@@ -13,7 +13,7 @@ from typing import Any
 
 import frappe
 from frappe import _
-from frappe.utils import escape_html, get_datetime, now_datetime
+from frappe.utils import add_to_date, escape_html, get_datetime, now_datetime
 
 from everstep_flow.engine.calls import (
 	FOLLOW_UP_DONE,
@@ -81,6 +81,8 @@ def log_call(
 	now = now_datetime()
 	problems: dict[str, str] = {}
 	when = _when(at, "at", problems) if at not in (None, "") else now
+	if when and when > add_to_date(now, minutes=5):
+		problems["at"] = "is in the future: log a call once it has happened"
 	due = _when(follow_up_on, "follow_up_on", problems)
 	wants_follow_up = any((follow_up_on, follow_up_team, follow_up_owner, (follow_up_what or "").strip()))
 	plan = FollowUpPlan(due, follow_up_team or "", follow_up_owner or "", follow_up_what or "")

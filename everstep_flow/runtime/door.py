@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
+from urllib.parse import unquote
 
 import frappe
 from frappe import _
+from frappe.utils import escape_html
 
 from everstep_flow.engine.args import ArgumentError
 
@@ -43,12 +46,14 @@ class Collision(frappe.ValidationError):
 def collided(e: Exception) -> bool:
 	"""Two transactions wanted the same rows: PostgreSQL's serialization failure or a deadlock (either database),
 	or our own Collision."""
-	return (
-		isinstance(e, Collision)
-		or getattr(e, "pgcode", None) in ("40001", "40P01")
-		or frappe.db.is_deadlocked(e)
-		or isinstance(e, frappe.QueryDeadlockError)
-	)
+	if isinstance(e, Collision | frappe.QueryDeadlockError):
+		return True
+	if getattr(e, "pgcode", None) in ("40001", "40P01"):
+		return True
+	# Frappe's MariaDB check reads e.args[0]; a framework error raised without arguments (a bare
+	# PermissionError) has none, and asking would turn its 403 into a 500.
+	args = getattr(e, "args", None)
+	return bool(args) and isinstance(args[0], int) and frappe.db.is_deadlocked(e)
 
 
 def run(fn: Callable, *args, **kwargs):
@@ -91,3 +96,42 @@ def endpoint(methods: Iterable[str] = ("POST",), allow_guest: bool = False) -> C
 		return frappe.whitelist(allow_guest=allow_guest, methods=list(methods))(door)
 
 	return decorate
+
+
+_OUR_DOCTYPE = re.compile(r'"doctype"\s*:\s*"Flow ')
+
+
+def _concerns_us(path: str, form: dict) -> bool:
+	if "everstep_flow" in path or "/Flow " in path or "/flow/" in path:
+		return True
+	if str(form.get("doctype") or "").startswith("Flow "):
+		return True
+	return any(isinstance(v, str) and _OUR_DOCTYPE.search(v) for v in form.values())
+
+
+def _nul_in(value) -> bool:
+	if isinstance(value, str):
+		return "\x00" in value or ("\\u0000" in value and value.lstrip()[:1] in ("{", "["))
+	if isinstance(value, dict):
+		return any(_nul_in(k) or _nul_in(v) for k, v in value.items())
+	if isinstance(value, list | tuple):
+		return any(_nul_in(v) for v in value)
+	return False
+
+
+def refuse_nul_arguments() -> None:
+	"""hooks: before_request. A NUL character in an argument of our doors (a form save, /api/resource, a REST
+	method) is refused with a 417 naming the argument, before anything reads it: PostgreSQL cannot store it (a
+	500 there) and MariaDB would store it silently."""
+	request = getattr(frappe.local, "request", None)
+	form = frappe.local.form_dict or {}
+	path = unquote(request.path) if request is not None else ""
+	if not _concerns_us(path, form):
+		return
+	for key, value in form.items():
+		if _nul_in(value):
+			frappe.throw(
+				_("{0}: contains a NUL character").format(escape_html(str(key).replace("\x00", ""))),
+				frappe.ValidationError,
+				title=_("Invalid argument"),
+			)

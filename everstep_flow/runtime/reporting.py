@@ -9,6 +9,7 @@ from frappe import _
 from frappe.query_builder import CustomFunction
 from frappe.utils import add_days, escape_html, get_datetime, getdate, now_datetime
 
+from everstep_flow.engine import args
 from everstep_flow.runtime.membership import is_manager, user_teams
 
 DEFAULT_DAYS = 30
@@ -27,16 +28,21 @@ def report_filters(filters) -> frappe._dict:
 def period(filters: dict, now: datetime | None = None) -> tuple[datetime, datetime]:
 	"""[start, end) from the From Date / To Date filters (both days included); the last 30 days by default."""
 	now = now or now_datetime()
-	try:
-		start = getdate(filters.get("from_date") or add_days(now, -DEFAULT_DAYS))
-		until = getdate(filters.get("to_date") or now)
-	except Exception:
-		frappe.throw(_("from_date, to_date: not dates"), frappe.ValidationError)
+	start = checked_day(filters.get("from_date"), "from_date") or getdate(add_days(now, -DEFAULT_DAYS))
+	until = checked_day(filters.get("to_date"), "to_date") or getdate(now)
 	if start > until:
 		frappe.throw(_("from_date: is after to_date"), frappe.ValidationError)
 	if (until - start).days > MAX_DAYS:
 		frappe.throw(_("to_date: at most {0} days after from_date").format(MAX_DAYS), frappe.ValidationError)
 	return get_datetime(start), get_datetime(add_days(until, 1))
+
+
+def checked_day(value, argument: str):
+	"""A date filter, refused with its name (and never echoed: the text may be markup)."""
+	try:
+		return args.day(value, argument)
+	except args.ArgumentError as e:
+		frappe.throw(str(e), frappe.ValidationError, title=_("Invalid filter"))
 
 
 def checked_team(team) -> str | None:

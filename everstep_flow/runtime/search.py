@@ -1,9 +1,10 @@
 """Find any request (issue 12, search): subject, client, requester, source document, intake values and the text of
 its history, with filters; only rows the user may open (frappe.get_list applies every permission condition).
 
-Text is matched with LIKE: the candidates from intake values and the ledger are capped (CANDIDATES each) and then
-joined to the user's own view of Flow Request, so an unreadable request never shows, and a requester's search
-never matches a note they may not read.
+Text is matched with LIKE: the candidates from intake values and the ledger are capped (CANDIDATES each), each
+found only among what the user may read (values: level 1, their teams' requests; events: the Flow Event rule, so
+nobody finds a request by an internal note they could not open), and then joined to the user's own view of Flow
+Request, so an unreadable request never shows.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import frappe
-from frappe.query_builder import DocType
-from frappe.query_builder.functions import Cast
 
-from everstep_flow.runtime.membership import is_manager, user_teams
+from everstep_flow import permissions
 
 CANDIDATES = 500
 # The events that carry words people wrote (comments, reasons, call summaries, notes): the ledger search reads only
@@ -48,18 +47,36 @@ FIELDS = (
 
 
 def _ledger_matches(like: str) -> set[str]:
-	event = DocType("Flow Event")
-	text = Cast(event.details, "TEXT" if frappe.db.db_type == "postgres" else "CHAR")
-	query = (
-		frappe.qb.from_(event)
-		.select(event.request)
-		.distinct()
-		.where(event.event_type.isin(TEXT_EVENTS) & text.like(like))
-		.limit(CANDIDATES)
+	"""Requests whose history has the text in an event the user may read: the Flow Event rule itself (their teams'
+	requests: every event; requests they only requested: the events that are not internal)."""
+	readable = permissions.condition("Flow Event")
+	cast = "text" if frappe.db.db_type == "postgres" else "char"
+	return {
+		row[0]
+		for row in frappe.db.sql(
+			f"""select distinct `tabFlow Event`.`request` from `tabFlow Event`
+			where `tabFlow Event`.`event_type` in %(types)s
+				and cast(`tabFlow Event`.`details` as {cast}) like %(like)s
+				and ({readable or "1=1"})
+			limit {CANDIDATES}""",
+			{"types": TEXT_EVENTS, "like": like},
+		)
+	}
+
+
+def _value_matches(like: str) -> set[str]:
+	"""Requests with an intake value like the text, among those whose values the user reads (level 1: their
+	teams' requests; a requester reads none, so their search never confirms a value)."""
+	return set(
+		frappe.get_list(
+			"Flow Request Value",
+			filters={"parenttype": "Flow Request", "value": ("like", like)},
+			pluck="parent",
+			parent_doctype="Flow Request",
+			limit=CANDIDATES,
+			order_by=None,
+		)
 	)
-	if not is_manager() and not user_teams():
-		query = query.where(event.is_internal == 0)  # a requester finds nothing by a note they may not read
-	return {row[0] for row in query.run()}
 
 
 def search(
@@ -92,15 +109,7 @@ def search(
 	or_filters = None
 	if text:
 		like = f"%{text}%"
-		candidates = set(
-			frappe.get_all(
-				"Flow Request Value",
-				filters={"parenttype": "Flow Request", "value": ("like", like)},
-				pluck="parent",
-				limit=CANDIDATES,
-			)
-		)
-		candidates |= _ledger_matches(like)
+		candidates = _value_matches(like) | _ledger_matches(like)
 		or_filters = [
 			["subject", "like", like],
 			["name", "like", like],

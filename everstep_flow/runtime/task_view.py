@@ -86,7 +86,11 @@ def view(task) -> dict:
 
 
 def handed_on(task, defn) -> list[dict]:
-	"""Every handoff into this task (pending, accepted, or an earlier one that was returned), newest first."""
+	"""Every handoff into this step of the request (pending, accepted, or an earlier one that was returned, whose
+	receiving task may be an earlier run of the step: FR-00012-finance_approval before -2), newest first."""
+	runs = frappe.get_all(
+		"Flow Task", filters={"request": task.request, "step_key": task.step_key}, pluck="name", order_by=None
+	)
 	return [
 		{
 			"name": h.name,
@@ -103,7 +107,7 @@ def handed_on(task, defn) -> list[dict]:
 		}
 		for h in frappe.get_all(
 			"Flow Handoff",
-			filters={"to_task": task.name},
+			filters={"request": task.request, "to_task": ("in", runs or [task.name])},
 			fields=[
 				"name",
 				"status",

@@ -18,9 +18,11 @@ from typing import Any
 
 import frappe
 from frappe import _
+from frappe.model import no_value_fields
 from frappe.utils import add_to_date, cstr, now_datetime, strip_html
 
 from everstep_flow.engine import seams as core
+from everstep_flow.engine.expressions import Refused, check_condition, render_template
 from everstep_flow.engine.seams import Client
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.door import collided
@@ -48,20 +50,99 @@ def _enabled_triggers() -> dict[str, list[str]]:
 	return by_doctype
 
 
+# The set of doctypes with an enabled trigger lives in Redis, shared by every web and background worker, and is
+# only ever replaced by a newer one. A save of a trigger, once committed, bumps a generation number and writes the
+# set it then reads (a fresh snapshot, after its own commit); a worker that finds no set computes one from its own
+# snapshot and may store it only if nothing was stored and the generation has not moved since it looked, and a
+# saver overwrites anything stored at its generation or before. So a request that read the triggers before another
+# committed can never leave the old set behind (issue 18), and a 200 from a save is in effect for the next save of a
+# host document on any worker. The firing itself rereads the trigger's row in the host's transaction.
+GEN_KEY = CACHE_KEY + ":gen"
+CACHE_SECONDS = (
+	3600  # a safety net only: a lost write (a worker killed between commit and store) heals by itself
+)
+_STORE_IF_UNCHANGED = """
+if redis.call('EXISTS', KEYS[1]) == 0 and (redis.call('GET', KEYS[2]) or '0') == ARGV[1] then
+	redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+	return 1
+end
+return 0
+"""
+_STORE_IF_NEWER = """
+local stored = redis.call('GET', KEYS[1])
+if stored then
+	local gen = tonumber(string.match(stored, '^(%d+)|'))
+	if gen and gen > tonumber(ARGV[1]) then
+		return 0
+	end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
+return 1
+"""
+
+
+def _keys() -> tuple[str, str]:
+	return frappe.cache.make_key(CACHE_KEY), frappe.cache.make_key(GEN_KEY)
+
+
+def _decode(raw) -> dict[str, list[str]] | None:
+	if raw is None:
+		return None
+	text = raw.decode() if isinstance(raw, bytes) else str(raw)
+	_gen, _sep, payload = text.partition("|")
+	try:
+		return frappe.parse_json(payload)
+	except Exception:
+		return None
+
+
 def triggered_doctypes() -> dict[str, list[str]]:
-	"""Doctype -> names of its enabled triggers; from Redis (and Frappe's per-request copy), never a query warm."""
-	return frappe.cache.get_value(CACHE_KEY, _enabled_triggers)
+	"""Doctype -> names of its enabled triggers; from Redis (and this request's memory), never a query warm."""
+	memo = frappe.local.flags.flow_triggered_doctypes
+	if memo is not None:
+		return memo
+	if frappe.local.flags.flow_triggers_changed:
+		return _enabled_triggers()  # saved in this transaction, not committed: only this request sees it
+	data_key, gen_key = _keys()
+	found = _decode(frappe.cache.get(data_key))
+	if found is None:
+		gen = (frappe.cache.get(gen_key) or b"0").decode()
+		found = _enabled_triggers()
+		frappe.cache.eval(
+			_STORE_IF_UNCHANGED,
+			2,
+			data_key,
+			gen_key,
+			gen,
+			f"{gen}|{frappe.as_json(found, indent=None)}",
+			CACHE_SECONDS,
+		)
+	frappe.local.flags.flow_triggered_doctypes = found
+	return found
 
 
 def forget_triggers(doc=None, method=None) -> None:
-	"""Now (this transaction sees the change) and after commit (so that another request that read the old rows
-	meanwhile cannot leave them cached)."""
-	frappe.cache.delete_value(CACHE_KEY)
-	frappe.db.after_commit.add(_forget)
+	"""A trigger was saved or deleted: this request reads the triggers from its own transaction from now on, and
+	once it commits the shared set is replaced by a newer one."""
+	frappe.local.flags.flow_triggered_doctypes = None
+	frappe.local.flags.flow_triggers_changed = True
+	frappe.db.after_commit.add(_publish)
+	frappe.db.after_rollback.add(_forget_local)
 
 
-def _forget() -> None:
-	frappe.cache.delete_value(CACHE_KEY)
+def _forget_local() -> None:
+	frappe.local.flags.flow_triggered_doctypes = None
+	frappe.local.flags.flow_triggers_changed = False
+
+
+def _publish() -> None:
+	_forget_local()
+	data_key, gen_key = _keys()
+	gen = frappe.cache.incr(gen_key)
+	found = _enabled_triggers()  # after our commit: a snapshot that has it, and every save numbered before it
+	frappe.cache.eval(
+		_STORE_IF_NEWER, 1, data_key, str(gen), frappe.as_json(found, indent=None), CACHE_SECONDS
+	)
 
 
 def _quiet() -> bool:
@@ -84,9 +165,16 @@ def on_change(doc, method=None) -> None:
 	names = triggered_doctypes().get(doc.doctype)
 	if not names:
 		return
-	for name in names:
+	# Reread in the host's transaction (it began after any save that answered before it): never a cached copy.
+	for trigger in frappe.get_all(
+		"Flow Trigger",
+		filters={"document_type": doc.doctype, "enabled": 1},
+		fields=["name", "event", "field", "values", "condition"],
+		order_by="name asc",
+	):
+		name = trigger.name
 		try:
-			_consider(frappe.get_cached_doc("Flow Trigger", name), doc)
+			_consider(trigger, doc)
 		except Exception:
 			frappe.log_error(
 				title=f"Flow Trigger {name}: could not consider {doc.doctype} {doc.name}",
@@ -109,11 +197,40 @@ def _consider(trigger, doc) -> None:
 	error = None
 	if trigger.condition:
 		try:
-			if not frappe.safe_eval(trigger.condition, None, {"doc": doc}):
+			if not condition_holds(trigger.condition, doc):
 				return
 		except Exception as e:
 			error = _("Condition failed: {0}").format(cstr(e) or type(e).__name__)
 	_record(trigger.name, doc, value, error)
+
+
+# ------------------------------------------------------------------------------------- what a manager wrote
+
+
+def source_fields(doctype: str) -> set[str]:
+	"""The fields a trigger's condition and subject may read: the document type's data fields and the standard
+	ones."""
+	meta = frappe.get_meta(doctype)
+	return {df.fieldname for df in meta.fields if df.fieldtype not in no_value_fields} | set(
+		core.STANDARD_FIELDS
+	)
+
+
+def plain_values(doc) -> frappe._dict:
+	"""The document's own values as plain data (text, numbers, None): no methods, no child rows, no metadata."""
+	values = frappe._dict()
+	for key, value in doc.as_dict(no_child_table_fields=True).items():
+		if isinstance(value, list | dict) or key.startswith("_"):
+			continue
+		values[key] = value if value is None or isinstance(value, str | int | float | bool) else cstr(value)
+	return values
+
+
+def condition_holds(condition: str, doc) -> bool:
+	"""A trigger's condition over the document's values: checked again (one saved before the rules may be
+	anything), then Frappe's safe_eval with nothing in scope but `doc`, a plain dict."""
+	check_condition(condition, source_fields(doc.doctype), document="doc")
+	return bool(frappe.safe_eval(condition, None, {"doc": plain_values(doc)}))
 
 
 def _record(trigger: str, doc, value: str, error: str | None) -> None:
@@ -219,7 +336,7 @@ def _process(firing: str, retry_failed: bool) -> str | None:
 	allowed = ("Queued", "Failed") if retry_failed else ("Queued",)
 	if not row or row.status not in allowed:
 		return row.status if row else None
-	trigger = frappe.get_cached_doc("Flow Trigger", row.trigger)
+	trigger = frappe.get_doc("Flow Trigger", row.trigger)  # as committed now, never a cached copy
 	source = frappe.get_doc(row.reference_doctype, row.reference_name)
 	rows = [core.MappingRow(m.intake_field, m.source_field or "", m.value or "") for m in trigger.mapping]
 	values = {k: _as_text(v) for k, v in core.mapped_values(rows, source.as_dict()).items()}
@@ -292,7 +409,11 @@ def _contact_email(client: Client) -> str | None:
 def subject_of(trigger, source) -> str | None:
 	if not trigger.subject:
 		return None
-	return frappe.render_template(trigger.subject, {"doc": source}).strip() or None
+	try:
+		subject = render_template(trigger.subject, plain_values(source), source_fields(source.doctype))
+	except Refused as e:
+		frappe.throw(_("subject: {0}").format(e), frappe.ValidationError)
+	return subject.strip()[:140] or None
 
 
 # ------------------------------------------------------------------------------------------- the client

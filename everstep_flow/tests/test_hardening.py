@@ -21,6 +21,7 @@ from frappe.utils.password import update_password
 
 from everstep_flow.api import task as task_api
 from everstep_flow.runtime.intake import submit_request
+from everstep_flow.tests import doors
 from everstep_flow.tests.http_client import PASSWORD, Session, messages
 from everstep_flow.tests.utils import make_team, make_user, new_service, purge_requests, step_row
 
@@ -251,6 +252,20 @@ DOORS: dict[str, tuple[dict, dict[str, tuple[str, bool]]]] = {
 		{"request": MISSING, "text": "hi"},
 		{"request": (NAME, True), "text": (REASON, True)},
 	),
+	"everstep_flow.api.follow_up.mine": ({}, {"until": (NAME, False)}),
+	"everstep_flow.api.orphans.leak_count": ({}, {"filters": (OBJECT, False)}),
+	**{
+		f"everstep_flow.reads.{m}": ({"doctype": "Flow Request", **extra}, {"doctype": (NAME, True)})
+		for m, extra in (
+			("get_count", {}),
+			("get", {"name": MISSING}),
+			("get_group_by_count", {"current_filters": "[]", "field": "status"}),
+			("get_open_count", {"name": MISSING}),
+			("getdoc", {"name": MISSING}),
+			("get_docinfo", {"name": MISSING}),
+			("get_communications", {"name": MISSING}),
+		)
+	},
 	"everstep_flow.everstep_flow.doctype.flow_calendar.flow_calendar.import_holiday_list": (
 		{"calendar": MISSING, "holiday_list": MISSING},
 		{"calendar": (NAME, True), "holiday_list": (NAME, True)},
@@ -275,6 +290,10 @@ def hostile_values(kind: str, required: bool) -> dict[str, object]:
 
 
 class TestEveryDoorRefusesBadArguments(HardeningCase):
+	def test_the_table_has_every_door_that_takes_arguments(self):
+		"""New doors join the table by construction (everstep_flow/tests/doors.py lists them all)."""
+		self.assertEqual(set(doors.METHODS) - doors.NO_ARGUMENTS, set(DOORS))
+
 	def test_every_method_x_every_malformed_argument(self):
 		before = counts()
 		for method, (base, arguments) in DOORS.items():
@@ -624,7 +643,7 @@ class TestEverythingUsersWroteIsEscaped(HardeningCase):
 		frappe.set_user(MANAGER)
 		from everstep_flow.api import request as request_api
 
-		request_api.comment(self.names["R1"], PAYLOADS[1], is_internal=True)
+		request_api.comment(self.names["R1"], PAYLOADS[1], is_internal=False)
 		event = request_api.timeline(self.names["R1"])[-1]
 		self.assertIsInstance(event.details, dict)  # one shape on both databases
 		# Stored as text (its markup removed), and escaped again wherever it is shown.
@@ -644,6 +663,18 @@ class TestUninstallCleansUp(HardeningCase):
 
 		frappe.db.savepoint("uninstall")
 		try:
+			# A used site has files on its requests; deleting one comments on the request ("Attachment
+			# Removed"), after the comments were purged (issue 18, item 12).
+			frappe.get_doc(
+				{
+					"doctype": "File",
+					"file_name": "rd-uninstall.txt",
+					"content": b"x",
+					"attached_to_doctype": "Flow Request",
+					"attached_to_name": self.names["R1"],
+					"is_private": 1,
+				}
+			).insert(ignore_permissions=True)
 			before_uninstall()
 			for role in ROLES:
 				self.assertFalse(frappe.db.exists("Role", role))

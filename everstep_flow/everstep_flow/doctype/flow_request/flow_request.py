@@ -8,6 +8,7 @@ from frappe.model.document import Document
 from everstep_flow.catalog import definition_of
 from everstep_flow.engine import render_svg
 from everstep_flow.engine.values import plain
+from everstep_flow.permissions import row_permlevels
 from everstep_flow.runtime.actions import progress
 from everstep_flow.runtime.guard import check_save, never_deleted
 from everstep_flow.runtime.membership import mark_requester, works_on
@@ -76,6 +77,10 @@ class FlowRequest(Document):
 
 	def on_trash(self) -> None:
 		never_deleted(self)
+
+	def get_permlevel_access(self, permission_type: str = "write") -> list[int]:
+		"""Field levels are per role in Frappe; ours are per row too (a requester never reads level 1)."""
+		return row_permlevels(self, super().get_permlevel_access(permission_type), permission_type)
 
 	def onload(self) -> None:
 		if works_on(self.name):

@@ -4,6 +4,7 @@
 import frappe
 from frappe.model.document import Document
 
+from everstep_flow.permissions import row_permlevels
 from everstep_flow.runtime.guard import check_save, engine_only_insert, never_deleted
 from everstep_flow.runtime.membership import works_on
 from everstep_flow.runtime.progress import output_fields
@@ -59,6 +60,10 @@ class FlowTask(Document):
 	def validate(self) -> None:
 		check_save(self, action_fields(self))
 		check_task(self)
+
+	def get_permlevel_access(self, permission_type: str = "write") -> list[int]:
+		"""Field levels are per role in Frappe; ours are per row too (a requester never reads level 1)."""
+		return row_permlevels(self, super().get_permlevel_access(permission_type), permission_type)
 
 	def onload(self) -> None:
 		from everstep_flow.runtime.task_view import view

@@ -15,9 +15,9 @@ from everstep_flow.engine.calls import SEAMS, call_without_next_step, follow_up_
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.membership import is_manager
 from everstep_flow.runtime.orphans import available_members
-from everstep_flow.runtime.reporting import escaped, report_filters
+from everstep_flow.runtime.reporting import escaped, period, report_filters
 from everstep_flow.seams import installed
-from everstep_flow.seams.triggers import FIRING, missed
+from everstep_flow.seams.triggers import FIRING, condition_holds, missed
 
 LIMIT = 500  # rows per kind of leak: the summary counts stay exact, the list stops here
 CLOSED_SOURCE_STATES = ("Lost", "Closed", "Cancelled", "Resolved")
@@ -27,8 +27,7 @@ def execute(filters: dict | None = None):
 	if not is_manager():
 		frappe.throw(_("Only a Flow Manager can run the five-seam audit."), frappe.PermissionError)
 	filters = report_filters(filters)
-	start = get_datetime(getdate(filters.get("from_date") or add_days(now_datetime(), -30)))
-	end = get_datetime(add_days(getdate(filters.get("to_date") or now_datetime()), 1))
+	start, end = period(filters)
 	now = now_datetime()
 	leaks = {
 		1: inbox(start, end),
@@ -188,7 +187,7 @@ def _never_fired(start: datetime, end: datetime) -> list[dict]:
 			source = frappe.get_doc(doc.document_type, name)
 			if doc.condition:
 				try:
-					if not frappe.safe_eval(doc.condition, None, {"doc": source}):
+					if not condition_holds(doc.condition, source):
 						continue
 				except Exception:
 					pass  # a condition that fails is a leak too
@@ -284,9 +283,12 @@ def waiting(now: datetime) -> list[dict]:
 		filters={"request": ("in", requests), "event_type": ("in", ("call_logged", "commented"))},
 		fields=["request", "at", "event_type", "details"],
 	):
-		if e.event_type == "commented" and not ledger.details_of(e).get("via"):
+		details = ledger.details_of(e)
+		if e.event_type == "commented" and not details.get("via"):
 			continue  # a note among staff is no contact with the customer
-		contacts.setdefault(e.request, []).append(e.at)
+		# When the call happened, not when it was logged: a call logged today that took place before the wait
+		# began is no contact since.
+		contacts.setdefault(e.request, []).append(_happened(details.get("at")) or e.at)
 	for c in frappe.get_all(
 		"Communication",
 		filters={
@@ -311,6 +313,13 @@ def waiting(now: datetime) -> list[dict]:
 				)
 			)
 	return found
+
+
+def _happened(value) -> datetime | None:
+	try:
+		return get_datetime(value) if value else None
+	except Exception:
+		return None
 
 
 # 4. call -> follow-up ----------------------------------------------------------------------------------------

@@ -1,0 +1,269 @@
+"""Reads reveal nothing their reader could not open directly (issue 18).
+
+Frappe checks who may read a *row* through our permission hooks (everstep_flow.permissions), but three read paths of
+Frappe 15 answer more than that, and a count or a filter is enough to read a value character by character:
+
+- A list query hides a field the user may not read, yet still filters, groups and sorts on it, and joins child
+  tables (a request's values) by filter. `guard` sees the query being built and, when it touches a field of
+  permission level 1 (a request's values, a task's outputs), narrows the rows to those the user reads at that level:
+  the teams working on them, never a requester. A raw SQL filter string, or a field read through a link into one of
+  our row-restricted doctypes (whose rows the join would not restrict), is refused.
+- `frappe.client.get_count` counts with no permission at all, `frappe.client.get` finds a document by filters before
+  checking it, and the list sidebar's "Assigned To" counts run an unchecked query: for our doctypes these answer
+  through `frappe.get_list` (hooks: override_whitelisted_methods); for other doctypes Frappe's own answer is kept.
+- Row-aware field levels: Frappe gives a field level to a role; `level_one_reader` says whether the user reads
+  level 1 of one request or task (Flow Request and Flow Task use it in `get_permlevel_access`).
+"""
+
+import re
+import sys
+
+import frappe
+from frappe import _
+from frappe.model.db_query import DatabaseQuery
+
+from everstep_flow.engine import args
+from everstep_flow.runtime.door import endpoint
+
+# Row-restricted doctypes (each has a condition in everstep_flow.permissions).
+ROW_RESTRICTED = frozenset(
+	{"Flow Request", "Flow Task", "Flow Handoff", "Flow Event", "Flow Follow Up", "Flow Request Value"}
+)
+# What a query mentions when it reads a field of permission level 1 (case-insensitive: MariaDB's names are).
+LEVEL_ONE = {
+	"Flow Request": re.compile(r"request_values|tabFlow Request Value|Flow Request Value", re.IGNORECASE),
+	"Flow Task": re.compile(r"\boutputs\b", re.IGNORECASE),
+}
+FILTER_ARGS = ("filters", "or_filters")
+
+
+def query_being_built(doctype: str) -> DatabaseQuery | None:
+	"""The list query of `doctype` that is asking our permission hook for its condition (None when the hook was
+	called another way). Frappe 15 gives the hook only the user, so we look one level up the stack."""
+	frame = sys._getframe(1)
+	for _depth in range(12):
+		if frame is None:
+			return None
+		candidate = frame.f_locals.get("self")
+		if isinstance(candidate, DatabaseQuery) and candidate.doctype == doctype:
+			return candidate
+		frame = frame.f_back
+	return None
+
+
+def _mentioned(query: DatabaseQuery) -> str:
+	"""Everything of the query a user could have chosen: fields, filters (as built), grouping, order, tables."""
+	parts: list[str] = []
+	for attr in ("fields", "conditions", "grouped_or_conditions", "tables"):
+		value = getattr(query, attr, None) or []
+		parts.extend(str(v) for v in (value if isinstance(value, list | tuple) else [value]))
+	for attr in ("group_by", "order_by", *FILTER_ARGS):
+		value = getattr(query, attr, None)
+		if value and isinstance(value, str | list | tuple | dict):
+			parts.append(str(value))
+	return "\n".join(parts)
+
+
+def guard(doctype: str, query: DatabaseQuery) -> int:
+	"""Refuse what a list query of ours may never do; return the field level its rows must be read at (0 or 1)."""
+	for attr in FILTER_ARGS:
+		filters = getattr(query, attr, None) or []
+		if isinstance(filters, list | tuple) and any(isinstance(f, str) for f in filters):
+			frappe.throw(
+				_("{0}: give each filter as [field, operator, value], not as SQL text").format(attr),
+				frappe.PermissionError,
+			)
+	for link in getattr(query, "link_tables", None) or []:
+		if link.doctype in ROW_RESTRICTED:
+			frappe.throw(
+				_("fields: {0} cannot be read through the link {1} here; open it directly").format(
+					link.doctype, link.fieldname
+				),
+				frappe.PermissionError,
+			)
+	if doctype == "Flow Request Value":
+		return 1
+	pattern = LEVEL_ONE.get(doctype)
+	return 1 if pattern and pattern.search(_mentioned(query)) else 0
+
+
+# ------------------------------------------------------------------------------------- Frappe's unchecked doors
+
+
+def _ours(doctype) -> bool:
+	return isinstance(doctype, str) and doctype in _app_doctypes()
+
+
+def _app_doctypes() -> set[str]:
+	found = frappe.local.flags.flow_app_doctypes
+	if found is None:
+		found = frappe.local.flags.flow_app_doctypes = set(
+			frappe.get_all("DocType", filters={"module": "Everstep Flow"}, pluck="name")
+		)
+	return found
+
+
+def _parent_of(doctype: str) -> str | None:
+	if not frappe.get_meta(doctype).istable:
+		return None
+	return frappe.db.get_value(
+		"DocField", {"options": doctype, "fieldtype": ("in", ("Table", "Table MultiSelect"))}, "parent"
+	)
+
+
+@endpoint(methods=("GET", "POST"))
+def get_count(doctype: str | None = None, filters=None, debug: bool = False, cache: bool = False) -> int:
+	"""frappe.client.get_count, counting only rows the user may read for our doctypes."""
+	from frappe.client import get_count as frappe_get_count
+	from frappe.utils import get_safe_filters
+
+	doctype = args.name(doctype, "doctype")
+	if not _ours(doctype):
+		return frappe_get_count(doctype, filters=filters, debug=debug, cache=cache)
+	rows = frappe.get_list(
+		doctype,
+		filters=get_safe_filters(filters),
+		fields=["count(*) as total"],
+		parent_doctype=_parent_of(doctype),
+		order_by=None,
+		as_list=True,
+	)
+	return rows[0][0] if rows else 0
+
+
+@endpoint(methods=("GET", "POST"))
+def get(doctype: str | None = None, name=None, filters=None, parent=None) -> dict:
+	"""frappe.client.get: for our doctypes a document found by filters is found among those the user may read,
+	so "not permitted" never confirms that a hidden row matches."""
+	from frappe.client import get as frappe_get
+
+	doctype = args.name(doctype, "doctype")
+	if _ours(doctype) and not name and filters:
+		found = frappe.get_list(
+			doctype,
+			filters=frappe.parse_json(filters),
+			pluck="name",
+			limit=1,
+			parent_doctype=_parent_of(doctype),
+			order_by=None,
+		)
+		if not found:
+			raise frappe.DoesNotExistError(_("{0} not found").format(_(doctype)))
+		name, filters = found[0], None
+	return frappe_get(doctype, name=name, filters=filters, parent=parent)
+
+
+@endpoint(methods=("GET", "POST"))
+def get_group_by_count(
+	doctype: str | None = None, current_filters: str | None = None, field: str | None = None
+) -> list[dict]:
+	"""The list sidebar's counts: Frappe counts "Assigned To" over an unchecked query of the doctype; for ours,
+	over the rows the user may read."""
+	from frappe.desk.listview import get_group_by_count as frappe_group_by_count
+
+	doctype = args.name(doctype, "doctype")
+	field = args.name(field, "field")
+	if not (_ours(doctype) and field == "assigned_to"):
+		return frappe_group_by_count(doctype, current_filters, field)
+	visible = frappe.get_list(
+		doctype, filters=frappe.parse_json(current_filters), fields=["name"], order_by=None, run=False
+	)
+	return frappe.db.sql(
+		f"""select `tabToDo`.`allocated_to` as name, count(*) as count
+		from `tabToDo` join `tabUser` on `tabUser`.`name` = `tabToDo`.`allocated_to`
+		where `tabToDo`.`status` != 'Cancelled' and `tabUser`.`user_type` = 'System User'
+			and `tabToDo`.`reference_type` = %(doctype)s and `tabToDo`.`reference_name` in ({visible})
+		group by `tabToDo`.`allocated_to` order by count desc limit 50""",
+		{"doctype": doctype},
+		as_dict=True,
+	)
+
+
+@endpoint(methods=("GET", "POST"))
+def get_open_count(doctype: str | None = None, name: str | None = None, items=None) -> dict:
+	"""The Connections counts of a form (a Customer's or Contact's requests): Frappe counts every linked row; for
+	our doctypes, the rows the user may read."""
+	from frappe.desk.notifications import get_dynamic_link_filters, get_filters_for
+	from frappe.desk.notifications import get_open_count as frappe_open_count
+
+	doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
+	out = frappe_open_count(doctype, name, items)
+	found = (out.get("count") or {}).get("external_links_found") or []
+	if not any(_ours(entry.get("doctype")) for entry in found):
+		return out
+	links = frappe.get_meta(doctype).get_dashboard_data()
+	for entry in found:
+		linked = entry.get("doctype")
+		if not _ours(linked):
+			continue
+		fieldname = links.get("non_standard_fieldnames", {}).get(linked, links.get("fieldname"))
+		filters = {fieldname: name, **(get_dynamic_link_filters(linked, links, fieldname) or {})}
+		entry["count"] = _visible_count(linked, filters)
+		if open_filters := get_filters_for(linked):
+			entry["open_count"] = _visible_count(linked, {**filters, **open_filters})
+	return out
+
+
+def _visible_count(doctype: str, filters: dict) -> int:
+	return len(frappe.get_list(doctype, fields=["name"], filters=filters, limit=100, order_by=None))
+
+
+# ------------------------------------------------------------------------------------------ the form's sidebar
+
+# Frappe gives a form's timeline (comments, emails, calls) to anyone who may read the document. On a request that
+# includes staff's call notes (Communications of medium Phone, internal in the ledger), which its requester may not
+# read: for someone who reads the request only as its requester, they are left out.
+STAFF_ONLY_MEDIA = ("Phone",)
+
+
+def _staff_view(doctype: str, name: str) -> bool:
+	from everstep_flow.permissions import reads_level_one
+
+	return doctype != "Flow Request" or reads_level_one(doctype, name)
+
+
+def _strip_staff_only(communications: list) -> list:
+	return [c for c in communications or [] if c.get("communication_medium") not in STAFF_ONLY_MEDIA]
+
+
+def _trim_docinfo(doctype: str, name: str) -> None:
+	docinfo = frappe.response.get("docinfo")
+	if not docinfo or _staff_view(doctype, name):
+		return
+	for key in ("communications", "automated_messages"):
+		if key in docinfo:
+			docinfo[key] = _strip_staff_only(docinfo[key])
+
+
+@endpoint(methods=("GET", "POST"))
+def getdoc(doctype: str | None = None, name: str | None = None, user=None) -> None:
+	"""frappe.desk.form.load.getdoc, without staff-only items in a requester's view of a request."""
+	from frappe.desk.form.load import getdoc as frappe_getdoc
+
+	doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
+	frappe_getdoc(doctype, name, user)
+	if doctype == "Flow Request":
+		_trim_docinfo(doctype, name)
+
+
+@endpoint(methods=("GET", "POST"))
+def get_docinfo(doc=None, doctype: str | None = None, name: str | None = None) -> None:
+	"""frappe.desk.form.load.get_docinfo, likewise. Over HTTP a document is named by doctype and name (Frappe's
+	own `doc` argument is for server code, and skips the permission check)."""
+	from frappe.desk.form.load import get_docinfo as frappe_get_docinfo
+
+	if doc is not None:
+		frappe.throw(_("doc: name the document with doctype and name"), frappe.ValidationError)
+	doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
+	frappe_get_docinfo(None, doctype, name)
+	_trim_docinfo(doctype, name)
+
+
+@endpoint(methods=("GET", "POST"))
+def get_communications(doctype: str | None = None, name: str | None = None, start=0, limit=20) -> list:
+	"""frappe.desk.form.load.get_communications, likewise."""
+	from frappe.desk.form.load import get_communications as frappe_get_communications
+
+	doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
+	found = frappe_get_communications(doctype, name, start, limit)
+	return found if _staff_view(doctype, name) else _strip_staff_only(found)

@@ -1,0 +1,172 @@
+"""What a manager writes that runs later (issue 18): conditions and subjects reach nothing but the values given."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from everstep_flow.engine.expressions import (
+	MAX_SUBJECT,
+	Refused,
+	check_condition,
+	check_template,
+	render_template,
+)
+
+FIELDS = ("status", "customer", "priority", "amount", "subject")
+
+# Every payload of the issue's table, as a subject template; each must be refused.
+HOSTILE_TEMPLATES = [
+	'{{ frappe.db.sql("select count(*) from `__Auth`")[0][0] }}',
+	'{{ frappe.get_all("User") }}',
+	"{{ frappe.session.user }}",
+	"{{ doc.__class__ }}",
+	"{{ doc.__class__.__mro__ }}",
+	"{{ ''.__class__.__mro__[1].__subclasses__() }}",
+	"{{ doc.get.__globals__ }}",
+	"{{ doc.__builtins__ }}",
+	"{{ doc|attr('__class__') }}",
+	"{{ cycler.__init__.__globals__ }}",
+	"{{ joiner.__init__.__globals__ }}",
+	"{{ namespace.__init__.__globals__ }}",
+	"{{ self._TemplateReference__context }}",
+	"{{ self }}",
+	"{{ request.environ }}",
+	"{{ '{0.__class__}'.format(doc) }}",
+	"{{ 'a%s' % doc }}",
+	"{{ doc.status.upper() }}",
+	"{{ lipsum() }}",
+	"{{ range(10) }}",
+	"{% for x in doc %}{{ x }}{% endfor %}",
+	"{% set x = 1 %}",
+	"{% include 'x.html' %}",
+	"{% import 'x' as y %}",
+	"{% macro m() %}{% endmacro %}",
+	"{{ doc.unknown_field }}",
+	"{{ doc['__class__'] }}",
+	"{{ doc[doc.status] }}",
+	"{{ doc.status|map('upper') }}",
+	"{{ doc.status|format(doc) }}",
+	"{{ doc.status * 1000000 }}",
+	"{{ doc.status }}\x00",
+	"x" * 1_000_000,
+	"{{ doc.status",
+]
+
+HOSTILE_CONDITIONS = [
+	'frappe.db.sql("select 1")',
+	'frappe.get_all("User")',
+	"frappe.session.user",
+	"doc.__class__",
+	"doc.__class__.__mro__",
+	"().__class__.__mro__[1].__subclasses__()",
+	"doc.get.__globals__",
+	"__builtins__",
+	"doc.db_set('status', 'x')",
+	"doc.delete()",
+	"'{0.__class__}'.format(doc)",
+	"'%s' % doc",
+	"'a' * 999999999",
+	"10 ** 10 ** 10",
+	"[x for x in doc]",
+	"(lambda: 1)()",
+	"getattr(doc, 'status')",
+	"self",
+	"request",
+	"doc.status\x00",
+	"doc.status == '" + "x" * 1_000_000 + "'",
+	"doc.unknown == 1",
+	"doc['__dict__']",
+	"doc.get('status').upper()",
+	"doc.get(doc.status)",
+	"(x := 1)",
+	"doc.status ==",
+]
+
+
+@pytest.mark.parametrize("template", HOSTILE_TEMPLATES)
+def test_hostile_templates_are_refused(template):
+	with pytest.raises(Refused):
+		check_template(template, FIELDS)
+	with pytest.raises(Refused):
+		render_template(template, {"status": "Open"}, FIELDS)
+
+
+@pytest.mark.parametrize("condition", HOSTILE_CONDITIONS)
+def test_hostile_conditions_are_refused(condition):
+	with pytest.raises(Refused):
+		check_condition(condition, FIELDS, document="doc")
+
+
+@pytest.mark.parametrize(
+	"template, expected",
+	[
+		("Support: {{ doc.subject }}", "Support: Printer on fire and smoke"),
+		("{{ doc.customer|upper }} / {{ doc['priority'] }}", "ACME / High"),
+		(
+			"{% if doc.priority == 'High' %}URGENT {% endif %}{{ doc.subject|truncate(10) }}",
+			"URGENT Printer...",
+		),
+		("{{ doc.amount|default('none') }}", "none"),
+		("{{ doc.customer ~ ' - ' ~ doc.status }}", "Acme - Open"),
+	],
+)
+def test_plain_templates_render(template, expected):
+	check_template(template, FIELDS)
+	values = {
+		"subject": "Printer on fire and smoke",
+		"customer": "Acme",
+		"priority": "High",
+		"status": "Open",
+	}
+	assert render_template(template, values, FIELDS) == expected
+
+
+def test_render_sees_only_plain_values():
+	values = {"subject": object(), "status": "Open", "_private": "x"}
+	assert render_template("{{ doc.subject }}|{{ doc.status }}", values, FIELDS) == "|Open"
+
+
+@pytest.mark.parametrize(
+	"condition",
+	[
+		"doc.status == 'Open'",
+		"doc.priority in ('High', 'Urgent') and not doc.customer",
+		"doc.get('status') == 'Open'",
+		"doc.get('amount', 0) > 100",
+		"int(doc.amount or 0) > 5 or doc['status'] != 'Closed'",
+		"doc.amount * 2 > 10",
+	],
+)
+def test_plain_conditions_pass(condition):
+	check_condition(condition, FIELDS, document="doc")
+
+
+def test_step_conditions_name_the_service_values():
+	check_condition("plan == 'Gold' and seats > 10", ("plan", "seats"))
+	with pytest.raises(Refused, match="not a field"):
+		check_condition("frappe", ("plan",))
+	with pytest.raises(Refused):
+		check_condition("plan.__class__", ("plan",))
+
+
+def test_subject_length_is_bounded():
+	check_template("x" * MAX_SUBJECT, FIELDS)
+	with pytest.raises(Refused, match="characters"):
+		check_template("x" * (MAX_SUBJECT + 1), FIELDS)
+
+
+@given(st.text(max_size=60))
+def test_any_text_is_refused_or_renders_without_error(text):
+	"""Whatever a manager types, checking either refuses it or it renders (no other exception escapes)."""
+	try:
+		check_template(text, FIELDS)
+	except Refused:
+		return
+	try:
+		render_template(text, {"status": "Open"}, FIELDS)
+	except Refused:
+		pytest.fail("passed the check once and not the second time")
+	except Exception as e:  # only data-dependent errors (e.g. int of text) may remain
+		assert type(e).__name__ in {"TypeError", "ValueError", "UndefinedError", "ZeroDivisionError"}, e
