@@ -103,6 +103,18 @@ def _app_doctypes() -> set[str]:
 	return found
 
 
+def _doctype(value) -> str:
+	"""The doctype argument of Frappe's doors: a name that exists (refused with its name escaped otherwise: Frappe's
+	own refusal echoes it raw)."""
+	doctype = args.name(value, "doctype")
+	if not _ours(doctype) and not frappe.db.exists("DocType", doctype):
+		frappe.throw(
+			_("doctype: no document type {0}").format(frappe.utils.escape_html(doctype)),
+			frappe.ValidationError,
+		)
+	return doctype
+
+
 def _parent_of(doctype: str) -> str | None:
 	if not frappe.get_meta(doctype).istable:
 		return None
@@ -117,7 +129,7 @@ def get_count(doctype: str | None = None, filters=None, debug: bool = False, cac
 	from frappe.client import get_count as frappe_get_count
 	from frappe.utils import get_safe_filters
 
-	doctype = args.name(doctype, "doctype")
+	doctype = _doctype(doctype)
 	if not _ours(doctype):
 		return frappe_get_count(doctype, filters=filters, debug=debug, cache=cache)
 	rows = frappe.get_list(
@@ -137,7 +149,7 @@ def get(doctype: str | None = None, name=None, filters=None, parent=None) -> dic
 	so "not permitted" never confirms that a hidden row matches."""
 	from frappe.client import get as frappe_get
 
-	doctype = args.name(doctype, "doctype")
+	doctype = _doctype(doctype)
 	if _ours(doctype) and not name and filters:
 		found = frappe.get_list(
 			doctype,
@@ -161,7 +173,7 @@ def get_group_by_count(
 	over the rows the user may read."""
 	from frappe.desk.listview import get_group_by_count as frappe_group_by_count
 
-	doctype = args.name(doctype, "doctype")
+	doctype = _doctype(doctype)
 	field = args.name(field, "field")
 	if not (_ours(doctype) and field == "assigned_to"):
 		return frappe_group_by_count(doctype, current_filters, field)
@@ -186,7 +198,7 @@ def get_open_count(doctype: str | None = None, name: str | None = None, items=No
 	from frappe.desk.notifications import get_dynamic_link_filters, get_filters_for
 	from frappe.desk.notifications import get_open_count as frappe_open_count
 
-	doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
+	doctype, name = _doctype(doctype), args.name(name, "name")
 	out = frappe_open_count(doctype, name, items)
 	found = (out.get("count") or {}).get("external_links_found") or []
 	if not any(_ours(entry.get("doctype")) for entry in found):
@@ -240,7 +252,7 @@ def getdoc(doctype: str | None = None, name: str | None = None, user=None) -> No
 	"""frappe.desk.form.load.getdoc, without staff-only items in a requester's view of a request."""
 	from frappe.desk.form.load import getdoc as frappe_getdoc
 
-	doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
+	doctype, name = _doctype(doctype), args.name(name, "name")
 	frappe_getdoc(doctype, name, user)
 	if doctype == "Flow Request":
 		_trim_docinfo(doctype, name)
@@ -254,7 +266,7 @@ def get_docinfo(doc=None, doctype: str | None = None, name: str | None = None) -
 
 	if doc is not None:
 		frappe.throw(_("doc: name the document with doctype and name"), frappe.ValidationError)
-	doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
+	doctype, name = _doctype(doctype), args.name(name, "name")
 	frappe_get_docinfo(None, doctype, name)
 	_trim_docinfo(doctype, name)
 
@@ -264,6 +276,6 @@ def get_communications(doctype: str | None = None, name: str | None = None, star
 	"""frappe.desk.form.load.get_communications, likewise."""
 	from frappe.desk.form.load import get_communications as frappe_get_communications
 
-	doctype, name = args.name(doctype, "doctype"), args.name(name, "name")
+	doctype, name = _doctype(doctype), args.name(name, "name")
 	found = frappe_get_communications(doctype, name, start, limit)
 	return found if _staff_view(doctype, name) else _strip_staff_only(found)

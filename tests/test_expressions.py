@@ -13,76 +13,9 @@ from everstep_flow.engine.expressions import (
 	check_template,
 	render_template,
 )
+from everstep_flow.tests.payloads import HOSTILE_CONDITIONS, HOSTILE_TEMPLATES
 
 FIELDS = ("status", "customer", "priority", "amount", "subject")
-
-# Every payload of the table, as a subject template; each must be refused.
-HOSTILE_TEMPLATES = [
-	'{{ frappe.db.sql("select count(*) from `__Auth`")[0][0] }}',
-	'{{ frappe.get_all("User") }}',
-	"{{ frappe.session.user }}",
-	"{{ doc.__class__ }}",
-	"{{ doc.__class__.__mro__ }}",
-	"{{ ''.__class__.__mro__[1].__subclasses__() }}",
-	"{{ doc.get.__globals__ }}",
-	"{{ doc.__builtins__ }}",
-	"{{ doc|attr('__class__') }}",
-	"{{ cycler.__init__.__globals__ }}",
-	"{{ joiner.__init__.__globals__ }}",
-	"{{ namespace.__init__.__globals__ }}",
-	"{{ self._TemplateReference__context }}",
-	"{{ self }}",
-	"{{ request.environ }}",
-	"{{ '{0.__class__}'.format(doc) }}",
-	"{{ 'a%s' % doc }}",
-	"{{ doc.status.upper() }}",
-	"{{ lipsum() }}",
-	"{{ range(10) }}",
-	"{% for x in doc %}{{ x }}{% endfor %}",
-	"{% set x = 1 %}",
-	"{% include 'x.html' %}",
-	"{% import 'x' as y %}",
-	"{% macro m() %}{% endmacro %}",
-	"{{ doc.unknown_field }}",
-	"{{ doc['__class__'] }}",
-	"{{ doc[doc.status] }}",
-	"{{ doc.status|map('upper') }}",
-	"{{ doc.status|format(doc) }}",
-	"{{ doc.status * 1000000 }}",
-	"{{ doc.status }}\x00",
-	"x" * 1_000_000,
-	"{{ doc.status",
-]
-
-HOSTILE_CONDITIONS = [
-	'frappe.db.sql("select 1")',
-	'frappe.get_all("User")',
-	"frappe.session.user",
-	"doc.__class__",
-	"doc.__class__.__mro__",
-	"().__class__.__mro__[1].__subclasses__()",
-	"doc.get.__globals__",
-	"__builtins__",
-	"doc.db_set('status', 'x')",
-	"doc.delete()",
-	"'{0.__class__}'.format(doc)",
-	"'%s' % doc",
-	"'a' * 999999999",
-	"10 ** 10 ** 10",
-	"[x for x in doc]",
-	"(lambda: 1)()",
-	"getattr(doc, 'status')",
-	"self",
-	"request",
-	"doc.status\x00",
-	"doc.status == '" + "x" * 1_000_000 + "'",
-	"doc.unknown == 1",
-	"doc['__dict__']",
-	"doc.get('status').upper()",
-	"doc.get(doc.status)",
-	"(x := 1)",
-	"doc.status ==",
-]
 
 
 @pytest.mark.parametrize("template", HOSTILE_TEMPLATES)
@@ -137,6 +70,7 @@ def test_render_sees_only_plain_values():
 		"doc.get('amount', 0) > 100",
 		"int(doc.amount or 0) > 5 or doc['status'] != 'Closed'",
 		"doc.amount * 2 > 10",
+		"doc.subject.startswith('Acme') and doc.get('status').upper() == 'OPEN'",
 	],
 )
 def test_plain_conditions_pass(condition):

@@ -22,12 +22,30 @@ def check_orphans() -> list[dict]:
 	return [asdict(f) for f in _check()]
 
 
+def _card_filters(filters) -> None:
+	"""What a number card sends: nothing, an object, or a list of [doctype, field, operator, value] rows (this card
+	counts the same whatever they say, but a door answers what it was given)."""
+	if isinstance(filters, str):
+		if len(filters) > 10_000:
+			frappe.throw(frappe._("filters: too long"), frappe.ValidationError)
+		try:
+			filters = frappe.parse_json(filters) if filters.strip() else None
+		except ValueError:
+			frappe.throw(frappe._("filters: expected an object or a list of filters"), frappe.ValidationError)
+	if filters is None or isinstance(filters, dict):
+		return
+	if isinstance(filters, list) and all(isinstance(row, list | tuple) for row in filters):
+		return
+	frappe.throw(frappe._("filters: expected an object or a list of filters"), frappe.ValidationError)
+
+
 @endpoint(methods=("GET", "POST"))
 def leak_count(filters: dict | str | None = None) -> int:
 	"""The workspace's "Open Leaks" number card: the lines of the Leak Audit report this user may see. Counted at
 	most every 5 minutes per user: the audit reads all open work, and the workspace loads on every visit."""
 	from everstep_flow.everstep_flow.report.leak_audit.leak_audit import leaks
 
+	_card_filters(filters)
 	key = f"everstep_flow:leak_count:{frappe.session.user}"
 	count = frappe.cache.get_value(key)
 	if count is None:

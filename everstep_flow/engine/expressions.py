@@ -20,6 +20,8 @@ MAX_INT_CONSTANT = 10**12
 
 # Condition: names a condition may call (the only builtins Frappe's safe_eval gives), and the operators it may use.
 CALLABLE = frozenset({"int", "float", "round"})
+# Text methods a condition may call on a value, with constant text arguments only (doc.subject.startswith("Re:")).
+TEXT_METHODS = frozenset({"startswith", "endswith", "lower", "upper", "strip", "casefold"})
 _OPERATORS = (
 	ast.Add,
 	ast.Sub,
@@ -87,10 +89,20 @@ def check_condition(expression: str, names: Collection[str], document: str | Non
 
 def _document_gets(tree: ast.AST, names: set[str], document: str | None) -> set[int]:
 	"""`doc.get("field")` (and its default) is how Frappe's own conditions often read a field: allowed, with a
-	constant field name of the document type."""
+	constant field name of the document type; so are a few text methods with constant arguments."""
 	allowed: set[int] = set()
 	for node in ast.walk(tree):
 		func = getattr(node, "func", None)
+		if (
+			isinstance(node, ast.Call)
+			and isinstance(func, ast.Attribute)
+			and func.attr in TEXT_METHODS
+			and not node.keywords
+			and len(node.args) <= 2
+			and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args)
+		):
+			allowed.update((id(node), id(func)))  # func.value is still checked like any value
+			continue
 		if (
 			document
 			and isinstance(node, ast.Call)

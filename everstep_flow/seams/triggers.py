@@ -51,24 +51,16 @@ def _enabled_triggers() -> dict[str, list[str]]:
 
 
 # The set of doctypes with an enabled trigger lives in Redis, shared by every web and background worker, and is
-# only ever replaced by a newer one. A save of a trigger, once committed, bumps a generation number and writes the
-# set it then reads (a fresh snapshot, after its own commit); a worker that finds no set computes one from its own
-# snapshot and may store it only if nothing was stored and the generation has not moved since it looked, and a
-# saver overwrites anything stored at its generation or before. So a request that read the triggers before another
-# committed can never leave the old set behind (issue 18), and a 200 from a save is in effect for the next save of a
-# host document on any worker. The firing itself rereads the trigger's row in the host's transaction.
+# only ever replaced by a set at least as new. Each save of a trigger, once committed, bumps a generation number,
+# then reads the set (its next statement starts a fresh snapshot, which has its own commit and every commit numbered
+# before it) and stores it unless a newer generation is stored already. A worker that finds no set reads the
+# generation, then the set through a connection of its own (a snapshot that starts after that read: never the old
+# snapshot of a long request), and stores it the same way. So no request that read the triggers before another
+# committed can leave the old set behind (issue 18), and a 200 from a save is in effect for the next save of a host
+# document on any worker. The firing itself rereads the trigger's row in the host's transaction.
 GEN_KEY = CACHE_KEY + ":gen"
-CACHE_SECONDS = (
-	3600  # a safety net only: a lost write (a worker killed between commit and store) heals by itself
-)
-_STORE_IF_UNCHANGED = """
-if redis.call('EXISTS', KEYS[1]) == 0 and (redis.call('GET', KEYS[2]) or '0') == ARGV[1] then
-	redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-	return 1
-end
-return 0
-"""
-_STORE_IF_NEWER = """
+CACHE_SECONDS = 6 * 3600  # a safety net only: a store lost between commit and Redis heals by itself
+_STORE_IF_NOT_OLDER = """
 local stored = redis.call('GET', KEYS[1])
 if stored then
 	local gen = tonumber(string.match(stored, '^(%d+)|'))
@@ -96,6 +88,38 @@ def _decode(raw) -> dict[str, list[str]] | None:
 		return None
 
 
+def _store(gen: int | str, found: dict[str, list[str]]) -> None:
+	data_key, _gen_key = _keys()
+	frappe.cache.eval(
+		_STORE_IF_NOT_OLDER, 1, data_key, str(gen), frappe.as_json(found, indent=None), CACHE_SECONDS
+	)
+
+
+def _committed_triggers() -> dict[str, list[str]]:
+	"""The enabled triggers as committed now, read on a connection of its own (a fresh snapshot)."""
+	from frappe.database import get_db
+
+	conf = frappe.local.conf
+	db = get_db(
+		host=conf.db_host,
+		port=conf.db_port,
+		user=conf.db_name,
+		password=conf.db_password,
+		cur_db_name=conf.db_name,
+	)
+	try:
+		rows = db.sql(
+			"select `name`, `document_type` from `tabFlow Trigger` where `enabled` = 1 order by `name`",
+			as_dict=True,
+		)
+	finally:
+		db.close()
+	by_doctype: dict[str, list[str]] = {}
+	for row in rows:
+		by_doctype.setdefault(row["document_type"], []).append(row["name"])
+	return by_doctype
+
+
 def triggered_doctypes() -> dict[str, list[str]]:
 	"""Doctype -> names of its enabled triggers; from Redis (and this request's memory), never a query warm."""
 	memo = frappe.local.flags.flow_triggered_doctypes
@@ -106,17 +130,9 @@ def triggered_doctypes() -> dict[str, list[str]]:
 	data_key, gen_key = _keys()
 	found = _decode(frappe.cache.get(data_key))
 	if found is None:
-		gen = (frappe.cache.get(gen_key) or b"0").decode()
-		found = _enabled_triggers()
-		frappe.cache.eval(
-			_STORE_IF_UNCHANGED,
-			2,
-			data_key,
-			gen_key,
-			gen,
-			f"{gen}|{frappe.as_json(found, indent=None)}",
-			CACHE_SECONDS,
-		)
+		gen = int(frappe.cache.get(gen_key) or 0)
+		found = _committed_triggers()
+		_store(gen, found)
 	frappe.local.flags.flow_triggered_doctypes = found
 	return found
 
@@ -137,12 +153,9 @@ def _forget_local() -> None:
 
 def _publish() -> None:
 	_forget_local()
-	data_key, gen_key = _keys()
-	gen = frappe.cache.incr(gen_key)
-	found = _enabled_triggers()  # after our commit: a snapshot that has it, and every save numbered before it
-	frappe.cache.eval(
-		_STORE_IF_NEWER, 1, data_key, str(gen), frappe.as_json(found, indent=None), CACHE_SECONDS
-	)
+	gen = frappe.cache.incr(_keys()[1])
+	# After our commit, so this read starts a snapshot that has it and every save numbered before it
+	_store(gen, _enabled_triggers())
 
 
 def _quiet() -> bool:

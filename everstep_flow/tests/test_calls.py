@@ -535,6 +535,31 @@ class TestFiveSeamAudit(CallCase):
 		):
 			self.assertNotIn(item, found)
 
+	def test_a_call_that_happened_before_the_wait_clears_nothing(self):
+		"""Issue 18, item 9: the audit asks when the call happened, not when it was logged."""
+		now = now_datetime()
+		waiting = self.request()
+		task = self.task_of(waiting)
+		frappe.set_user(AGENT)
+		task_api.claim(task)
+		task_api.start(task)
+		task_api.wait_on_customer(task)
+		frappe.set_user("Administrator")
+		self.log(
+			waiting,
+			task=task,
+			at=str(add_to_date(now, days=-1)),
+			no_follow_up_reason="Left a message",
+			follow_up_on=None,
+			follow_up_team=None,
+			follow_up_what=None,
+		)
+		_c, rows, _m, _ch, _s = audit.execute({"from_date": add_to_date(now, days=-2), "to_date": now})
+		self.assertIn(("Flow Task", task), {(r["reference_doctype"], r["reference_name"]) for r in rows})
+		with self.assertRaises(frappe.ValidationError) as caught:  # and a call cannot be logged ahead
+			self.log(waiting, task=task, at=str(add_to_date(now, days=1)), no_follow_up_reason="x")
+		self.assertIn("is in the future", str(caught.exception))
+
 	def test_only_flow_managers_run_it(self):
 		frappe.set_user(AGENT)
 		self.assertRaises(frappe.PermissionError, audit.execute, {})

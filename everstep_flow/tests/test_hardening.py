@@ -336,6 +336,38 @@ class TestEveryDoorRefusesBadArguments(HardeningCase):
 				self.assertTrue(400 <= response.status_code < 500, method)
 		self.assertEqual(counts(), before)
 
+	def test_a_framework_permission_error_is_a_403_on_both_databases(self):
+		"""Issue 18, item 8: a PermissionError raised without arguments (here by Frappe's list permission check)
+		used to become a 500 on MariaDB inside the door's collision check."""
+		for method in ("everstep_flow.api.follow_up.mine", "everstep_flow.api.task.my_teams"):
+			for session in (self.sessions[PORTAL], Session()):
+				with self.subTest(method=method, user=session.user):
+					response = session.call(method, {})
+					self.assertIn(response.status_code, (200, 403), messages(response)[-300:])
+		from everstep_flow.runtime.door import collided
+
+		self.assertFalse(collided(frappe.PermissionError()))
+		self.assertFalse(collided(frappe.ValidationError()))
+
+	def test_reports_never_echo_a_hostile_date(self):
+		"""Issue 18, item 11: Frappe's getdate echoes the text it refuses inside <strong>."""
+		for report in (
+			"Handoffs by Seam",
+			"Where Requests Wait",
+			"SLA and OLA Compliance",
+			"Five Seam Audit",
+		):
+			for field in ("from_date", "to_date"):
+				with self.subTest(report=report, field=field):
+					response = self.sessions[MANAGER].call(
+						"frappe.desk.query_report.run",
+						{"report_name": report, "filters": {field: HTML}, "ignore_prepared_report": 1},
+					)
+					said = messages(response)
+					self.assertEqual(response.status_code, 417, said[-300:])
+					self.assertIn(field, said)
+					self.assertNotIn("<img", said)
+
 	def test_the_status_says_done_not_claimed(self):
 		t2a = frappe.db.get_value("Flow Task", {"request": self.names["R2"], "step_key": "a1"}, "name")
 		response = self.sessions[A].call("everstep_flow.api.task.claim", {"task": t2a})
