@@ -74,6 +74,8 @@ FRAPPE_READS = (
 	"frappe.desk.reportview.get_count",
 	"frappe.desk.listview.get_group_by_count",
 	"frappe.desk.search.search_link",
+	"frappe.desk.doctype.number_card.number_card.get_result",
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get",
 	"/api/resource (list)",
 	"/api/resource (document)",
 )

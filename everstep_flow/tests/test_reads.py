@@ -223,6 +223,27 @@ class TestReadsRevealNothing(FrappeTestCase):
 					field=field,
 				)
 			probes[f"/api/resource (list) / {label}"] = resource(doctype, filters)
+			probes[f"frappe.desk.doctype.number_card.number_card.get_result / {label}"] = call(
+				"frappe.desk.doctype.number_card.number_card.get_result",
+				doc={"document_type": doctype, "function": "Count"},
+				filters=filters,
+			)
+			for chart in (
+				{
+					"chart_type": "Count",
+					"based_on": "creation",
+					"timespan": "Last Year",
+					"time_interval": "Monthly",
+				},
+				{"chart_type": "Group By", "group_by_based_on": "owner", "group_by_type": "Count"},
+			):
+				probes[
+					f"frappe.desk.doctype.dashboard_chart.dashboard_chart.get {chart['chart_type']} / {label}"
+				] = call(
+					"frappe.desk.doctype.dashboard_chart.dashboard_chart.get",
+					chart={**chart, "document_type": doctype, "type": "Line", "filters_json": "[]"},
+					filters=filters,
+				)
 		probes["frappe.client.get_list / child table"] = call(
 			"frappe.client.get_list",
 			doctype="Flow Request Value",
@@ -304,6 +325,12 @@ class TestReadsRevealNothing(FrappeTestCase):
 				"frappe.client.get_list",
 				doctype="Flow Request",
 				fields=["name", "subject"],
+				limit_page_length=500,
+			),
+			"frappe.client.get_list (link field)": call(
+				"frappe.client.get_list",
+				doctype="Flow Task",
+				fields=["name", "request.subject"],
 				limit_page_length=500,
 			),
 			"frappe.desk.reportview.get (child column)": call(
