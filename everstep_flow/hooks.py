@@ -43,6 +43,7 @@ override_whitelisted_methods = {
 	"frappe.desk.form.load.getdoc": "everstep_flow.reads.getdoc",
 	"frappe.desk.form.load.get_docinfo": "everstep_flow.reads.get_docinfo",
 	"frappe.desk.form.load.get_communications": "everstep_flow.reads.get_communications",
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "everstep_flow.reads.get_chart",
 }
 has_permission = {
 	"Flow Request": "everstep_flow.permissions.has_request_permission",

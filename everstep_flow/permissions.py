@@ -148,8 +148,10 @@ def condition(doctype: str, user: str | None = None, ptype: str | None = None, l
 def _query(doctype: str, user: str | None) -> str:
 	user = user or frappe.session.user
 	level = 0
-	if user != "Guest" and not is_manager(user) and (query := reads.query_being_built(doctype)):
-		level = reads.guard(doctype, query)
+	if query := reads.query_being_built(doctype):
+		reads.fit_query(doctype, query)
+		if user != "Guest" and not is_manager(user):
+			level = reads.guard(doctype, query)
 	found = condition(doctype, user, level=level)
 	return f"({found})" if found else ""
 

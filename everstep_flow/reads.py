@@ -20,7 +20,9 @@ import sys
 
 import frappe
 from frappe import _
+from frappe.model import default_fields
 from frappe.model.db_query import DatabaseQuery
+from frappe.utils import escape_html
 
 from everstep_flow.engine import args
 from everstep_flow.runtime.door import endpoint
@@ -87,6 +89,60 @@ def guard(doctype: str, query: DatabaseQuery) -> int:
 	return 1 if pattern and pattern.search(_mentioned(query)) else 0
 
 
+def json_columns(doctype: str) -> list[str]:
+	return [df.fieldname for df in frappe.get_meta(doctype).fields if df.fieldtype == "JSON"]
+
+
+_BARE = re.compile(r"^\s*(\w+)(\s+(?:asc|desc))?\s*$", re.IGNORECASE)
+
+
+def fit_query(doctype: str, query: DatabaseQuery) -> None:
+	"""What Frappe 15 builds for our doctypes and PostgreSQL refuses (a 500), made to run on both databases:
+	a bare `group by creation` beside a joined child table (a chart filtered on a request's values) is ambiguous
+	there, so it names its table; and our JSON columns (see `fit_json_columns`)."""
+	table = f"`tab{doctype}`"
+	if len(getattr(query, "tables", None) or []) > 1:
+		columns = set(frappe.get_meta(doctype).get_valid_columns())
+		for attr in ("group_by", "order_by"):
+			value = getattr(query, attr, None)
+			if isinstance(value, str) and (bare := _BARE.match(value)) and bare.group(1) in columns:
+				# written as Frappe writes the field it selects (`tabX`.col), so its PostgreSQL path sees the
+				# order column among the fields and adds no unqualified MAX(col) of its own
+				setattr(query, attr, f"{table}.{bare.group(1)}{bare.group(2) or ''}")
+	fit_json_columns(doctype, query)
+
+
+def fit_json_columns(doctype: str, query: DatabaseQuery) -> None:
+	"""Our JSON columns (outputs, event details, snapshots) in a list query: a text filter on one works on both
+	databases (PostgreSQL compares json with nothing, and answered 500: the column is read as text there), and
+	grouping or sorting by one is refused with a 417 naming it (a blob has no order)."""
+	columns = json_columns(doctype)
+	if not columns:
+		return
+	table = f"`tab{doctype}`"
+	for attr in ("group_by", "order_by"):
+		value = getattr(query, attr, None)
+		if isinstance(value, str) and value:
+			for column in columns:
+				if re.search(rf"\b{column}\b", value, re.IGNORECASE):
+					frappe.throw(
+						_("{0}: {1} holds structured data and cannot be grouped or sorted by").format(
+							attr, column
+						),
+						frappe.ValidationError,
+					)
+	if frappe.db.db_type != "postgres":
+		return
+	for attr in ("conditions", "grouped_or_conditions"):
+		built = getattr(query, attr, None)
+		if not built:
+			continue
+		for i, condition in enumerate(built):
+			for column in columns:
+				condition = condition.replace(f"{table}.`{column}`", f"cast({table}.`{column}` as text)")
+			built[i] = condition
+
+
 # ------------------------------------------------------------------------------------- Frappe's unchecked doors
 
 
@@ -109,7 +165,7 @@ def _doctype(value) -> str:
 	doctype = args.name(value, "doctype")
 	if not _ours(doctype) and not frappe.db.exists("DocType", doctype):
 		frappe.throw(
-			_("doctype: no document type {0}").format(frappe.utils.escape_html(doctype)),
+			_("doctype: no document type {0}").format(escape_html(doctype)),
 			frappe.ValidationError,
 		)
 	return doctype
@@ -175,7 +231,17 @@ def get_group_by_count(
 
 	doctype = _doctype(doctype)
 	field = args.name(field, "field")
-	if not (_ours(doctype) and field == "assigned_to"):
+	if not _ours(doctype):
+		return frappe_group_by_count(doctype, current_filters, field)
+	meta = frappe.get_meta(doctype)
+	df = meta.get_field(field)
+	if field != "assigned_to" and not (df or field in default_fields):
+		frappe.throw(
+			_("field: {0} has no field {1}").format(_(doctype), escape_html(field)), frappe.ValidationError
+		)
+	if df and df.fieldtype in ("JSON", "Table", "Table MultiSelect"):
+		frappe.throw(_("field: {0} cannot be counted by").format(df.label or field), frappe.ValidationError)
+	if field != "assigned_to":
 		return frappe_group_by_count(doctype, current_filters, field)
 	visible = frappe.get_list(
 		doctype, filters=frappe.parse_json(current_filters), fields=["name"], order_by=None, run=False
@@ -279,3 +345,63 @@ def get_communications(doctype: str | None = None, name: str | None = None, star
 	doctype, name = _doctype(doctype), args.name(name, "name")
 	found = frappe_get_communications(doctype, name, start, limit)
 	return found if _staff_view(doctype, name) else _strip_staff_only(found)
+
+
+# ------------------------------------------------------------------------------------------------- charts
+
+CHART_SECONDS = 120
+
+
+@endpoint(methods=("GET", "POST"))
+def get_chart(
+	chart_name: str | None = None,
+	chart=None,
+	no_cache=None,
+	filters=None,
+	from_date=None,
+	to_date=None,
+	timespan=None,
+	time_interval=None,
+	heatmap_year=None,
+	refresh=None,
+) -> dict:
+	"""frappe.desk.doctype.dashboard_chart.dashboard_chart.get: Frappe caches a chart's figures under its name
+	alone, so whoever loads it first (a Flow Manager: every team's tasks) decides what everyone else sees, whatever
+	their filters. A chart of our doctypes is computed for its user (through the permission hooks) and kept per
+	user and arguments for two minutes."""
+	from frappe.desk.doctype.dashboard_chart import dashboard_chart
+
+	kwargs = {
+		"filters": filters,
+		"from_date": from_date,
+		"to_date": to_date,
+		"timespan": timespan,
+		"time_interval": time_interval,
+		"heatmap_year": heatmap_year,
+	}
+	if chart_name is not None:
+		chart_name = args.name(chart_name, "chart_name")
+		if not frappe.db.exists("Dashboard Chart", chart_name):
+			frappe.throw(
+				_("chart_name: no chart {0}").format(escape_html(chart_name)), frappe.DoesNotExistError
+			)
+		doctype = frappe.db.get_value("Dashboard Chart", chart_name, "document_type")
+	else:
+		doctype = frappe._dict(frappe.parse_json(chart) if chart else {}).get("document_type")
+	if not _ours(doctype):
+		return dashboard_chart.get(
+			chart_name=chart_name, chart=chart, no_cache=no_cache, refresh=refresh, **kwargs
+		)
+	key = f"everstep_flow:chart:{frappe.session.user}:" + _digest(chart_name, chart, kwargs)
+	if not int(refresh or 0) and (cached := frappe.cache.get_value(key)) is not None:
+		return cached
+	compute = dashboard_chart.get.__wrapped__  # Frappe's function without its shared cache
+	result = compute(chart_name=chart_name, chart=None if chart_name else chart, **kwargs)
+	frappe.cache.set_value(key, result, expires_in_sec=CHART_SECONDS)
+	return result
+
+
+def _digest(*parts) -> str:
+	import hashlib
+
+	return hashlib.sha256(frappe.as_json(parts, indent=None).encode()).hexdigest()[:32]

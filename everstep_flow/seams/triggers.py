@@ -126,7 +126,9 @@ def triggered_doctypes() -> dict[str, list[str]]:
 	if memo is not None:
 		return memo
 	if frappe.local.flags.flow_triggers_changed:
-		return _enabled_triggers()  # saved in this transaction, not committed: only this request sees it
+		# Saved in this transaction, not committed: only this request sees it (until the next save of a trigger)
+		frappe.local.flags.flow_triggered_doctypes = _enabled_triggers()
+		return frappe.local.flags.flow_triggered_doctypes
 	data_key, gen_key = _keys()
 	found = _decode(frappe.cache.get(data_key))
 	if found is None:

@@ -54,6 +54,7 @@ METHODS = {
 	"everstep_flow.reads.getdoc": READ,
 	"everstep_flow.reads.get_docinfo": READ,
 	"everstep_flow.reads.get_communications": READ,
+	"everstep_flow.reads.get_chart": READ,
 }
 # Doors that take no argument (nothing malformed to feed them): the hardening table skips only these.
 NO_ARGUMENTS = frozenset(
@@ -75,7 +76,6 @@ FRAPPE_READS = (
 	"frappe.desk.listview.get_group_by_count",
 	"frappe.desk.search.search_link",
 	"frappe.desk.doctype.number_card.number_card.get_result",
-	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get",
 	"/api/resource (list)",
 	"/api/resource (document)",
 )

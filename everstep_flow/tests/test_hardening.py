@@ -253,6 +253,7 @@ DOORS: dict[str, tuple[dict, dict[str, tuple[str, bool]]]] = {
 		{"request": (NAME, True), "text": (REASON, True)},
 	),
 	"everstep_flow.api.follow_up.mine": ({}, {"until": (NAME, False)}),
+	"everstep_flow.reads.get_chart": ({"chart_name": MISSING}, {"chart_name": (NAME, False)}),
 	"everstep_flow.api.orphans.leak_count": ({}, {"filters": (OBJECT, False)}),
 	**{
 		f"everstep_flow.reads.{m}": ({"doctype": "Flow Request", **extra}, {"doctype": (NAME, True)})

@@ -55,7 +55,12 @@ FIELDS = [
 	{"fieldname": "notes", "label": "Notes", "fieldtype": "Long Text"},
 	{"fieldname": "amount", "label": "Amount", "fieldtype": "Data", "at_intake": 0},
 ]
-NOTHING = "rdnomatch"  # the control: a text nothing holds
+NOTHING = "rdnomatch"
+# The app's saved charts by the doctype they count (a chart is asked by name, with the user's filters)
+CHARTS = {
+	"Flow Request": ("Requests Created",),
+	"Flow Task": ("Open Tasks by Team",),
+}  # the control: a text nothing holds
 
 
 class TestReadsRevealNothing(FrappeTestCase):
@@ -228,20 +233,10 @@ class TestReadsRevealNothing(FrappeTestCase):
 				doc={"document_type": doctype, "function": "Count"},
 				filters=filters,
 			)
-			for chart in (
-				{
-					"chart_type": "Count",
-					"based_on": "creation",
-					"timespan": "Last Year",
-					"time_interval": "Monthly",
-				},
-				{"chart_type": "Group By", "group_by_based_on": "owner", "group_by_type": "Count"},
-			):
-				probes[
-					f"frappe.desk.doctype.dashboard_chart.dashboard_chart.get {chart['chart_type']} / {label}"
-				] = call(
+			for chart in CHARTS.get(doctype, ()):
+				probes[f"everstep_flow.reads.get_chart {chart} / {label}"] = call(
 					"frappe.desk.doctype.dashboard_chart.dashboard_chart.get",
-					chart={**chart, "document_type": doctype, "type": "Line", "filters_json": "[]"},
+					chart_name=chart,
 					filters=filters,
 				)
 		probes["frappe.client.get_list / child table"] = call(
@@ -383,6 +378,11 @@ class TestReadsRevealNothing(FrappeTestCase):
 			for role in ROLES
 			for door, probe in probes.items()
 		}
+		for (role, door), (status, _seen) in control.items():
+			with self.subTest(role=role, door=door):
+				self.assertLess(
+					status, 500
+				)  # a refusal is a 4xx (PostgreSQL's json, a bad field...), never a crash
 		for key, secret in self.secret.items():
 			for role in self.hidden_from[key]:
 				for door, probe in probes.items():
@@ -398,6 +398,23 @@ class TestReadsRevealNothing(FrappeTestCase):
 						status, body = probe(self.sessions[role])
 						self.assertLess(status, 500, body[-500:])  # a refusal is a 4xx, never a crash
 						self.assertNotIn(secret, body)
+
+	def test_a_chart_is_computed_for_its_reader_not_for_whoever_loaded_it_first(self):
+		"""Frappe caches a chart under its name alone: the Flow Manager's figures (every team) were everyone's."""
+
+		def total(role: str) -> int:
+			response = self.sessions[role].call(
+				"frappe.desk.doctype.dashboard_chart.dashboard_chart.get",
+				{"chart_name": "Open Tasks by Team", "refresh": 1 if role == "Flow Manager" else 0},
+			)
+			self.assertEqual(response.status_code, 200, response.get_data(as_text=True)[-300:])
+			data = json.loads(response.get_data(as_text=True))["message"]
+			return dict(zip(data["labels"], data["datasets"][0]["values"], strict=False))
+
+		everyone = total("Flow Manager")
+		self.assertIn(TEAM_C, everyone)
+		self.assertNotIn(TEAM_C, total("agent of the team"))
+		self.assertNotIn(TEAM_A, total("agent of another team"))
 
 	def test_positive_controls_the_probes_do_find_what_may_be_read(self):
 		"""Without these, a probe that never finds anything would pass every row above."""
