@@ -82,7 +82,7 @@ def check_condition(expression: str, names: Collection[str], document: str | Non
 	except SyntaxError as e:
 		raise Refused(f"is not a valid expression ({e.msg})")
 	gets = _document_gets(tree, set(names), document)
-	for node in ast.walk(tree):
+	for node in sorted(ast.walk(tree), key=lambda n: not isinstance(n, ast.Name)):  # names first, as above
 		if id(node) not in gets:
 			_check_condition_node(node, set(names), document)
 
@@ -245,7 +245,8 @@ def check_template(template: str, fields: Collection[str], document: str = "doc"
 		nodes.List,
 		nodes.Tuple,
 	)
-	for node in tree.find_all(nodes.Node):
+	# Names first: "found frappe" says more than what was done with it
+	for node in sorted(tree.find_all(nodes.Node), key=lambda n: not isinstance(n, nodes.Name)):
 		if isinstance(node, nodes.Name):
 			if node.name != document or node.ctx != "load":
 				raise Refused(f"may only read {document}.<field> (found {node.name})")
