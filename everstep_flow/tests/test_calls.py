@@ -464,13 +464,8 @@ class TestClientTimeline(CallCase):
 
 
 class TestFiveSeamAudit(CallCase):
-	def test_the_audit_finds_each_planted_leak(self):
-		now = now_datetime()
-		# seam 1: a request whose client is unknown
-		frappe.set_user(MANAGER)
-		unknown = submit_request(SERVICE, {"company": "Unknown"}).name
-		frappe.db.set_value("Flow Request", unknown, "client_unknown", 1)
-		# seam 3: a task waiting on the customer with no call since
+	def waiting_on_the_customer(self) -> tuple[str, str]:
+		"""A request and its task, claimed, started and waiting on the customer."""
 		waiting = self.request()
 		task = self.task_of(waiting)
 		frappe.set_user(AGENT)
@@ -478,6 +473,16 @@ class TestFiveSeamAudit(CallCase):
 		task_api.start(task)
 		task_api.wait_on_customer(task)
 		frappe.set_user("Administrator")
+		return waiting, task
+
+	def test_the_audit_finds_each_planted_leak(self):
+		now = now_datetime()
+		# seam 1: a request whose client is unknown
+		frappe.set_user(MANAGER)
+		unknown = submit_request(SERVICE, {"company": "Unknown"}).name
+		frappe.db.set_value("Flow Request", unknown, "client_unknown", 1)
+		# seam 3: a task waiting on the customer with no call since
+		waiting, task = self.waiting_on_the_customer()
 		# seam 4: a call written around the rule (no follow-up, no reason), on another request
 		from everstep_flow.runtime import ledger
 
@@ -538,13 +543,7 @@ class TestFiveSeamAudit(CallCase):
 	def test_a_call_that_happened_before_the_wait_clears_nothing(self):
 		"""Issue 18, item 9: the audit asks when the call happened, not when it was logged."""
 		now = now_datetime()
-		waiting = self.request()
-		task = self.task_of(waiting)
-		frappe.set_user(AGENT)
-		task_api.claim(task)
-		task_api.start(task)
-		task_api.wait_on_customer(task)
-		frappe.set_user("Administrator")
+		waiting, task = self.waiting_on_the_customer()
 		self.log(
 			waiting,
 			task=task,
