@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import frappe
 
+from everstep_flow.runtime import fresh
+
 MANAGER_ROLES = {"Flow Manager", "System Manager"}
 
 
@@ -24,11 +26,23 @@ def is_member(team: str, user: str | None = None) -> bool:
 
 
 # Row permissions ask "which teams is this user in?" and "has this user any request?" on every list, count and
-# document check: both answers are kept per user in one Redis key (a few minutes at most) and, for the rest of the
-# request, in memory. Saving a team drops every user's answers; a new request drops its requester's; each time
-# again when the transaction ends, so neither a rolled-back nor a concurrent change leaves a stale answer behind.
+# document check: both answers are kept per user in Redis (a few minutes at most, shared by every worker) and, for
+# the rest of the request, in memory. They are stored only as read on a fresh connection (everstep_flow.runtime.fresh:
+# a request that read before a team change committed can never store the old teams). Saving a team drops every
+# user's answers, a new request its requester's, once the transaction commits; until then the transaction that made
+# the change reads its own answers from its own (uncommitted) rows.
 _KEY = "everstep_flow:rows_of:"
+_GEN = "everstep_flow:rows_generation"  # not under _KEY: dropping the answers keeps it
 CACHE_SECONDS = 300
+_TEAMS = """select distinct `parent` from `tabFlow Team Member`
+	where `parenttype` = 'Flow Team' and `user` = %s and (`availability` is null or `availability` != 'Left')
+	order by `parent`"""
+_REQUESTED = "select 1 from `tabFlow Request` where `requester` = %s limit 1"
+
+
+def _read(db, user: str) -> tuple[list[str], bool]:
+	teams = [row[0] for row in db.sql(_TEAMS, (user,))]
+	return teams, bool(db.sql(_REQUESTED, (user,)))
 
 
 def _rows_of(user: str) -> tuple[list[str], bool]:
@@ -37,18 +51,11 @@ def _rows_of(user: str) -> tuple[list[str], bool]:
 		memo = frappe.local.flow_rows_of = {}
 	if user in memo:
 		return memo[user]
-	key = _KEY + user
-	known = frappe.cache.get_value(key, expires=True)
-	if known is None:
-		teams = frappe.get_all(
-			"Flow Team Member",
-			filters={"parenttype": "Flow Team", "user": user, "availability": ("!=", "Left")},
-			pluck="parent",
-			distinct=True,
-			ignore_permissions=True,
-		)
-		known = (teams, bool(frappe.db.exists("Flow Request", {"requester": user})))
-		frappe.cache.set_value(key, known, expires_in_sec=CACHE_SECONDS)
+	if frappe.local.flags.flow_rows_changed:
+		known = _read(frappe.db, user)  # this transaction changed teams or requesters: its own view
+	else:
+		teams, requested = fresh.load(_KEY + user, _GEN, lambda db: _read(db, user), CACHE_SECONDS)
+		known = (list(teams), bool(requested))
 	memo[user] = known
 	return known
 
@@ -63,32 +70,34 @@ def has_requests(user: str) -> bool:
 	return _rows_of(user)[1]
 
 
-def _now_and_at_the_end(drop) -> None:
-	drop()
-	frappe.db.after_commit.add(drop)
-	frappe.db.after_rollback.add(drop)
+def _changed(drop_stored) -> None:
+	"""Now: this request reads its own answers. After commit: a new generation, then the stored answers go."""
+	frappe.local.flow_rows_of = {}
+	frappe.local.flags.flow_rows_changed = True
+
+	def committed() -> None:
+		_forget_local()
+		fresh.bump(_GEN)
+		drop_stored()
+
+	frappe.db.after_commit.add(committed)
+	frappe.db.after_rollback.add(_forget_local)
+
+
+def _forget_local() -> None:
+	frappe.local.flow_rows_of = {}
+	frappe.local.flags.flow_rows_changed = False
 
 
 def forget_memberships() -> None:
 	"""A team changed: everyone's teams are asked anew (a key scan, but teams change rarely)."""
-
-	def drop() -> None:
-		frappe.local.flow_rows_of = {}
-		frappe.cache.delete_keys(_KEY)
-
-	_now_and_at_the_end(drop)
+	_changed(lambda: frappe.cache.delete_keys(_KEY))
 
 
 def mark_requester(user: str | None) -> None:
 	"""A request now names `user` as its requester: their answers are asked anew."""
-	if not user:
-		return
-
-	def drop() -> None:
-		(getattr(frappe.local, "flow_rows_of", None) or {}).pop(user, None)
-		frappe.cache.delete_value(_KEY + user)
-
-	_now_and_at_the_end(drop)
+	if user:
+		_changed(lambda: frappe.cache.delete_value(_KEY + user))
 
 
 def team_lead(team: str) -> str | None:

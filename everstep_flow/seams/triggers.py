@@ -24,7 +24,7 @@ from frappe.utils import add_to_date, cstr, now_datetime, strip_html
 from everstep_flow.engine import seams as core
 from everstep_flow.engine.expressions import Refused, check_condition, render_template
 from everstep_flow.engine.seams import Client
-from everstep_flow.runtime import ledger
+from everstep_flow.runtime import fresh, ledger
 from everstep_flow.runtime.door import collided
 from everstep_flow.runtime.intake import submit_request
 from everstep_flow.seams import clients, crm, erpnext, helpdesk
@@ -97,23 +97,11 @@ def _store(gen: int | str, found: dict[str, list[str]]) -> None:
 
 def _committed_triggers() -> dict[str, list[str]]:
 	"""The enabled triggers as committed now, read on a connection of its own (a fresh snapshot)."""
-	from frappe.database import get_db
-
-	conf = frappe.local.conf
-	db = get_db(
-		host=conf.db_host,
-		port=conf.db_port,
-		user=conf.db_name,
-		password=conf.db_password,
-		cur_db_name=conf.db_name,
-	)
-	try:
+	with fresh.connection() as db:
 		rows = db.sql(
 			"select `name`, `document_type` from `tabFlow Trigger` where `enabled` = 1 order by `name`",
 			as_dict=True,
 		)
-	finally:
-		db.close()
 	by_doctype: dict[str, list[str]] = {}
 	for row in rows:
 		by_doctype.setdefault(row["document_type"], []).append(row["name"])

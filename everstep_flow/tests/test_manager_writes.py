@@ -270,3 +270,47 @@ class TestTriggerCacheIsCoherent(ManagerWritesCase):
 				w.join(30)
 		self.assertEqual(errors, [])
 		self.assertEqual([fired_ for _e, fired_ in outcomes], [bool(e) for e, _f in outcomes])
+
+
+MEMBER = "mw.member@example.com"
+MEMBER_TEAM = "MW Member Team"
+
+
+class TestMembershipCacheIsCoherent(ManagerWritesCase):
+	"""Row permissions keep each user's teams in Redis: a request that read before a team change committed must not
+	store the old teams (the user would keep, or miss, access for minutes on every worker)."""
+
+	def test_a_request_that_read_before_a_team_change_never_stores_the_old_teams(self):
+		from everstep_flow.runtime import membership
+
+		make_user(MEMBER)
+		make_team(MEMBER_TEAM)
+		frappe.db.commit()
+		for joined in (True, False, True):
+			with self.subTest(joined=joined):
+				ready, go = threading.Event(), threading.Event()
+
+				def stale(ready, go):
+					frappe.get_all("Flow Team Member", pluck="name")  # the snapshot starts here
+					ready.set()
+					go.wait(30)
+					frappe.cache.delete_value(membership._KEY + MEMBER)  # as a team save or the TTL does
+					return membership.user_teams(MEMBER)
+
+				thread, out = on_own_connection(stale, ready=ready, go=go)
+				self.assertTrue(ready.wait(30))
+				team = frappe.get_doc("Flow Team", MEMBER_TEAM)
+				team.members = [m for m in team.members if m.user != MEMBER]
+				if joined:
+					team.append("members", {"user": MEMBER})
+				team.save(ignore_permissions=True)
+				frappe.db.commit()
+				go.set()
+				thread.join(30)
+				self.assertNotIn("error", out, out.get("error"))
+				frappe.local.flow_rows_of = {}  # a later request, on any worker
+				self.assertEqual(MEMBER_TEAM in membership.user_teams(MEMBER), joined)
+		team = frappe.get_doc("Flow Team", MEMBER_TEAM)
+		team.members = []
+		team.save(ignore_permissions=True)
+		frappe.db.commit()
