@@ -1,19 +1,23 @@
 """Reads reveal nothing their reader could not open directly (issue 18).
 
-Frappe checks who may read a *row* through our permission hooks (everstep_flow.permissions), but three read paths of
-Frappe 15 answer more than that, and a count or a filter is enough to read a value character by character:
+Frappe checks who may read a *row* through our permission hooks (everstep_flow.permissions), but several read paths
+of Frappe 15 answer more than that, and a count or a filter is enough to read a value character by character:
 
 - A list query hides a field the user may not read, yet still filters, groups and sorts on it, and joins child
   tables (a request's values) by filter. `guard` sees the query being built and, when it touches a field of
   permission level 1 (a request's values, a task's outputs), narrows the rows to those the user reads at that level:
   the teams working on them, never a requester. A raw SQL filter string, or a field read through a link into one of
-  our row-restricted doctypes (whose rows the join would not restrict), is refused.
-- `frappe.client.get_count` counts with no permission at all, `frappe.client.get` finds a document by filters before
-  checking it, and the list sidebar's "Assigned To" counts run an unchecked query: for our doctypes these answer
-  through `frappe.get_list` (hooks: override_whitelisted_methods); for other doctypes Frappe's own answer is kept.
-- Row-aware field levels: Frappe gives a field level to a role; `level_one_reader` says whether the user reads
-  level 1 of one request or task (Flow Request and Flow Task use it in `get_permlevel_access`).
+  our row-restricted doctypes (whose rows the join would not restrict), is refused. `fit_query` makes what Frappe
+  builds for our doctypes run on PostgreSQL too (JSON columns, ambiguous grouping).
+- Doors that count or find rows without asking the hooks, or share one answer between users: `get_count` (no
+  permission at all), `get` by filters (finds, then checks), the sidebar's "Assigned To" counts, a form's
+  Connections counts and sidebar (`getdoc`, `get_docinfo`, `get_communications`) and dashboard charts (cached under
+  the chart's name for everyone). For our doctypes these answer over the rows the user may read (hooks:
+  override_whitelisted_methods); other doctypes get Frappe's own answer.
+- Field levels are per role in Frappe; ours are per row too (everstep_flow.permissions.row_permlevels, used by Flow
+  Request and Flow Task in `get_permlevel_access`).
 """
+
 
 import re
 import sys

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import threading
 import time
@@ -231,31 +232,18 @@ class TestTriggerCacheIsCoherent(ManagerWritesCase):
 				self.assertEqual(self.next_save_fires(f"after {enabled}"), bool(enabled))
 				self.assertEqual(self.next_save_fires(f"again {enabled}"), bool(enabled))
 
-	def test_toggles_raced_against_host_saves_from_several_connections(self):
-		stop = threading.Event()
-		errors: list = []
-
-		def churn(worker: int):
-			site = frappe.local.site
-			frappe.init(site=site)
-			frappe.connect()
-			try:
-				n = 0
-				while not stop.is_set():
-					n += 1
-					try:
-						host_save(f"churn {worker}.{n}")
-						if random.random() < 0.3:
-							frappe.cache.delete_value(triggers.CACHE_KEY)  # clear-cache at any moment
-						time.sleep(random.uniform(0, 0.02))
-						frappe.db.commit()
-					except Exception as e:
-						frappe.db.rollback()
-						errors.append(e)
-			finally:
-				frappe.destroy()
-
-		workers = [threading.Thread(target=churn, args=(i,)) for i in range(3)]
+	def test_toggles_raced_against_host_saves_from_several_processes(self):
+		"""Three processes (as gunicorn and RQ workers are) save host documents and clear the cache at random
+		moments while the trigger is switched on and off over HTTP; after each 200 the next save fires exactly
+		when the trigger is enabled."""
+		context = multiprocessing.get_context("spawn")
+		stop, failures = context.Event(), context.Queue()
+		workers = [
+			context.Process(
+				target=churn, args=(frappe.local.site, frappe.local.sites_path, worker, stop, failures)
+			)
+			for worker in range(3)
+		]
 		for w in workers:
 			w.start()
 		try:
@@ -267,9 +255,36 @@ class TestTriggerCacheIsCoherent(ManagerWritesCase):
 		finally:
 			stop.set()
 			for w in workers:
-				w.join(30)
+				w.join(60)
+		errors = []
+		while not failures.empty():
+			errors.append(failures.get())
 		self.assertEqual(errors, [])
+		self.assertTrue(all(w.exitcode == 0 for w in workers), [w.exitcode for w in workers])
 		self.assertEqual([fired_ for _e, fired_ in outcomes], [bool(e) for e, _f in outcomes])
+
+
+def churn(site: str, sites_path: str, worker: int, stop, failures) -> None:
+	"""A worker process: host saves in a loop, each its own transaction, clearing the trigger set now and then."""
+	import frappe
+
+	frappe.init(site=site, sites_path=sites_path)
+	frappe.connect()
+	try:
+		n = 0
+		while not stop.is_set() and n < 2000:
+			n += 1
+			try:
+				host_save(f"churn {worker}.{n}")
+				if random.random() < 0.3:
+					frappe.cache.delete_value(triggers.CACHE_KEY)  # a clear-cache at any moment
+				time.sleep(random.uniform(0, 0.02))
+				frappe.db.commit()
+			except Exception as e:
+				frappe.db.rollback()
+				failures.put(repr(e))
+	finally:
+		frappe.destroy()
 
 
 MEMBER = "mw.member@example.com"
