@@ -18,7 +18,6 @@ of Frappe 15 answer more than that, and a count or a filter is enough to read a 
   Request and Flow Task in `get_permlevel_access`).
 """
 
-
 import re
 import sys
 

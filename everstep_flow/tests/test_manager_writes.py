@@ -20,6 +20,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
 from everstep_flow.seams import triggers
+from everstep_flow.tests import workers as worker_processes
 from everstep_flow.tests.http_client import PASSWORD, Session, messages
 from everstep_flow.tests.payloads import HOSTILE_CONDITIONS, HOSTILE_TEMPLATES
 from everstep_flow.tests.utils import make_team, make_user, new_service, step_row
@@ -237,16 +238,21 @@ class TestTriggerCacheIsCoherent(ManagerWritesCase):
 		moments while the trigger is switched on and off over HTTP; after each 200 the next save fires exactly
 		when the trigger is enabled."""
 		context = multiprocessing.get_context("spawn")
-		stop, failures = context.Event(), context.Queue()
+		stop, failures, saves = context.Event(), context.Queue(), context.Value("i", 0)
 		workers = [
 			context.Process(
-				target=churn, args=(frappe.local.site, frappe.local.sites_path, worker, stop, failures)
+				target=worker_processes.churn,
+				args=(frappe.local.site, frappe.local.sites_path, worker, stop, failures, saves),
 			)
 			for worker in range(3)
 		]
 		for w in workers:
 			w.start()
 		try:
+			deadline = time.monotonic() + 120
+			while saves.value < 30 and time.monotonic() < deadline:  # every process is saving
+				time.sleep(0.1)
+			before = saves.value
 			outcomes = []
 			for round_ in range(8):
 				enabled = (round_ + 1) % 2
@@ -261,30 +267,8 @@ class TestTriggerCacheIsCoherent(ManagerWritesCase):
 			errors.append(failures.get())
 		self.assertEqual(errors, [])
 		self.assertTrue(all(w.exitcode == 0 for w in workers), [w.exitcode for w in workers])
+		self.assertGreater(saves.value, before, "the processes saved while the trigger was switched")
 		self.assertEqual([fired_ for _e, fired_ in outcomes], [bool(e) for e, _f in outcomes])
-
-
-def churn(site: str, sites_path: str, worker: int, stop, failures) -> None:
-	"""A worker process: host saves in a loop, each its own transaction, clearing the trigger set now and then."""
-	import frappe
-
-	frappe.init(site=site, sites_path=sites_path)
-	frappe.connect()
-	try:
-		n = 0
-		while not stop.is_set() and n < 2000:
-			n += 1
-			try:
-				host_save(f"churn {worker}.{n}")
-				if random.random() < 0.3:
-					frappe.cache.delete_value(triggers.CACHE_KEY)  # a clear-cache at any moment
-				time.sleep(random.uniform(0, 0.02))
-				frappe.db.commit()
-			except Exception as e:
-				frappe.db.rollback()
-				failures.put(repr(e))
-	finally:
-		frappe.destroy()
 
 
 MEMBER = "mw.member@example.com"
