@@ -132,4 +132,8 @@ def search(
 
 
 def _requests_of_team(team: str) -> list[str]:
-	return frappe.get_all("Flow Task", filters={"team": team}, pluck="request", distinct=True, limit=5000)
+	"""Requests with a task of `team` that the user may see (an agent sees their own teams' tasks: filtering by
+	another team finds nothing, rather than confirming which requests that team works on)."""
+	return frappe.get_list(
+		"Flow Task", filters={"team": team}, pluck="request", distinct=True, limit=5000, order_by=None
+	)
