@@ -89,7 +89,13 @@ def guard(doctype: str, query: DatabaseQuery) -> int:
 	if doctype == "Flow Request Value":
 		return 1
 	pattern = LEVEL_ONE.get(doctype)
-	return 1 if pattern and pattern.search(_mentioned(query)) else 0
+	if not pattern:
+		return 0
+	# `*` is every field the user's roles read, which Frappe expands after asking us: level 1 for an agent
+	asks_all = any(
+		isinstance(f, str) and f.strip().endswith("*") for f in getattr(query, "fields", None) or []
+	)
+	return 1 if asks_all or pattern.search(_mentioned(query)) else 0
 
 
 def json_columns(doctype: str) -> list[str]:

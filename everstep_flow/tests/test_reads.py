@@ -9,7 +9,8 @@ Fixture (committed, so the HTTP calls on their own connections see it; removed a
 suffix each run, so leftovers of an earlier run on a used site never match.
   teams RD A (agent a), RD B (agent b), RD C (agent c, agent ra); service RD Service: a1 (RD A, output amount,
   not public) -> b1 (RD B); RD C Service: c1 (RD C)
-  R1 requester ra (an agent of RD C), worked by RD A only; internal note of A; intake value notes
+  R1 requester ra (an agent of RD C); a1 done by RD A with the amount, handed to RD B; internal note of A; intake
+     value notes
   R2 requester portal; a1 done with the amount, handed to RD B; internal note of A; intake value notes
   R3 requester manager, worked by RD A only, a secret subject
   R4 requester portal2 (another client), worked by RD C only, a secret subject
@@ -70,7 +71,16 @@ class TestReadsRevealNothing(FrappeTestCase):
 		suffix = frappe.generate_hash(length=8).lower()
 		cls.secret = {
 			key: f"rdx{key.replace('_', '')}{suffix}"
-			for key in ("note_r1", "note_r2", "output_r2", "value_r1", "value_r2", "subject_r3", "subject_r4")
+			for key in (
+				"note_r1",
+				"note_r2",
+				"output_r1",
+				"output_r2",
+				"value_r1",
+				"value_r2",
+				"subject_r3",
+				"subject_r4",
+			)
 		}
 		make_user(MANAGER, ("Flow Manager", "Flow Agent"))
 		for agent in (A, B, C, RA):
@@ -118,6 +128,10 @@ class TestReadsRevealNothing(FrappeTestCase):
 		frappe.set_user(A)
 		request_api.comment(r["R1"], s["note_r1"], is_internal=True)
 		request_api.comment(r["R2"], s["note_r2"], is_internal=True)
+		t1a = frappe.db.get_value("Flow Task", {"request": r["R1"], "step_key": "a1"}, "name")
+		task_api.claim(t1a)
+		task_api.start(t1a)
+		task_api.complete(t1a, outputs={"amount": s["output_r1"]}, note="for B")
 		t2a = frappe.db.get_value("Flow Task", {"request": r["R2"], "step_key": "a1"}, "name")
 		task_api.claim(t2a)
 		task_api.start(t2a)
@@ -137,6 +151,8 @@ class TestReadsRevealNothing(FrappeTestCase):
 						"agent who is also a requester", "guest"},
 			"output_r2": {"requester", "portal user of another client", "agent of another team",
 						  "agent who is also a requester", "guest"},
+			"output_r1": {"requester", "portal user of another client", "agent of another team",
+						  "agent who is also a requester", "guest"},
 			"value_r1": {"requester", "portal user of another client", "agent of another team",
 						 "agent who is also a requester", "guest"},
 			"value_r2": {"requester", "portal user of another client", "agent of another team",
@@ -149,6 +165,7 @@ class TestReadsRevealNothing(FrappeTestCase):
 			"note_r1": "R1",
 			"note_r2": "R2",
 			"output_r2": "R2",
+			"output_r1": "R1",
 			"value_r1": "R1",
 			"value_r2": "R2",
 			"subject_r3": "R3",
@@ -303,6 +320,12 @@ class TestReadsRevealNothing(FrappeTestCase):
 				doctype="Flow Task",
 				fields=["name", "outputs", "title"],
 				limit_page_length=500,
+			),
+			"frappe.client.get_list (all fields)": call(
+				"frappe.client.get_list", doctype="Flow Task", fields=["*"], limit_page_length=500
+			),
+			"/api/resource (all fields)": lambda session: _body(
+				session.get("/api/resource/Flow Task", fields='["*"]', limit_page_length="500")
 			),
 			"frappe.client.get_list (events)": call(
 				"frappe.client.get_list",
