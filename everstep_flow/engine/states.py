@@ -1,7 +1,9 @@
 """State machines of tasks, handoffs and requests.
 
-One table per machine is the single source of truth: the gate (runtime.transitions) checks every move against it,
-and the desk's buttons are the moves it allows the person now (`task_moves`, `handoff_moves`). Transitions `by`
+One table per machine is the single source of truth, declared as data in everstep_flow/workflows/ (one JSON file per
+doctype: states with their indicator colour, transitions with who may make each and what each needs): the gate
+(runtime.transitions) checks every move against it, the desk's buttons are the moves it allows the person now
+(`task_moves`, `handoff_moves`), and the README's tables and the desk's colours are checked against it. Transitions `by`
 "member" are what people do (buttons, REST methods); "system" transitions are what the engine does on their behalf
 (reopening a task whose handoff came back, withdrawing a task whose handoff was returned) and have no button.
 
@@ -11,8 +13,10 @@ intake) and its Workflow Action rows listed other teams' tasks to every agent.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 AGENT, MANAGER = "Flow Agent", "Flow Manager"
 
@@ -70,31 +74,6 @@ def _each(action: str, sources: Iterable[str], target: str, **kw) -> list[Transi
 	return [Transition(action, s, target, **kw) for s in sources]
 
 
-TASK_TRANSITIONS: tuple[Transition, ...] = (
-	Transition("Claim", QUEUED, CLAIMED, guard=NOT_AWAITING_HANDOFF),
-	Transition("Start", CLAIMED, IN_PROGRESS),
-	*_each("Release", (CLAIMED, IN_PROGRESS), QUEUED),
-	Transition("Complete", IN_PROGRESS, DONE),
-	Transition("Block", IN_PROGRESS, BLOCKED, needs="blocked_reason"),
-	Transition("Unblock", BLOCKED, IN_PROGRESS),
-	Transition("Wait on Customer", IN_PROGRESS, WAITING),
-	Transition("Resume", WAITING, IN_PROGRESS),
-	*_each("Cancel", TASK_OPEN, CANCELLED, roles=(MANAGER,)),
-	Transition("Reopen", DONE, IN_PROGRESS, roles=(), by="system"),
-	# The customer answered (portal reply or email) a task that waited on them.
-	Transition("Customer Replied", WAITING, IN_PROGRESS, roles=(), by="system"),
-	# The claimant became unavailable (disabled, away, left, removed): the work goes back to the team.
-	*_each("Return to Queue", (CLAIMED, IN_PROGRESS, BLOCKED, WAITING), QUEUED, roles=(), by="system"),
-	*_each("Withdraw", TASK_OPEN, CANCELLED, roles=(), by="system"),
-)
-
-HANDOFF_TRANSITIONS: tuple[Transition, ...] = (
-	Transition("Accept", PENDING, ACCEPTED),
-	Transition("Return", PENDING, RETURNED, needs="return_reason"),
-	Transition("Withdraw", PENDING, CANCELLED, roles=(), by="system"),
-)
-
-
 @dataclass(frozen=True)
 class Machine:
 	name: str
@@ -123,10 +102,44 @@ class Machine:
 		return [t.action for t in self.transitions if t.source == source and t.by == by]
 
 
-TASK = Machine("Flow Task", TASK_STATES, QUEUED, TASK_TRANSITIONS)
-HANDOFF = Machine("Flow Handoff", HANDOFF_STATES, PENDING, HANDOFF_TRANSITIONS)
+WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"
+DEFAULT_ROLES = (AGENT, MANAGER)
+
+
+def load_workflow(doctype: str) -> dict:
+	"""everstep_flow/workflows/<doctype>.json: the states (with their indicator colour) and the transitions."""
+	return json.loads((WORKFLOWS / f"{doctype.lower().replace(' ', '_')}.json").read_text())
+
+
+def machine(doctype: str) -> Machine:
+	"""The state machine declared in the workflow file: one Transition per source state of each entry."""
+	flow = load_workflow(doctype)
+	transitions = tuple(
+		Transition(
+			t["action"],
+			source,
+			t["to"],
+			roles=tuple(t.get("roles", DEFAULT_ROLES)),
+			by=t.get("by", "member"),
+			guard=t.get("guard", ""),
+			needs=t.get("needs", ""),
+		)
+		for t in flow["transitions"]
+		for source in t["from"]
+	)
+	return Machine(doctype, tuple(s["state"] for s in flow["states"]), flow["initial"], transitions)
+
+
+def indicators(doctype: str) -> dict[str, str]:
+	return {s["state"]: s["indicator"] for s in load_workflow(doctype)["states"]}
+
+
+TASK = machine("Flow Task")
+HANDOFF = machine("Flow Handoff")
+REQUEST = machine("Flow Request")
+TASK_TRANSITIONS, HANDOFF_TRANSITIONS = TASK.transitions, HANDOFF.transitions
 # States a task may be created in: Queued (work to do) or Skipped (its condition was false).
-TASK_CREATION_STATES = (QUEUED, SKIPPED)
+TASK_CREATION_STATES = tuple(load_workflow("Flow Task")["created_in"])
 
 
 def request_status(task_states: Iterable[str], cancelled: bool = False, more_steps: bool = False) -> str:

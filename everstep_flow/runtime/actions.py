@@ -131,7 +131,7 @@ def cancel_request(name: str, reason: str):
 	row = lock("Flow Request", name, ["status", "requester"])
 	if not (is_manager() or row.requester == frappe.session.user):
 		frappe.throw(_("Only the requester or a Flow Manager can cancel a request."), frappe.PermissionError)
-	if row.status in (S.REQ_COMPLETED, S.REQ_CANCELLED):
+	if "Cancel" not in S.REQUEST.actions(row.status):  # workflows/flow_request.json
 		frappe.throw(_("The request is already {0}.").format(_(row.status)), frappe.ValidationError)
 	if not (reason or "").strip():
 		frappe.throw(_("reason: say why the request is cancelled."), frappe.ValidationError)
