@@ -224,6 +224,71 @@ class TestTaskView(TaskViewCase):
 			},
 		)
 
+	def test_the_rest_doors_allow_exactly_the_declared_moves(self):
+		"""Issue 19: the workflow files walked through the REST doors. For the review task in each state, every
+		member action of the task workflow is tried by each user: it succeeds exactly when the core offers it
+		(the moves of the view, built from everstep_flow/workflows/flow_task.json), and is refused otherwise."""
+		from everstep_flow.engine import states as S
+
+		doors = {
+			"Claim": (task_api.claim, ()),
+			"Start": (task_api.start, ()),
+			"Release": (task_api.release, ()),
+			"Complete": (task_api.complete, ({"cost": "10", "vendor_note": "x"},)),
+			"Block": (task_api.block, ("no stock",)),
+			"Unblock": (task_api.unblock, ()),
+			"Wait on Customer": (task_api.wait_on_customer, ()),
+			"Resume": (task_api.resume, ()),
+			"Cancel": (task_api.cancel, ()),
+		}
+		self.assertEqual(set(doors), S.TASK.actions_by("member"))
+		moves_to = {
+			"Queued": [],
+			"Claimed": ["claim"],
+			"In Progress": ["claim", "start"],
+			"Blocked": ["claim", "start", ("block", "no stock")],
+			"Waiting on Customer": ["claim", "start", "wait_on_customer"],
+			"Done": ["claim", "start", ("complete", {"cost": "10", "vendor_note": "x"})],
+		}
+		for state, steps in moves_to.items():
+			request = self.new_request()
+			task = f"{request}-review"
+			frappe.set_user(CLAIMANT)
+			for step in steps:
+				method, *extra = step if isinstance(step, tuple) else (step,)
+				getattr(task_api, method)(task, *extra)
+			frappe.set_user("Administrator")
+			for user in (CLAIMANT, MEMBER, FINANCE, MANAGER, REQUESTER):
+				try:
+					offered = set(self.as_user(user, task_api.view, task)["moves"])
+				except frappe.DoesNotExistError:
+					offered = set()
+				for action, (door, extra) in doors.items():
+					with self.subTest(state=state, user=user, action=action):
+						self.assertEqual(self.succeeds(user, door, task, *extra), action in offered)
+		_request, _review, approve = self.handed_over()
+		handoff = frappe.db.get_value("Flow Task", approve, "awaiting_handoff")
+		for user, allowed in ((FINANCE, True), (MANAGER, True), (CLAIMANT, False), (REQUESTER, False)):
+			for action, door, extra in (
+				("Accept", handoff_api.accept_handoff, ()),
+				("Return", handoff_api.return_handoff, ("wrong",)),
+			):
+				with self.subTest(handoff=action, user=user):
+					self.assertEqual(self.succeeds(user, door, handoff, *extra), allowed)
+
+	def succeeds(self, user, door, *args) -> bool:
+		"""Run one REST door as `user` and undo it: True when it went through, False when it was refused."""
+		frappe.db.savepoint("walk")
+		try:
+			self.as_user(user, door, *args)
+			return True
+		except (frappe.PermissionError, frappe.ValidationError, frappe.DoesNotExistError):
+			return False
+		finally:
+			frappe.db.rollback(save_point="walk")
+			frappe.local.flags.pop("flow_events", None)
+			frappe.clear_messages()
+
 	def test_checklist_ticks_are_ledger_events(self):
 		request = self.new_request()
 		task = f"{request}-review"
