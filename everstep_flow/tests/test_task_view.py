@@ -12,6 +12,15 @@ from everstep_flow.api import task as task_api
 from everstep_flow.runtime.intake import submit_request
 from everstep_flow.tests.utils import make_team, make_user, new_service, step_row
 
+# The claimant's moves that bring the review task into each state
+MOVES_TO = {
+	"Queued": [],
+	"Claimed": ["claim"],
+	"In Progress": ["claim", "start"],
+	"Blocked": ["claim", "start", ("block", "no stock")],
+	"Waiting on Customer": ["claim", "start", "wait_on_customer"],
+	"Done": ["claim", "start", ("complete", {"cost": "10", "vendor_note": "x"})],
+}
 CLAIMANT, MEMBER, FINANCE, MANAGER, REQUESTER = (
 	"tv.ops@example.com",
 	"tv.ops2@example.com",
@@ -76,6 +85,16 @@ class TaskViewCase(FrappeTestCase):
 		name = submit_request(SERVICE, VALUES, requester=REQUESTER).name
 		frappe.set_user("Administrator")
 		return name
+
+	def review_in(self, state: str) -> str:
+		"""A new request's review task, moved by its claimant into `state`."""
+		task = f"{self.new_request()}-review"
+		frappe.set_user(CLAIMANT)
+		for step in MOVES_TO[state]:
+			method, *extra = step if isinstance(step, tuple) else (step,)
+			getattr(task_api, method)(task, *extra)
+		frappe.set_user("Administrator")
+		return task
 
 	def as_user(self, user, fn, *args, **kw):
 		frappe.set_user(user)
@@ -180,23 +199,9 @@ class TestTaskView(TaskViewCase):
 			},
 			"Done": {CLAIMANT: [], MEMBER: [], FINANCE: "404", MANAGER: [], REQUESTER: "404"},
 		}
-		moves_to = {
-			"Queued": [],
-			"Claimed": ["claim"],
-			"In Progress": ["claim", "start"],
-			"Blocked": ["claim", "start", ("block", "no stock")],
-			"Waiting on Customer": ["claim", "start", "wait_on_customer"],
-			"Done": ["claim", "start", ("complete", {"cost": "10", "vendor_note": "x"})],
-		}
 		seen = {}
-		for state, steps in moves_to.items():
-			request = self.new_request()
-			task = f"{request}-review"
-			frappe.set_user(CLAIMANT)
-			for step in steps:
-				method, *extra = step if isinstance(step, tuple) else (step,)
-				getattr(task_api, method)(task, *extra)
-			frappe.set_user("Administrator")
+		for state in MOVES_TO:
+			task = self.review_in(state)
 			self.assertEqual(frappe.db.get_value("Flow Task", task, "status"), state)
 			seen[state] = {}
 			for user in expected[state]:
@@ -242,22 +247,8 @@ class TestTaskView(TaskViewCase):
 			"Cancel": (task_api.cancel, ()),
 		}
 		self.assertEqual(set(doors), S.TASK.actions_by("member"))
-		moves_to = {
-			"Queued": [],
-			"Claimed": ["claim"],
-			"In Progress": ["claim", "start"],
-			"Blocked": ["claim", "start", ("block", "no stock")],
-			"Waiting on Customer": ["claim", "start", "wait_on_customer"],
-			"Done": ["claim", "start", ("complete", {"cost": "10", "vendor_note": "x"})],
-		}
-		for state, steps in moves_to.items():
-			request = self.new_request()
-			task = f"{request}-review"
-			frappe.set_user(CLAIMANT)
-			for step in steps:
-				method, *extra = step if isinstance(step, tuple) else (step,)
-				getattr(task_api, method)(task, *extra)
-			frappe.set_user("Administrator")
+		for state in MOVES_TO:
+			task = self.review_in(state)
 			for user in (CLAIMANT, MEMBER, FINANCE, MANAGER, REQUESTER):
 				try:
 					offered = set(self.as_user(user, task_api.view, task)["moves"])
