@@ -53,7 +53,7 @@ def main() -> int:
 		import frappe
 
 		from everstep_flow.runtime.intake import submit_request
-		from everstep_flow.seams import clients, triggers
+		from everstep_flow.seams import clients, trigger_set, triggers
 
 		fixture()
 		trigger = frappe.get_doc(
@@ -69,7 +69,7 @@ def main() -> int:
 				"mapping": [{"intake_field": "company", "source_field": "description"}],
 			}
 		).insert(ignore_permissions=True)
-		triggers.forget_triggers()
+		trigger_set.forget_triggers()
 
 		def todo():
 			return frappe.get_doc({"doctype": "ToDo", "description": "Bench Co", "sender": EMAIL}).insert(
@@ -93,7 +93,7 @@ def main() -> int:
 			options.repeats,
 		)
 		frappe.db.rollback()
-		triggers.forget_triggers()
+		trigger_set.forget_triggers()
 
 	rows = [
 		("ToDo insert, trigger disabled (baseline)", quiet, None),

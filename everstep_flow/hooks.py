@@ -34,16 +34,16 @@ permission_query_conditions = {
 	"Flow Request Value": "everstep_flow.permissions.value_query",
 }
 # Frappe 15 doors that count or find rows without asking the hooks above: for our doctypes they answer over the
-# rows the user may read (everstep_flow/reads.py); other doctypes get Frappe's own answer.
+# rows the user may read (everstep_flow/read_doors.py); other doctypes get Frappe's own answer.
 override_whitelisted_methods = {
-	"frappe.client.get_count": "everstep_flow.reads.get_count",
-	"frappe.client.get": "everstep_flow.reads.get",
-	"frappe.desk.listview.get_group_by_count": "everstep_flow.reads.get_group_by_count",
-	"frappe.desk.notifications.get_open_count": "everstep_flow.reads.get_open_count",
-	"frappe.desk.form.load.getdoc": "everstep_flow.reads.getdoc",
-	"frappe.desk.form.load.get_docinfo": "everstep_flow.reads.get_docinfo",
-	"frappe.desk.form.load.get_communications": "everstep_flow.reads.get_communications",
-	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "everstep_flow.reads.get_chart",
+	"frappe.client.get_count": "everstep_flow.read_doors.get_count",
+	"frappe.client.get": "everstep_flow.read_doors.get",
+	"frappe.desk.listview.get_group_by_count": "everstep_flow.read_doors.get_group_by_count",
+	"frappe.desk.notifications.get_open_count": "everstep_flow.read_doors.get_open_count",
+	"frappe.desk.form.load.getdoc": "everstep_flow.read_doors.getdoc",
+	"frappe.desk.form.load.get_docinfo": "everstep_flow.read_doors.get_docinfo",
+	"frappe.desk.form.load.get_communications": "everstep_flow.read_doors.get_communications",
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "everstep_flow.read_doors.get_chart",
 }
 has_permission = {
 	"Flow Request": "everstep_flow.permissions.has_request_permission",

@@ -1,7 +1,8 @@
 """Flow Trigger: another app's document starts a service by itself, once, tied to its client (seam 2).
 
 Frappe calls `on_change` for every document of every doctype (hooks: doc_events "*"); it returns before any query
-for a doctype with no enabled trigger (the set is cached, cleared when a trigger is saved or deleted). `on_change`
+for a doctype with no enabled trigger (seams.trigger_set). What a manager wrote (the condition, the subject) runs as
+seams.trigger_values, and the client is found by seams.resolvers. `on_change`
 is the one hook that also runs for `db_set` (ERPNext converts an Opportunity with it), and it may run more than once
 for one change, so each firing is keyed on (trigger, source document, target value) and recorded once as a
 Flow Trigger Firing in the host's own transaction (rolled back with it). The request is made by a job enqueued after
@@ -18,19 +19,18 @@ from typing import Any
 
 import frappe
 from frappe import _
-from frappe.model import no_value_fields
 from frappe.utils import add_to_date, cstr, now_datetime, strip_html
 
 from everstep_flow.engine import seams as core
-from everstep_flow.engine.expressions import Refused, check_condition, render_template
 from everstep_flow.engine.seams import Client
-from everstep_flow.runtime import fresh, ledger
+from everstep_flow.runtime import ledger
 from everstep_flow.runtime.door import collided
 from everstep_flow.runtime.intake import submit_request
-from everstep_flow.seams import clients, crm, erpnext, helpdesk
+from everstep_flow.seams.resolvers import client_of
+from everstep_flow.seams.trigger_set import triggered_doctypes
+from everstep_flow.seams.trigger_values import condition_holds, subject_of
 
 FIRING = "Flow Trigger Firing"
-CACHE_KEY = "everstep_flow:triggered_doctypes"
 ATTEMPTS = 8
 LOST_AFTER_MINUTES = (
 	2  # a Queued firing older than this lost its job (Redis down, worker restarted): run again
@@ -38,114 +38,6 @@ LOST_AFTER_MINUTES = (
 
 
 # ------------------------------------------------------------------------------------------- the host's save
-
-
-def _enabled_triggers() -> dict[str, list[str]]:
-	rows = frappe.get_all(
-		"Flow Trigger", filters={"enabled": 1}, fields=["name", "document_type"], order_by="name asc"
-	)
-	by_doctype: dict[str, list[str]] = {}
-	for row in rows:
-		by_doctype.setdefault(row.document_type, []).append(row.name)
-	return by_doctype
-
-
-# The set of doctypes with an enabled trigger lives in Redis, shared by every web and background worker, and is
-# only ever replaced by a set at least as new. Each save of a trigger, once committed, bumps a generation number,
-# then reads the set (its next statement starts a fresh snapshot, which has its own commit and every commit numbered
-# before it) and stores it unless a newer generation is stored already. A worker that finds no set reads the
-# generation, then the set through a connection of its own (a snapshot that starts after that read: never the old
-# snapshot of a long request), and stores it the same way. So no request that read the triggers before another
-# committed can leave the old set behind (issue 18), and a 200 from a save is in effect for the next save of a host
-# document on any worker. The firing itself rereads the trigger's row in the host's transaction.
-GEN_KEY = CACHE_KEY + ":gen"
-CACHE_SECONDS = 6 * 3600  # a safety net only: a store lost between commit and Redis heals by itself
-_STORE_IF_NOT_OLDER = """
-local stored = redis.call('GET', KEYS[1])
-if stored then
-	local gen = tonumber(string.match(stored, '^(%d+)|'))
-	if gen and gen > tonumber(ARGV[1]) then
-		return 0
-	end
-end
-redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'EX', ARGV[3])
-return 1
-"""
-
-
-def _keys() -> tuple[str, str]:
-	return frappe.cache.make_key(CACHE_KEY), frappe.cache.make_key(GEN_KEY)
-
-
-def _decode(raw) -> dict[str, list[str]] | None:
-	if raw is None:
-		return None
-	text = raw.decode() if isinstance(raw, bytes) else str(raw)
-	_gen, _sep, payload = text.partition("|")
-	try:
-		return frappe.parse_json(payload)
-	except Exception:
-		return None
-
-
-def _store(gen: int | str, found: dict[str, list[str]]) -> None:
-	data_key, _gen_key = _keys()
-	frappe.cache.eval(
-		_STORE_IF_NOT_OLDER, 1, data_key, str(gen), frappe.as_json(found, indent=None), CACHE_SECONDS
-	)
-
-
-def _committed_triggers() -> dict[str, list[str]]:
-	"""The enabled triggers as committed now, read on a connection of its own (a fresh snapshot)."""
-	with fresh.connection() as db:
-		rows = db.sql(
-			"select `name`, `document_type` from `tabFlow Trigger` where `enabled` = 1 order by `name`",
-			as_dict=True,
-		)
-	by_doctype: dict[str, list[str]] = {}
-	for row in rows:
-		by_doctype.setdefault(row["document_type"], []).append(row["name"])
-	return by_doctype
-
-
-def triggered_doctypes() -> dict[str, list[str]]:
-	"""Doctype -> names of its enabled triggers; from Redis (and this request's memory), never a query warm."""
-	memo = frappe.local.flags.flow_triggered_doctypes
-	if memo is not None:
-		return memo
-	if frappe.local.flags.flow_triggers_changed:
-		# Saved in this transaction, not committed: only this request sees it (until the next save of a trigger)
-		frappe.local.flags.flow_triggered_doctypes = _enabled_triggers()
-		return frappe.local.flags.flow_triggered_doctypes
-	data_key, gen_key = _keys()
-	found = _decode(frappe.cache.get(data_key))
-	if found is None:
-		gen = int(frappe.cache.get(gen_key) or 0)
-		found = _committed_triggers()
-		_store(gen, found)
-	frappe.local.flags.flow_triggered_doctypes = found
-	return found
-
-
-def forget_triggers(doc=None, method=None) -> None:
-	"""A trigger was saved or deleted: this request reads the triggers from its own transaction from now on, and
-	once it commits the shared set is replaced by a newer one."""
-	frappe.local.flags.flow_triggered_doctypes = None
-	frappe.local.flags.flow_triggers_changed = True
-	frappe.db.after_commit.add(_publish)
-	frappe.db.after_rollback.add(_forget_local)
-
-
-def _forget_local() -> None:
-	frappe.local.flags.flow_triggered_doctypes = None
-	frappe.local.flags.flow_triggers_changed = False
-
-
-def _publish() -> None:
-	_forget_local()
-	gen = frappe.cache.incr(_keys()[1])
-	# After our commit, so this read starts a snapshot that has it and every save numbered before it
-	_store(gen, _enabled_triggers())
 
 
 def _quiet() -> bool:
@@ -205,35 +97,6 @@ def _consider(trigger, doc) -> None:
 		except Exception as e:
 			error = _("Condition failed: {0}").format(cstr(e) or type(e).__name__)
 	_record(trigger.name, doc, value, error)
-
-
-# ------------------------------------------------------------------------------------- what a manager wrote
-
-
-def source_fields(doctype: str) -> set[str]:
-	"""The fields a trigger's condition and subject may read: the document type's data fields and the standard
-	ones."""
-	meta = frappe.get_meta(doctype)
-	return {df.fieldname for df in meta.fields if df.fieldtype not in no_value_fields} | set(
-		core.STANDARD_FIELDS
-	)
-
-
-def plain_values(doc) -> frappe._dict:
-	"""The document's own values as plain data (text, numbers, None): no methods, no child rows, no metadata."""
-	values = frappe._dict()
-	for key, value in doc.as_dict(no_child_table_fields=True).items():
-		if isinstance(value, list | dict) or key.startswith("_"):
-			continue
-		values[key] = value if value is None or isinstance(value, str | int | float | bool) else cstr(value)
-	return values
-
-
-def condition_holds(condition: str, doc) -> bool:
-	"""A trigger's condition over the document's values: checked again (one saved before the rules may be
-	anything), then Frappe's safe_eval with nothing in scope but `doc`, a plain dict."""
-	check_condition(condition, source_fields(doc.doctype), document="doc")
-	return bool(frappe.safe_eval(condition, None, {"doc": plain_values(doc)}))
 
 
 def _record(trigger: str, doc, value: str, error: str | None) -> None:
@@ -407,45 +270,6 @@ def _as_text(value: Any) -> Any:
 
 def _contact_email(client: Client) -> str | None:
 	return frappe.db.get_value("Contact", client.contact, "email_id") if client.contact else None
-
-
-def subject_of(trigger, source) -> str | None:
-	if not trigger.subject:
-		return None
-	try:
-		subject = render_template(trigger.subject, plain_values(source), source_fields(source.doctype))
-	except Refused as e:
-		frappe.throw(_("subject: {0}").format(e), frappe.ValidationError)
-	return subject.strip()[:140] or None
-
-
-# ------------------------------------------------------------------------------------------- the client
-
-
-def client_of(trigger, source) -> Client:
-	"""The trigger's way of finding the client: a field, an email field, or a named resolver of a host app."""
-	how = trigger.client_from or "Field"
-	if how == "Field":
-		df = source.meta.get_field(trigger.client_field)
-		doctype = df.options if df and df.fieldtype == "Link" else source.get(df.options) if df else None
-		return clients.of_link(doctype, source.get(trigger.client_field))
-	if how == "Email Field":
-		return clients.of_email(source.get(trigger.client_field), create=True)
-	return resolver(how)(source)
-
-
-# Named resolver -> (the document type it reads, the function)
-RESOLVERS = {**erpnext.RESOLVERS, **helpdesk.RESOLVERS, **crm.RESOLVERS}
-
-
-def resolver(name: str):
-	if name not in RESOLVERS:
-		frappe.throw(_("client_from: no resolver named {0}").format(name), frappe.ValidationError)
-	return RESOLVERS[name][1]
-
-
-def resolver_doctypes() -> dict[str, str]:
-	return {name: doctype for name, (doctype, _fn) in RESOLVERS.items()}
 
 
 # ------------------------------------------------------------------------------------------- the sweep

@@ -253,10 +253,10 @@ DOORS: dict[str, tuple[dict, dict[str, tuple[str, bool]]]] = {
 		{"request": (NAME, True), "text": (REASON, True)},
 	),
 	"everstep_flow.api.follow_up.mine": ({}, {"until": (NAME, False)}),
-	"everstep_flow.reads.get_chart": ({"chart_name": MISSING}, {"chart_name": (NAME, False)}),
+	"everstep_flow.read_doors.get_chart": ({"chart_name": MISSING}, {"chart_name": (NAME, False)}),
 	"everstep_flow.api.orphans.leak_count": ({}, {"filters": (OBJECT, False)}),
 	**{
-		f"everstep_flow.reads.{m}": ({"doctype": "Flow Request", **extra}, {"doctype": (NAME, True)})
+		f"everstep_flow.read_doors.{m}": ({"doctype": "Flow Request", **extra}, {"doctype": (NAME, True)})
 		for m, extra in (
 			("get_count", {}),
 			("get", {"name": MISSING}),

@@ -19,7 +19,8 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
-from everstep_flow.seams import triggers
+from everstep_flow.seams import trigger_set, triggers
+from everstep_flow.seams.trigger_values import condition_holds, subject_of
 from everstep_flow.tests import workers as worker_processes
 from everstep_flow.tests.http_client import PASSWORD, Session, messages
 from everstep_flow.tests.payloads import HOSTILE_CONDITIONS, HOSTILE_TEMPLATES
@@ -77,7 +78,7 @@ class ManagerWritesCase(FrappeTestCase):
 		purge_requests(*[f.request for f in firings if f.request])
 		frappe.db.delete("ToDo", {"name": ("in", todos or [""])})
 		frappe.db.commit()
-		triggers.forget_triggers()
+		trigger_set.forget_triggers()
 		frappe.db.commit()
 		super().tearDownClass()
 
@@ -142,18 +143,18 @@ class TestHostilePayloads(ManagerWritesCase):
 		)
 		source = frappe.get_doc({"doctype": "ToDo", "description": f"{MARK} stored"})
 		with self.assertRaises(frappe.ValidationError) as caught:
-			triggers.subject_of(frappe.get_doc("Flow Trigger", TRIGGER), source)
+			subject_of(frappe.get_doc("Flow Trigger", TRIGGER), source)
 		self.assertIn("subject", str(caught.exception))
 		frappe.db.set_value("Flow Trigger", TRIGGER, "condition", "doc.db_set('description', 'x')")
 		with self.assertRaises(Exception):
-			triggers.condition_holds(frappe.db.get_value("Flow Trigger", TRIGGER, "condition"), source)
+			condition_holds(frappe.db.get_value("Flow Trigger", TRIGGER, "condition"), source)
 		frappe.db.rollback()
 
 	def test_a_plain_subject_renders_the_document_values(self):
 		source = frappe.get_doc({"doctype": "ToDo", "description": f"{MARK} printer on fire", "name": "x"})
 		trigger = frappe.get_doc("Flow Trigger", TRIGGER)
 		trigger.subject = "Case: {{ doc.description|upper }}"
-		self.assertEqual(triggers.subject_of(trigger, source), f"Case: {MARK.upper()} PRINTER ON FIRE")
+		self.assertEqual(subject_of(trigger, source), f"Case: {MARK.upper()} PRINTER ON FIRE")
 
 
 # ------------------------------------------------------------------------------------------------ the cache
@@ -214,8 +215,8 @@ class TestTriggerCacheIsCoherent(ManagerWritesCase):
 			frappe.get_all("Flow Trigger", pluck="name")  # the snapshot starts here
 			ready.set()
 			go.wait(30)
-			frappe.cache.delete_value(triggers.CACHE_KEY)
-			triggers.triggered_doctypes()
+			frappe.cache.delete_value(trigger_set.CACHE_KEY)
+			trigger_set.triggered_doctypes()
 			return host_save(tag)
 
 		thread, out = on_own_connection(body, ready=ready, go=go)

@@ -20,7 +20,7 @@ from everstep_flow.api import request as request_api
 from everstep_flow.engine.seams import ALWAYS_NEW
 from everstep_flow.runtime.intake import submit_request
 from everstep_flow.runtime.orphans import check_orphans
-from everstep_flow.seams import clients, dashboards, installed, triggers
+from everstep_flow.seams import clients, dashboards, installed, trigger_set, triggers
 from everstep_flow.tests.http_client import PASSWORD, Session, messages
 from everstep_flow.tests.utils import (
 	make_team,
@@ -126,7 +126,7 @@ class SeamCase(FrappeTestCase):
 		frappe.db.delete("Flow Trigger Field", {"parent": ("like", "SM %")})
 		frappe.db.delete("Flow Trigger", {"name": ("like", "SM %")})
 		frappe.db.commit()
-		triggers.forget_triggers()
+		trigger_set.forget_triggers()
 		super().tearDownClass()
 
 	def setUp(self):
@@ -139,7 +139,7 @@ class SeamCase(FrappeTestCase):
 
 	def tearDown(self):
 		frappe.set_user("Administrator")
-		triggers.forget_triggers()
+		trigger_set.forget_triggers()
 
 	def trigger(self, **kw):
 		values = {
@@ -194,7 +194,7 @@ class SeamCase(FrappeTestCase):
 class TestTriggerSetup(SeamCase):
 	def test_a_valid_trigger_saves_and_enables_its_doctype(self):
 		self.trigger()
-		self.assertEqual(triggers.triggered_doctypes().get("ToDo"), [TRIGGER])
+		self.assertEqual(trigger_set.triggered_doctypes().get("ToDo"), [TRIGGER])
 
 	def test_a_bad_condition_cannot_be_saved_and_the_message_names_it(self):
 		for condition in ("doc.status ==", "nonexistent_name > 1", "doc.__class__"):
@@ -254,7 +254,7 @@ class TestTriggerSetup(SeamCase):
 		frappe.db.rollback()
 		self.assertEqual(frappe.db.get_value("Flow Trigger", TRIGGER, "enabled"), 0)
 		frappe.local.cache.clear()  # this test's own per-request copy; the save cleared Redis
-		self.assertNotIn("ToDo", triggers.triggered_doctypes())  # saving a trigger clears the cached set
+		self.assertNotIn("ToDo", trigger_set.triggered_doctypes())  # saving a trigger clears the cached set
 
 	def test_example_triggers_exist_only_for_installed_doctypes_and_are_disabled(self):
 		from everstep_flow.seams.examples import all_examples, install_example_triggers
@@ -273,7 +273,7 @@ class TestTriggerSetup(SeamCase):
 					self.assertEqual(frappe.db.get_value("Flow Trigger", exists, "enabled"), 0)
 		finally:
 			frappe.db.rollback(save_point="examples")
-			triggers.forget_triggers()
+			trigger_set.forget_triggers()
 
 
 # ------------------------------------------------------------------------------------------- firing

@@ -12,7 +12,7 @@ def churn(site: str, sites_path: str, worker: int, stop, failures, saves) -> Non
 	"""Host saves in a loop, each its own transaction, clearing the trigger set now and then."""
 	frappe.init(site=site, sites_path=sites_path)
 	frappe.connect()
-	from everstep_flow.seams import triggers
+	from everstep_flow.seams import trigger_set
 	from everstep_flow.tests.test_manager_writes import host_save
 
 	try:
@@ -22,7 +22,7 @@ def churn(site: str, sites_path: str, worker: int, stop, failures, saves) -> Non
 			try:
 				host_save(f"churn {worker}.{n}")
 				if random.random() < 0.3:
-					frappe.cache.delete_value(triggers.CACHE_KEY)  # a clear-cache at any moment
+					frappe.cache.delete_value(trigger_set.CACHE_KEY)  # a clear-cache at any moment
 				time.sleep(random.uniform(0, 0.02))
 				frappe.db.commit()
 				with saves.get_lock():

@@ -17,7 +17,8 @@ from everstep_flow.runtime.membership import is_manager
 from everstep_flow.runtime.orphans import available_members
 from everstep_flow.runtime.reporting import escaped, period, report_filters
 from everstep_flow.seams import installed
-from everstep_flow.seams.triggers import FIRING, condition_holds, missed
+from everstep_flow.seams.trigger_values import condition_holds
+from everstep_flow.seams.triggers import FIRING, missed
 
 LIMIT = 500  # rows per kind of leak: the summary counts stay exact, the list stops here
 CLOSED_SOURCE_STATES = ("Lost", "Closed", "Cancelled", "Resolved")

@@ -1,0 +1,279 @@
+"""Frappe 15's read doors that count or find rows without asking our permission hooks, or share one answer between
+users, answered for our doctypes over the rows the user may read (issue 18; hooks: override_whitelisted_methods).
+Other doctypes get Frappe's own answer.
+
+- `get_count` counts with no permission at all; `get` finds a document by filters before checking it; the list
+  sidebar's "Assigned To" counts run an unchecked query; a form's Connections counts use `get_all`.
+- A form's sidebar (`getdoc`, `get_docinfo`, `get_communications`) gives everyone who reads a request its staff's
+  call notes.
+- Dashboard charts are cached under the chart's name for everyone.
+"""
+
+import frappe
+from frappe import _
+from frappe.model import default_fields
+from frappe.utils import escape_html
+
+from everstep_flow.engine import args
+from everstep_flow.runtime.door import endpoint
+
+
+def _ours(doctype) -> bool:
+	return isinstance(doctype, str) and doctype in _app_doctypes()
+
+
+def _app_doctypes() -> set[str]:
+	found = frappe.local.flags.flow_app_doctypes
+	if found is None:
+		found = frappe.local.flags.flow_app_doctypes = set(
+			frappe.get_all("DocType", filters={"module": "Everstep Flow"}, pluck="name")
+		)
+	return found
+
+
+def _doctype(value) -> str:
+	"""The doctype argument of Frappe's doors: a name that exists (refused with its name escaped otherwise: Frappe's
+	own refusal echoes it raw)."""
+	doctype = args.name(value, "doctype")
+	if not _ours(doctype) and not frappe.db.exists("DocType", doctype):
+		frappe.throw(
+			_("doctype: no document type {0}").format(escape_html(doctype)),
+			frappe.ValidationError,
+		)
+	return doctype
+
+
+def _parent_of(doctype: str) -> str | None:
+	if not frappe.get_meta(doctype).istable:
+		return None
+	return frappe.db.get_value(
+		"DocField", {"options": doctype, "fieldtype": ("in", ("Table", "Table MultiSelect"))}, "parent"
+	)
+
+
+@endpoint(methods=("GET", "POST"))
+def get_count(doctype: str | None = None, filters=None, debug: bool = False, cache: bool = False) -> int:
+	"""frappe.client.get_count, counting only rows the user may read for our doctypes."""
+	from frappe.client import get_count as frappe_get_count
+	from frappe.utils import get_safe_filters
+
+	doctype = _doctype(doctype)
+	if not _ours(doctype):
+		return frappe_get_count(doctype, filters=filters, debug=debug, cache=cache)
+	rows = frappe.get_list(
+		doctype,
+		filters=get_safe_filters(filters),
+		fields=["count(*) as total"],
+		parent_doctype=_parent_of(doctype),
+		order_by=None,
+		as_list=True,
+	)
+	return rows[0][0] if rows else 0
+
+
+@endpoint(methods=("GET", "POST"))
+def get(doctype: str | None = None, name=None, filters=None, parent=None) -> dict:
+	"""frappe.client.get: for our doctypes a document found by filters is found among those the user may read,
+	so "not permitted" never confirms that a hidden row matches."""
+	from frappe.client import get as frappe_get
+
+	doctype = _doctype(doctype)
+	if _ours(doctype) and not name and filters:
+		found = frappe.get_list(
+			doctype,
+			filters=frappe.parse_json(filters),
+			pluck="name",
+			limit=1,
+			parent_doctype=_parent_of(doctype),
+			order_by=None,
+		)
+		if not found:
+			raise frappe.DoesNotExistError(_("{0} not found").format(_(doctype)))
+		name, filters = found[0], None
+	return frappe_get(doctype, name=name, filters=filters, parent=parent)
+
+
+@endpoint(methods=("GET", "POST"))
+def get_group_by_count(
+	doctype: str | None = None, current_filters: str | None = None, field: str | None = None
+) -> list[dict]:
+	"""The list sidebar's counts: Frappe counts "Assigned To" over an unchecked query of the doctype; for ours,
+	over the rows the user may read."""
+	from frappe.desk.listview import get_group_by_count as frappe_group_by_count
+
+	doctype = _doctype(doctype)
+	field = args.name(field, "field")
+	if not _ours(doctype):
+		return frappe_group_by_count(doctype, current_filters, field)
+	meta = frappe.get_meta(doctype)
+	df = meta.get_field(field)
+	if field != "assigned_to" and not (df or field in default_fields):
+		frappe.throw(
+			_("field: {0} has no field {1}").format(_(doctype), escape_html(field)), frappe.ValidationError
+		)
+	if df and df.fieldtype in ("JSON", "Table", "Table MultiSelect"):
+		frappe.throw(_("field: {0} cannot be counted by").format(df.label or field), frappe.ValidationError)
+	if field != "assigned_to":
+		return frappe_group_by_count(doctype, current_filters, field)
+	visible = frappe.get_list(
+		doctype, filters=frappe.parse_json(current_filters), fields=["name"], order_by=None, run=False
+	)
+	return frappe.db.sql(
+		f"""select `tabToDo`.`allocated_to` as name, count(*) as count
+		from `tabToDo` join `tabUser` on `tabUser`.`name` = `tabToDo`.`allocated_to`
+		where `tabToDo`.`status` != 'Cancelled' and `tabUser`.`user_type` = 'System User'
+			and `tabToDo`.`reference_type` = %(doctype)s and `tabToDo`.`reference_name` in ({visible})
+		group by `tabToDo`.`allocated_to` order by count desc limit 50""",
+		{"doctype": doctype},
+		as_dict=True,
+	)
+
+
+@endpoint(methods=("GET", "POST"))
+def get_open_count(doctype: str | None = None, name: str | None = None, items=None) -> dict:
+	"""The Connections counts of a form (a Customer's or Contact's requests): Frappe counts every linked row; for
+	our doctypes, the rows the user may read."""
+	from frappe.desk.notifications import get_dynamic_link_filters, get_filters_for
+	from frappe.desk.notifications import get_open_count as frappe_open_count
+
+	doctype, name = _doctype(doctype), args.name(name, "name")
+	out = frappe_open_count(doctype, name, items)
+	found = (out.get("count") or {}).get("external_links_found") or []
+	if not any(_ours(entry.get("doctype")) for entry in found):
+		return out
+	links = frappe.get_meta(doctype).get_dashboard_data()
+	for entry in found:
+		linked = entry.get("doctype")
+		if not _ours(linked):
+			continue
+		fieldname = links.get("non_standard_fieldnames", {}).get(linked, links.get("fieldname"))
+		filters = {fieldname: name, **(get_dynamic_link_filters(linked, links, fieldname) or {})}
+		entry["count"] = _visible_count(linked, filters)
+		if open_filters := get_filters_for(linked):
+			entry["open_count"] = _visible_count(linked, {**filters, **open_filters})
+	return out
+
+
+def _visible_count(doctype: str, filters: dict) -> int:
+	return len(frappe.get_list(doctype, fields=["name"], filters=filters, limit=100, order_by=None))
+
+
+# ------------------------------------------------------------------------------------------ the form's sidebar
+
+# Frappe gives a form's timeline (comments, emails, calls) to anyone who may read the document. On a request that
+# includes staff's call notes (Communications of medium Phone, internal in the ledger), which its requester may not
+# read: for someone who reads the request only as its requester, they are left out.
+STAFF_ONLY_MEDIA = ("Phone",)
+
+
+def _staff_view(doctype: str, name: str) -> bool:
+	from everstep_flow.permissions import reads_level_one
+
+	return doctype != "Flow Request" or reads_level_one(doctype, name)
+
+
+def _strip_staff_only(communications: list) -> list:
+	return [c for c in communications or [] if c.get("communication_medium") not in STAFF_ONLY_MEDIA]
+
+
+def _trim_docinfo(doctype: str, name: str) -> None:
+	docinfo = frappe.response.get("docinfo")
+	if not docinfo or _staff_view(doctype, name):
+		return
+	for key in ("communications", "automated_messages"):
+		if key in docinfo:
+			docinfo[key] = _strip_staff_only(docinfo[key])
+
+
+@endpoint(methods=("GET", "POST"))
+def getdoc(doctype: str | None = None, name: str | None = None, user=None) -> None:
+	"""frappe.desk.form.load.getdoc, without staff-only items in a requester's view of a request."""
+	from frappe.desk.form.load import getdoc as frappe_getdoc
+
+	doctype, name = _doctype(doctype), args.name(name, "name")
+	frappe_getdoc(doctype, name, user)
+	if doctype == "Flow Request":
+		_trim_docinfo(doctype, name)
+
+
+@endpoint(methods=("GET", "POST"))
+def get_docinfo(doc=None, doctype: str | None = None, name: str | None = None) -> None:
+	"""frappe.desk.form.load.get_docinfo, likewise. Over HTTP a document is named by doctype and name (Frappe's
+	own `doc` argument is for server code, and skips the permission check)."""
+	from frappe.desk.form.load import get_docinfo as frappe_get_docinfo
+
+	if doc is not None:
+		frappe.throw(_("doc: name the document with doctype and name"), frappe.ValidationError)
+	doctype, name = _doctype(doctype), args.name(name, "name")
+	frappe_get_docinfo(None, doctype, name)
+	_trim_docinfo(doctype, name)
+
+
+@endpoint(methods=("GET", "POST"))
+def get_communications(doctype: str | None = None, name: str | None = None, start=0, limit=20) -> list:
+	"""frappe.desk.form.load.get_communications, likewise."""
+	from frappe.desk.form.load import get_communications as frappe_get_communications
+
+	doctype, name = _doctype(doctype), args.name(name, "name")
+	found = frappe_get_communications(doctype, name, start, limit)
+	return found if _staff_view(doctype, name) else _strip_staff_only(found)
+
+
+# ------------------------------------------------------------------------------------------------- charts
+
+CHART_SECONDS = 120
+
+
+@endpoint(methods=("GET", "POST"))
+def get_chart(
+	chart_name: str | None = None,
+	chart=None,
+	no_cache=None,
+	filters=None,
+	from_date=None,
+	to_date=None,
+	timespan=None,
+	time_interval=None,
+	heatmap_year=None,
+	refresh=None,
+) -> dict:
+	"""frappe.desk.doctype.dashboard_chart.dashboard_chart.get: Frappe caches a chart's figures under its name
+	alone, so whoever loads it first (a Flow Manager: every team's tasks) decides what everyone else sees, whatever
+	their filters. A chart of our doctypes is computed for its user (through the permission hooks) and kept per
+	user and arguments for two minutes."""
+	from frappe.desk.doctype.dashboard_chart import dashboard_chart
+
+	kwargs = {
+		"filters": filters,
+		"from_date": from_date,
+		"to_date": to_date,
+		"timespan": timespan,
+		"time_interval": time_interval,
+		"heatmap_year": heatmap_year,
+	}
+	if chart_name is not None:
+		chart_name = args.name(chart_name, "chart_name")
+		if not frappe.db.exists("Dashboard Chart", chart_name):
+			frappe.throw(
+				_("chart_name: no chart {0}").format(escape_html(chart_name)), frappe.DoesNotExistError
+			)
+		doctype = frappe.db.get_value("Dashboard Chart", chart_name, "document_type")
+	else:
+		doctype = frappe._dict(frappe.parse_json(chart) if chart else {}).get("document_type")
+	if not _ours(doctype):
+		return dashboard_chart.get(
+			chart_name=chart_name, chart=chart, no_cache=no_cache, refresh=refresh, **kwargs
+		)
+	key = f"everstep_flow:chart:{frappe.session.user}:" + _digest(chart_name, chart, kwargs)
+	if not int(refresh or 0) and (cached := frappe.cache.get_value(key)) is not None:
+		return cached
+	compute = dashboard_chart.get.__wrapped__  # Frappe's function without its shared cache
+	result = compute(chart_name=chart_name, chart=None if chart_name else chart, **kwargs)
+	frappe.cache.set_value(key, result, expires_in_sec=CHART_SECONDS)
+	return result
+
+
+def _digest(*parts) -> str:
+	import hashlib
+
+	return hashlib.sha256(frappe.as_json(parts, indent=None).encode()).hexdigest()[:32]

@@ -1,0 +1,35 @@
+"""Which client a Flow Trigger's document belongs to: a field, an email field, or a named resolver of a host app."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+
+from everstep_flow.engine.seams import Client
+from everstep_flow.seams import clients, crm, erpnext, helpdesk
+
+
+def client_of(trigger, source) -> Client:
+	"""The trigger's way of finding the client: a field, an email field, or a named resolver of a host app."""
+	how = trigger.client_from or "Field"
+	if how == "Field":
+		df = source.meta.get_field(trigger.client_field)
+		doctype = df.options if df and df.fieldtype == "Link" else source.get(df.options) if df else None
+		return clients.of_link(doctype, source.get(trigger.client_field))
+	if how == "Email Field":
+		return clients.of_email(source.get(trigger.client_field), create=True)
+	return resolver(how)(source)
+
+
+# Named resolver -> (the document type it reads, the function)
+RESOLVERS = {**erpnext.RESOLVERS, **helpdesk.RESOLVERS, **crm.RESOLVERS}
+
+
+def resolver(name: str):
+	if name not in RESOLVERS:
+		frappe.throw(_("client_from: no resolver named {0}").format(name), frappe.ValidationError)
+	return RESOLVERS[name][1]
+
+
+def resolver_doctypes() -> dict[str, str]:
+	return {name: doctype for name, (doctype, _fn) in RESOLVERS.items()}
