@@ -11,38 +11,22 @@ is nudged at which level (engine.escalation); this module only queries and sends
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import frappe
 from frappe.query_builder import DocType
 from frappe.utils import add_to_date, flt, now_datetime
 
 from everstep_flow.engine import states as S
-from everstep_flow.engine.escalation import CLAIMANT, LEAD, MANAGERS, Ladder, Nudge, decide
+from everstep_flow.engine.escalation import LEAD, MANAGERS, Ladder, Nudge, decide
 from everstep_flow.engine.sla import AT_RISK, BREACHED, MET, ON_TRACK, PAUSED
 from everstep_flow.runtime import ledger
 from everstep_flow.runtime.nudges import send
 from everstep_flow.runtime.orphans import check_orphans
+from everstep_flow.runtime.sweep_follow_ups import follow_ups
+from everstep_flow.runtime.sweep_rows import Report, candidates, raise_level
 from everstep_flow.runtime.timing import minutes_between
 from everstep_flow.seams.triggers import requeue_lost
 
-CHUNK = 500
 Task, Handoff, Request = DocType("Flow Task"), DocType("Flow Handoff"), DocType("Flow Request")
-FollowUp = DocType("Flow Follow Up")
-
-
-@dataclass
-class Report:
-	overdue_tasks: int = 0
-	late_handoffs: int = 0
-	follow_ups: int = 0
-	stale_requests: int = 0
-	sla_changes: int = 0
-	firings_requeued: int = 0
-	more_queued: bool = False
-
-	def as_dict(self) -> dict:
-		return dict(self.__dict__)
 
 
 def settings() -> tuple[Ladder, int]:
@@ -70,7 +54,7 @@ def run(now=None) -> dict:
 	report = Report()
 	report.overdue_tasks = _overdue_tasks(now, ladder, report)
 	report.late_handoffs = _late_handoffs(now, ladder, report)
-	report.follow_ups = _follow_ups(now, report)
+	report.follow_ups = follow_ups(now, report)
 	if stale_after:
 		report.stale_requests = _stale_requests(now, stale_after, ladder, report)
 	report.sla_changes = _sla(now)
@@ -94,39 +78,6 @@ def run(now=None) -> dict:
 	return report.as_dict()
 
 
-def _candidates(query, report: Report) -> list:
-	rows = query.limit(CHUNK).run(as_dict=True)
-	if len(rows) == CHUNK:
-		report.more_queued = True
-	return rows
-
-
-def _raise_level(table, name: str, column, sent: int, level: int) -> bool:
-	"""Compare-and-set: True only for the one worker that moved the level from `sent` to `level`."""
-	update = frappe.qb.update(table).set(column, level).where((table.name == name) & (column == sent))
-	return _won(update)
-
-
-def _won(update) -> bool:
-	"""Run a guarded UPDATE; did it change the row? MariaDB answers 0 rows to the worker that came second.
-	PostgreSQL (REPEATABLE READ) raises a serialization error instead: inside a savepoint, that is the same answer,
-	and the rest of the sweep goes on."""
-	if frappe.db.db_type != "postgres":
-		update.run()
-		return frappe.db._cursor.rowcount == 1
-	frappe.db.savepoint("flow_cas")
-	try:
-		update.run()
-	except Exception as e:
-		if getattr(e, "pgcode", None) != "40001":
-			raise
-		frappe.db.rollback(save_point="flow_cas")
-		return False
-	won = frappe.db._cursor.rowcount == 1
-	frappe.db.release_savepoint("flow_cas")
-	return won
-
-
 def _ladder_query(table, moment, level_column, now, ladder: Ladder, extra):
 	"""Items whose moment has passed by at least the first step, and not yet at the level their lateness reached.
 	One indexed range per ladder step, so fully escalated items are not read again and again."""
@@ -144,11 +95,11 @@ def _climb(
 	`describe(row)` gives what the nudge needs: team, claimant, subject, kind."""
 	level = table.escalation_level
 	sent = 0
-	for row in _candidates(_ladder_query(table, table[moment], level, now, ladder, open_), report):
+	for row in candidates(_ladder_query(table, table[moment], level, now, ladder, open_), report):
 		about = describe(row)
 		lateness = minutes_between(None, row[moment], now)
 		nudge = decide(lateness, row.escalation_level or 0, ladder, has_claimant=bool(about.get("claimant")))
-		if nudge and _raise_level(table, row.name, level, row.escalation_level or 0, nudge.level):
+		if nudge and raise_level(table, row.name, level, row.escalation_level or 0, nudge.level):
 			send(nudge, row.request, doctype=doctype, name=row.name, **about)
 			sent += 1
 	return sent
@@ -189,74 +140,6 @@ def _late_handoffs(now, ladder: Ladder, report: Report) -> int:
 	)
 
 
-def _follow_ups(now, report: Report) -> int:
-	"""A due follow-up nudges the owner once per follow-up date and brings the item to the top of its list."""
-	sent = 0
-	for table, doctype in ((Task, "Flow Task"), (Request, "Flow Request")):
-		due = (table.follow_up_on <= now) & (
-			table.follow_up_sent_for.isnull() | (table.follow_up_sent_for != table.follow_up_on)
-		)
-		open_states = S.TASK_OPEN if doctype == "Flow Task" else S.REQ_OPEN_STATES
-		query = frappe.qb.from_(table).select("*").where(due & table.status.isin(open_states))
-		for row in _candidates(query, report):
-			if not _mark_once(table, row.name, table.follow_up_sent_for, row.follow_up_on, now):
-				continue  # another worker got it
-			if doctype == "Flow Task":
-				team, claimant, request = row.team, row.claimed_by, row.request
-			else:
-				team = frappe.get_cached_value("Flow Service", row.service, "owner_team")
-				claimant, request = None, row.name
-			audience = "claimant" if claimant else ("team" if team else "managers")
-			send(
-				Nudge(CLAIMANT, audience, False),
-				request,
-				team=team,
-				claimant=claimant,
-				doctype=doctype,
-				name=row.name,
-				subject=f"Follow up: {row.get('title') or row.get('subject')}",
-				kind="follow_up",
-			)
-			sent += 1
-	return sent + _owned_follow_ups(now, report)
-
-
-def _mark_once(table, name: str, column, value, now) -> bool:
-	"""Record that `name` was nudged for `value` (a due date), unless a worker already did: the guarded update
-	that makes two sweeps nudge once."""
-	return _won(
-		frappe.qb.update(table)
-		.set(column, value)
-		.set(table.modified, now)
-		.where((table.name == name) & (column.isnull() | (column != value)))
-	)
-
-
-def _owned_follow_ups(now, report: Report) -> int:
-	"""Seam 5: a Flow Follow Up that comes due nudges its owner (or its team) once per due date; the first worker
-	to mark it wins, so two sweeps never nudge twice."""
-	sent = 0
-	due = (FollowUp.due_on <= now) & (FollowUp.status == "Open")
-	not_yet = FollowUp.nudged_for.isnull() | (FollowUp.nudged_for != FollowUp.due_on)
-	query = frappe.qb.from_(FollowUp).select("*").where(due & not_yet).orderby(FollowUp.due_on)
-	for row in _candidates(query, report):
-		if not _mark_once(FollowUp, row.name, FollowUp.nudged_for, row.due_on, now):
-			continue
-		send(
-			Nudge(CLAIMANT, "claimant" if row.assigned_to else "team", False),
-			row.request,
-			team=row.owner_team,
-			claimant=row.assigned_to,
-			doctype="Flow Follow Up",
-			name=row.name,
-			subject=f"Follow up: {row.what}",
-			kind="follow_up",
-			task=row.task,
-		)
-		sent += 1
-	return sent
-
-
 def _stale_requests(now, stale_after: int, ladder: Ladder, report: Report) -> int:
 	"""No event for `stale_after` minutes: the service's owner team lead, then the Flow Managers."""
 	threshold = add_to_date(now, minutes=-stale_after)
@@ -273,9 +156,9 @@ def _stale_requests(now, stale_after: int, ladder: Ladder, report: Report) -> in
 		)
 	)
 	sent = 0
-	for req in _candidates(query, report):
+	for req in candidates(query, report):
 		level = MANAGERS if req.last_event_at <= later else LEAD
-		if not _raise_level(Request, req.name, Request.stale_level, req.stale_level or 0, level):
+		if not raise_level(Request, req.name, Request.stale_level, req.stale_level or 0, level):
 			continue
 		team = frappe.get_cached_value("Flow Service", req.service, "owner_team")
 		audience = "lead" if level == LEAD and team else "managers"

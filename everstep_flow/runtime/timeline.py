@@ -13,40 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 import frappe
-from frappe.query_builder import DocType, Order
-from frappe.query_builder.functions import Coalesce
 
 from everstep_flow.engine.calls import event_kind, item, merge_page, summary_of
 from everstep_flow.runtime import ledger
-from everstep_flow.seams import clients, installed
+from everstep_flow.runtime import timeline_sources as staff
+from everstep_flow.seams import clients
 
 # Ledger events a portal client sees on its own timeline (no nudges, escalations, calls or follow-ups: staff notes)
 PUBLIC_KINDS = ("request", "task", "handoff", "comment")
 QUIET_FOR_CLIENTS = frozenset({"nudged", "escalated", "linked", "reassigned"})
-
-# Host documents about a Customer: kind, doctype, filters for the customer, title field, summary fields
-HOST_DOCUMENTS = (
-	(
-		"opportunity",
-		"Opportunity",
-		lambda c: {"opportunity_from": "Customer", "party_name": c},
-		"title",
-		("status",),
-	),
-	(
-		"quotation",
-		"Quotation",
-		lambda c: {"quotation_to": "Customer", "party_name": c},
-		"title",
-		("status", "grand_total"),
-	),
-	("sales_order", "Sales Order", lambda c: {"customer": c}, "title", ("status", "grand_total")),
-	("issue", "Issue", lambda c: {"customer": c}, "subject", ("status",)),
-)
-
-
-def _readable(doctype: str) -> bool:
-	return installed(doctype) and bool(frappe.has_permission(doctype, "read"))
 
 
 def page(
@@ -65,20 +40,22 @@ def page(
 		sources.append(_events(customer_type, customer, need, ledger_kinds, portal))
 	if not portal:
 		if "follow_up" in kinds:
-			sources.append(_follow_ups(customer_type, customer, need))
+			sources.append(staff.follow_ups(customer_type, customer, need))
 		contacts = None
-		if {"email", "call"} & set(kinds) and _readable("Communication"):
+		if {"email", "call"} & set(kinds) and staff.readable("Communication"):
 			contacts = clients.contacts_of(customer_type, customer)
-			sources.append(_communications(customer_type, customer, contacts, need, kinds))
-		if "comment" in kinds and _readable("Comment"):
-			sources.append(_comments(customer_type, customer, need))
+			sources.append(staff.communications(customer_type, customer, contacts, need, kinds))
+		if "comment" in kinds and staff.readable("Comment"):
+			sources.append(staff.comments(customer_type, customer, need))
 		if customer_type == "Customer":
-			for kind, doctype, filters, title, fields in HOST_DOCUMENTS:
-				if kind in kinds and _readable(doctype):
-					sources.append(_host_documents(kind, doctype, filters(customer), title, fields, need))
-		if "ticket" in kinds and _readable("HD Ticket"):
+			for kind, doctype, filters, title, fields in staff.HOST_DOCUMENTS:
+				if kind in kinds and staff.readable(doctype):
+					sources.append(
+						staff.host_documents(kind, doctype, filters(customer), title, fields, need)
+					)
+		if "ticket" in kinds and staff.readable("HD Ticket"):
 			contacts = contacts if contacts is not None else clients.contacts_of(customer_type, customer)
-			sources.append(_tickets(contacts, need))
+			sources.append(staff.tickets(contacts, need))
 	ordered = [sorted(source, key=lambda i: i.sort_key, reverse=True) for source in sources]  # ties, too
 	return [entry.as_dict() for entry in merge_page(ordered, start, limit)]
 
@@ -187,153 +164,3 @@ def _items(events: list, subjects: dict, portal: bool) -> list:
 			)
 		)
 	return result
-
-
-def _follow_ups(customer_type: str, customer: str, need: int) -> list:
-	rows = frappe.get_list(
-		"Flow Follow Up",
-		filters={"customer_type": customer_type, "customer": customer},
-		fields=["name", "what", "due_on", "status", "owner_team", "assigned_to", "request"],
-		order_by="due_on desc",
-		limit=need,
-	)
-	return [
-		item(
-			"follow_up",
-			r.due_on,
-			actor=r.assigned_to or "",
-			title=f"Follow-up ({r.status}): {r.what}",
-			reference_doctype="Flow Follow Up",
-			reference_name=r.name,
-			summary=f"{r.owner_team}{' / ' + r.assigned_to if r.assigned_to else ''}",
-			is_internal=True,
-			tiebreak=r.name,
-		)
-		for r in rows
-	]
-
-
-def _communications(customer_type: str, customer: str, contacts: list[str], need: int, kinds) -> list:
-	"""Emails and calls linked to the client or its contacts that are not on our requests (those are in the
-	ledger already: the email that opened a request, replies, logged calls). Read newest first through their
-	links (one query, index on the links), then kept to the ones the user may open (`frappe.get_list`)."""
-	mediums = [m for k, m in (("email", "Email"), ("call", "Phone")) if k in kinds]
-	comm, link = DocType("Communication"), DocType("Communication Link")
-	linked = (link.link_doctype == customer_type) & (link.link_name == customer)
-	if contacts:
-		linked |= (link.link_doctype == "Contact") & link.link_name.isin(contacts)
-	rows = (
-		frappe.qb.from_(comm)
-		.join(link)
-		.on((link.parent == comm.name) & (link.parenttype == "Communication"))
-		.select(
-			comm.name,
-			comm.subject,
-			comm.communication_date,
-			comm.sender,
-			comm.communication_medium,
-			comm.sent_or_received,
-		)
-		.where(linked)
-		.where(comm.communication_type == "Communication")
-		.where(comm.communication_medium.isin(mediums))
-		.where(Coalesce(comm.reference_doctype, "") != "Flow Request")
-		.orderby(comm.communication_date, order=Order.desc)
-		.orderby(comm.name, order=Order.desc)
-		.limit(need * 2)  # an email linked to the contact and the client comes twice
-		.run(as_dict=True)
-	)
-	unique = list({r.name: r for r in rows}.values())[:need]
-	allowed = set(
-		frappe.get_list(
-			"Communication", filters={"name": ("in", [r.name for r in unique] or [""])}, pluck="name"
-		)
-	)
-	return [
-		item(
-			"call" if r.communication_medium == "Phone" else "email",
-			r.communication_date,
-			actor=r.sender or "",
-			title=r.subject or "",
-			reference_doctype="Communication",
-			reference_name=r.name,
-			summary=r.sent_or_received or "",
-			is_internal=True,
-			tiebreak=r.name,
-		)
-		for r in unique
-		if r.name in allowed
-	]
-
-
-def _comments(customer_type: str, customer: str, need: int) -> list:
-	rows = frappe.get_list(
-		"Comment",
-		filters={"reference_doctype": customer_type, "reference_name": customer, "comment_type": "Comment"},
-		fields=["name", "content", "creation", "owner"],
-		order_by="creation desc",
-		limit=need,
-	)
-	return [
-		item(
-			"comment",
-			r.creation,
-			actor=r.owner,
-			title=frappe.utils.strip_html(r.content or "")[:140],
-			reference_doctype=customer_type,
-			reference_name=customer,
-			is_internal=True,
-			tiebreak=r.name,
-		)
-		for r in rows
-	]
-
-
-def _host_documents(kind: str, doctype: str, filters: dict, title: str, fields, need: int) -> list:
-	rows = frappe.get_list(
-		doctype,
-		filters=filters,
-		fields=["name", "creation", "owner", title, *fields],
-		order_by="creation desc",
-		limit=need,
-	)
-	return [
-		item(
-			kind,
-			r.creation,
-			actor=r.owner,
-			title=f"{frappe._(doctype)} {r.name}: {r.get(title) or ''}".strip(),
-			reference_doctype=doctype,
-			reference_name=r.name,
-			summary=", ".join(str(r.get(f)) for f in fields if r.get(f) not in (None, "")),
-			is_internal=True,
-			tiebreak=r.name,
-		)
-		for r in rows
-	]
-
-
-def _tickets(contacts: list[str], need: int) -> list:
-	if not contacts:
-		return []
-	rows = frappe.get_list(
-		"HD Ticket",
-		filters={"contact": ("in", contacts)},
-		fields=["name", "subject", "status", "creation", "owner"],
-		order_by="creation desc",
-		limit=need,
-	)
-	return [
-		item(
-			"ticket",
-			r.creation,
-			actor=r.owner,
-			title=f"HD Ticket {r.name}: {r.subject or ''}",
-			reference_doctype="HD Ticket",
-			reference_name=r.name,
-			summary=r.status or "",
-			is_internal=True,
-			tiebreak=str(r.name),
-		)
-		for r in rows
-	]
