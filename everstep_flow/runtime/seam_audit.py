@@ -1,0 +1,188 @@
+"""The five seams' leaks (SEAMS.md), one function per seam, for the Five Seam Audit report: 1. an inbox or door with
+no known client, 2. a deal or ticket that should have started work and did not (runtime.seam_audit_deals), 3. a task waiting on the customer
+with no contact since, 4. a call without its next step, 5. a follow-up past due that nobody was nudged about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import frappe
+from frappe import _
+from frappe.utils import get_datetime
+
+from everstep_flow.engine.calls import call_without_next_step, follow_up_leak, waiting_without_contact
+from everstep_flow.runtime import ledger
+from everstep_flow.runtime.orphans import available_members
+
+LIMIT = 500  # rows per kind of leak: the summary counts stay exact, the list stops here
+
+
+def leak(leak: str, doctype: str, name: str, at, detail: str = "") -> dict:
+	return {"leak": leak, "reference_doctype": doctype, "reference_name": name, "at": at, "detail": detail}
+
+
+# 1. inbox -> client ------------------------------------------------------------------------------------------
+
+
+def inbox(start: datetime, end: datetime) -> list[dict]:
+	accounts = frappe.get_all(
+		"Flow Service", filters={"intake_email_account": ("is", "set")}, pluck="intake_email_account"
+	)
+	found = []
+	if accounts:
+		for c in frappe.get_all(
+			"Communication",
+			filters={
+				"email_account": ("in", accounts),
+				"sent_or_received": "Received",
+				"communication_medium": "Email",
+				"creation": ("between", (start, end)),
+			},
+			or_filters={"reference_doctype": ("is", "not set"), "reference_name": ("is", "not set")},
+			fields=["name", "subject", "sender", "creation"],
+			limit=LIMIT,
+		):
+			found.append(
+				leak(
+					_("email to an intake account with no request"),
+					"Communication",
+					c.name,
+					c.creation,
+					f"{c.sender}: {c.subject}",
+				)
+			)
+	for r in frappe.get_all(
+		"Flow Request",
+		filters={"client_unknown": 1, "creation": ("between", (start, end)), "status": ("!=", "Cancelled")},
+		fields=["name", "subject", "contact", "creation"],
+		limit=LIMIT,
+	):
+		found.append(
+			leak(
+				_("client unknown"),
+				"Flow Request",
+				r.name,
+				r.creation,
+				f"{r.subject} ({r.contact or _('no contact')})",
+			)
+		)
+	return found
+
+
+# 2. deal -> work ---------------------------------------------------------------------------------------------
+
+
+def waiting(now: datetime) -> list[dict]:
+	tasks = frappe.get_all(
+		"Flow Task",
+		filters={"status": "Waiting on Customer"},
+		fields=["name", "request", "title", "team"],
+		limit=5000,
+	)
+	if not tasks:
+		return []
+	requests = list({t.request for t in tasks})
+	since: dict[str, datetime] = {}
+	for e in frappe.get_all(
+		"Flow Event",
+		filters={"task": ("in", [t.name for t in tasks]), "event_type": "waiting"},
+		fields=["task", "at"],
+		order_by="at asc",
+	):
+		since[e.task] = e.at  # the latest wait
+	contacts: dict[str, list[datetime]] = {}
+	for e in frappe.get_all(
+		"Flow Event",
+		filters={"request": ("in", requests), "event_type": ("in", ("call_logged", "commented"))},
+		fields=["request", "at", "event_type", "details"],
+	):
+		details = ledger.details_of(e)
+		if e.event_type == "commented" and not details.get("via"):
+			continue  # a note among staff is no contact with the customer
+		# When the call happened, not when it was logged: a call logged today that took place before the wait
+		# began is no contact since.
+		contacts.setdefault(e.request, []).append(_happened(details.get("at")) or e.at)
+	for c in frappe.get_all(
+		"Communication",
+		filters={
+			"reference_doctype": "Flow Request",
+			"reference_name": ("in", requests),
+			"communication_medium": ("in", ("Email", "Phone")),
+		},
+		fields=["reference_name", "communication_date"],
+	):
+		contacts.setdefault(c.reference_name, []).append(c.communication_date)
+	found = []
+	for t in tasks:
+		started = since.get(t.name)
+		if started and waiting_without_contact(started, contacts.get(t.request, [])):
+			found.append(
+				leak(
+					_("waiting on the customer, no call or email since"),
+					"Flow Task",
+					t.name,
+					started,
+					f"{t.title} ({t.team})",
+				)
+			)
+	return found
+
+
+def _happened(value) -> datetime | None:
+	try:
+		return get_datetime(value) if value else None
+	except Exception:
+		return None
+
+
+# 4. call -> follow-up ----------------------------------------------------------------------------------------
+
+
+def calls(start: datetime, end: datetime) -> list[dict]:
+	return [
+		leak(
+			_("call with neither a follow-up nor a reason for none"),
+			"Flow Request",
+			e.request,
+			e.at,
+			ledger.details_of(e).get("summary") or "",
+		)
+		for e in frappe.get_all(
+			"Flow Event",
+			filters={"event_type": "call_logged", "at": ("between", (start, end))},
+			fields=["request", "at", "details"],
+			limit=5000,
+		)
+		if call_without_next_step(ledger.details_of(e))
+	]
+
+
+# 5. follow-up -> owner ---------------------------------------------------------------------------------------
+
+
+def follow_ups(now: datetime) -> list[dict]:
+	rows = frappe.get_all(
+		"Flow Follow Up",
+		filters={"status": "Open", "due_on": ("<", now)},
+		fields=["name", "what", "due_on", "nudged_for", "owner_team", "assigned_to"],
+		limit=5000,
+	)
+	if not rows:
+		return []
+	available = available_members()
+	found = []
+	for r in rows:
+		why = follow_up_leak(
+			r.due_on, r.nudged_for, r.assigned_to or "", available.get(r.owner_team, set()), now
+		)
+		if why:
+			found.append(
+				leak(
+					_("follow-up: {0}").format(why),
+					"Flow Follow Up",
+					r.name,
+					r.due_on,
+					f"{r.what} ({r.owner_team})",
+				)
+			)
+	return found

@@ -1,0 +1,138 @@
+"""Seam 2 of the audit: a host document (a deal, a ticket) that should have started work and did not: a firing that
+failed or was lost, a document an enabled trigger matches that never fired, a source that was lost or closed while
+its request was still open."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import frappe
+from frappe import _
+
+from everstep_flow.engine import seams as trigger_core
+from everstep_flow.engine import states as S
+from everstep_flow.runtime.seam_audit import LIMIT, leak
+from everstep_flow.seams import installed
+from everstep_flow.seams.trigger_values import condition_holds
+from everstep_flow.seams.triggers import FIRING, missed
+
+CLOSED_SOURCE_STATES = ("Lost", "Closed", "Cancelled", "Resolved")
+
+
+def deals(start: datetime, end: datetime) -> list[dict]:
+	found = [
+		leak(
+			_("missed seam: the trigger fired, no request"),
+			FIRING,
+			f.name,
+			f.creation,
+			f"{f.trigger}: {f.reference_doctype} {f.reference_name} ({f.error or f.status})",
+		)
+		for f in missed()
+		if start <= f.creation < end
+	]
+	found.extend(_never_fired(start, end))
+	found.extend(_lost_sources())
+	return found
+
+
+def _never_fired(start: datetime, end: datetime) -> list[dict]:
+	"""Documents an enabled trigger matches (New, or Field Becomes Value) that have no firing: the hook never saw
+	them (made before the trigger was enabled, imported, written around Frappe)."""
+	found = []
+	for trigger in frappe.get_all("Flow Trigger", filters={"enabled": 1}, pluck="name"):
+		doc = frappe.get_cached_doc("Flow Trigger", trigger)
+		if not installed(doc.document_type) or doc.event == trigger_core.VALUE_CHANGE:
+			continue
+		filters = {"creation": ("between", (start, end))}
+		if doc.event == trigger_core.BECOMES:
+			filters = {
+				"modified": ("between", (start, end)),
+				doc.field: ("in", trigger_core.trigger_values(doc.get("values"))),
+			}
+		candidates = frappe.get_all(doc.document_type, filters=filters, pluck="name", limit=LIMIT)
+		if not candidates:
+			continue
+		fired = set(
+			frappe.get_all(
+				FIRING,
+				filters={"trigger": trigger, "reference_name": ("in", candidates)},
+				pluck="reference_name",
+			)
+		)
+		for name in candidates:
+			if name in fired:
+				continue
+			source = frappe.get_doc(doc.document_type, name)
+			if doc.condition:
+				try:
+					if not condition_holds(doc.condition, source):
+						continue
+				except Exception:
+					pass  # a condition that fails is a leak too
+			found.append(
+				leak(
+					_("matches an enabled trigger but has no request"),
+					doc.document_type,
+					name,
+					source.modified,
+					trigger,
+				)
+			)
+	return found
+
+
+def _lost_sources() -> list[dict]:
+	"""Requests that run on although the deal or ticket that started them was lost or closed."""
+	found = []
+	rows = frappe.get_all(
+		"Flow Request",
+		filters={
+			"status": ("in", S.REQ_OPEN_STATES),
+			"source_doctype": ("is", "set"),
+			"source_name": ("is", "set"),
+		},
+		fields=["name", "source_doctype", "source_name", "subject"],
+		limit=5000,
+	)
+	by_doctype: dict[str, list] = {}
+	for r in rows:
+		by_doctype.setdefault(r.source_doctype, []).append(r)
+	for doctype, requests in by_doctype.items():
+		if not installed(doctype):
+			continue
+		meta = frappe.get_meta(doctype)
+		fields = ["name", "docstatus", "modified"] + (["status"] if meta.has_field("status") else [])
+		sources = {
+			s.name: s
+			for s in frappe.get_all(
+				doctype, filters={"name": ("in", [r.source_name for r in requests])}, fields=fields
+			)
+		}
+		for r in requests:
+			s = sources.get(r.source_name)
+			if s is None:
+				found.append(
+					leak(
+						_("its source was deleted while it runs"),
+						"Flow Request",
+						r.name,
+						None,
+						f"{doctype} {r.source_name}",
+					)
+				)
+			elif s.docstatus == 2 or s.get("status") in CLOSED_SOURCE_STATES:
+				state = _("Cancelled") if s.docstatus == 2 else s.status
+				found.append(
+					leak(
+						_("its source was {0} while it runs").format(state),
+						"Flow Request",
+						r.name,
+						s.modified,
+						f"{doctype} {r.source_name}",
+					)
+				)
+	return found
+
+
+# 3. task -> call ---------------------------------------------------------------------------------------------
