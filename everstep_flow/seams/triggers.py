@@ -32,9 +32,8 @@ from everstep_flow.seams.trigger_values import condition_holds, subject_of
 
 FIRING = "Flow Trigger Firing"
 ATTEMPTS = 8
-LOST_AFTER_MINUTES = (
-	2  # a Queued firing older than this lost its job (Redis down, worker restarted): run again
-)
+# A Queued firing older than this lost its job (Redis down, worker restarted): run again
+LOST_AFTER_MINUTES = 2
 
 
 # ------------------------------------------------------------------------------------------- the host's save
