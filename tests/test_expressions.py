@@ -11,6 +11,7 @@ from everstep_flow.engine.expressions import (
 	Refused,
 	check_condition,
 	check_template,
+	guarded,
 	render_template,
 )
 from everstep_flow.tests.payloads import HOSTILE_CONDITIONS, HOSTILE_TEMPLATES
@@ -104,3 +105,23 @@ def test_any_text_is_refused_or_renders_without_error(text):
 		pytest.fail("passed the check once and not the second time")
 	except Exception as e:  # only data-dependent errors (e.g. int of text) may remain
 		assert type(e).__name__ in {"TypeError", "ValueError", "UndefinedError", "ZeroDivisionError"}, e
+
+
+def test_text_values_are_never_repeated_at_run_time():
+	"""A data-controlled repeat (`doc.subject * doc.quantity`) passes the check; the values refuse it when run."""
+	check_condition("doc.subject * doc.amount", FIELDS, document="doc")
+	doc = guarded({"subject": "x", "amount": 10**11})
+	with pytest.raises(TypeError):
+		doc["subject"] * doc["amount"]
+	with pytest.raises(TypeError):
+		doc["amount"] * doc["subject"]
+	with pytest.raises(TypeError):
+		doc["subject"] % ()
+	assert doc["subject"] == "x" and doc["subject"].upper() == "X" and doc["amount"] * 2 == 2 * 10**11
+
+
+def test_a_subject_prints_at_most_a_bounded_piece_of_each_value():
+	rendered = render_template(
+		"{{ doc.subject|replace('a', 'aaaaaaaaaa') }}", {"subject": "a" * 10**6}, FIELDS
+	)
+	assert len(rendered) == 10_000  # 1,000 characters of the value, each made ten

@@ -82,6 +82,11 @@ class ServiceDefinition:
 	def step_keys(self) -> tuple[str, ...]:
 		return tuple(s.key for s in self.steps)
 
+	@property
+	def field_names(self) -> tuple[str, ...]:
+		"""Every field of the service (asked at intake or filled by a step): what a step's condition may read."""
+		return tuple(f.fieldname for f in self.intake_fields if f.fieldname)
+
 	def step(self, key: str) -> Step:
 		for s in self.steps:
 			if s.key == key:

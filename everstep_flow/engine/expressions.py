@@ -16,6 +16,9 @@ from typing import Any
 
 MAX_CONDITION = 1000
 MAX_SUBJECT = 140
+MAX_RENDERED_VALUE = (
+	1000  # of each value a subject may print: `replace` on a long text cannot grow without bound
+)
 MAX_INT_CONSTANT = 10**12
 
 # Condition: names a condition may call (the only builtins Frappe's safe_eval gives), and the operators it may use.
@@ -130,10 +133,10 @@ def _check_condition_node(node: ast.AST, names: set[str], document: str | None) 
 			raise Refused("uses a number too large")
 		if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult | ast.Mod):
 			for side in (node.left, node.right):
-				if isinstance(side, ast.Constant | ast.List | ast.Tuple | ast.JoinedStr) and not isinstance(
-					getattr(side, "value", 0), int | float
+				if isinstance(side, ast.List | ast.Tuple | ast.Set | ast.JoinedStr) or (
+					isinstance(side, ast.Constant) and isinstance(side.value, str | bytes)
 				):
-					raise Refused("may not repeat or format text")
+					raise Refused("may not repeat or format text or lists")
 		if isinstance(node, ast.cmpop | ast.boolop | ast.operator | ast.unaryop) and not isinstance(
 			node, _OPERATORS
 		):
@@ -170,6 +173,21 @@ def _check_condition_node(node: ast.AST, names: set[str], document: str | None) 
 			raise Refused(f"may only call {', '.join(sorted(CALLABLE))} (no methods, no other functions)")
 		return
 	raise Refused(f"may not use {type(node).__name__}")
+
+
+class Text(str):
+	"""A text value as a condition sees it: compared, searched, changed in case, but never repeated or %-formatted
+	(`doc.subject * doc.quantity` would build a string of any size the document's author chose)."""
+
+	def _refused(self, *_args):
+		raise TypeError("text cannot be repeated or formatted in a condition")
+
+	__mul__ = __rmul__ = __mod__ = __rmod__ = _refused
+
+
+def guarded(values: Mapping[str, Any]) -> dict[str, Any]:
+	"""The values a condition runs over: text as `Text`, everything else as it is."""
+	return {k: Text(v) if isinstance(v, str) else v for k, v in values.items()}
 
 
 def _check_field(field: str, names: Collection[str]) -> None:
@@ -270,6 +288,8 @@ def check_template(template: str, fields: Collection[str], document: str = "doc"
 				)
 			if node.dyn_args or node.dyn_kwargs:
 				raise Refused(f"may not pass arguments to {node.name} that way")
+			if not all(isinstance(a, nodes.Const) for a in (*node.args, *(k.value for k in node.kwargs))):
+				raise Refused(f"may pass only constants to {node.name}")
 		elif isinstance(node, nodes.Test):
 			if node.name not in SAFE_TESTS:
 				raise Refused(f"may not use the test {node.name}")
@@ -283,7 +303,11 @@ def render_template(template: str, values: Mapping[str, Any], fields: Collection
 	"""The subject for one document: checked again (a template saved before these rules may be anything), then
 	rendered in the immutable sandbox with nothing but `doc`, a plain dict of the document's values."""
 	check_template(template, fields)
-	plain = {k: v for k, v in values.items() if isinstance(k, str) and not k.startswith("_") and _plain(v)}
+	plain = {
+		k: v[:MAX_RENDERED_VALUE] if isinstance(v, str) else v
+		for k, v in values.items()
+		if isinstance(k, str) and not k.startswith("_") and _plain(v)
+	}
 	return _environment().from_string(template).render(doc=plain)
 
 

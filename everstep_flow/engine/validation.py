@@ -160,7 +160,7 @@ def _step_problems(defn: ServiceDefinition) -> list[Problem]:
 			found.append(Problem("negative_duration", f"Step '{name}' has a negative duration", step=name))
 		if s.condition.strip():
 			try:
-				check_condition(s.condition, [f.fieldname for f in defn.intake_fields if f.fieldname])
+				check_condition(s.condition, defn.field_names)
 			except Refused as e:
 				found.append(
 					Problem(

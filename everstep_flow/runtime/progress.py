@@ -9,7 +9,7 @@ from frappe.utils import get_datetime, now_datetime
 from everstep_flow.catalog import definition_of
 from everstep_flow.engine import ServiceDefinition, Step
 from everstep_flow.engine import states as S
-from everstep_flow.engine.expressions import check_condition
+from everstep_flow.engine.expressions import check_condition, guarded
 from everstep_flow.engine.runtime import Decision, advance, more_steps_possible
 from everstep_flow.engine.values import typed
 from everstep_flow.engine.where import NOWHERE, WHERE_FIELDS, LiveStep, changed, where_now
@@ -39,8 +39,8 @@ def condition_checker(defn: ServiceDefinition, values: dict[str, str]):
 			return True
 		try:
 			# Checked again: a service saved before the rules of issue 18 may hold anything
-			check_condition(step.condition, [f.fieldname for f in defn.intake_fields if f.fieldname])
-			return bool(frappe.safe_eval(step.condition, None, dict(context)))
+			check_condition(step.condition, defn.field_names)
+			return bool(frappe.safe_eval(step.condition, None, guarded(context)))
 		except Exception as e:
 			frappe.throw(
 				_("The condition of step {0} could not be evaluated: {1}").format(frappe.bold(step.key), e),

@@ -12,7 +12,7 @@ from frappe.model import no_value_fields
 from frappe.utils import cstr
 
 from everstep_flow.engine import seams as core
-from everstep_flow.engine.expressions import Refused, check_condition, render_template
+from everstep_flow.engine.expressions import Refused, check_condition, guarded, render_template
 
 
 def source_fields(doctype: str) -> set[str]:
@@ -38,7 +38,7 @@ def condition_holds(condition: str, doc) -> bool:
 	"""A trigger's condition over the document's values: checked again (one saved before the rules may be
 	anything), then Frappe's safe_eval with nothing in scope but `doc`, a plain dict."""
 	check_condition(condition, source_fields(doc.doctype), document="doc")
-	return bool(frappe.safe_eval(condition, None, {"doc": plain_values(doc)}))
+	return bool(frappe.safe_eval(condition, None, {"doc": frappe._dict(guarded(plain_values(doc)))}))
 
 
 def subject_of(trigger, source) -> str | None:
