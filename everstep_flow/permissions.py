@@ -68,9 +68,8 @@ def _any(*conditions: str | None) -> str:
 
 def request_condition(user: str, write: bool = False, level: int = 0) -> str | None:
 	teams = user_teams(user)
-	own = (
-		not write and not level and has_requests(user)
-	)  # most agents never requested anything: no OR for the planner
+	# Most agents never requested anything: no OR for the planner. Level 1 is for the teams only.
+	own = not write and not level and has_requests(user)
 	return _any(
 		f"`tabFlow Request`.`name` in ({_team_requests(teams)})" if teams else None,
 		f"`tabFlow Request`.`requester` = {frappe.db.escape(user)}" if own else None,

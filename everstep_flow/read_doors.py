@@ -9,33 +9,31 @@ Other doctypes get Frappe's own answer.
 - Dashboard charts are cached under the chart's name for everyone.
 """
 
+import hashlib
+
 import frappe
 from frappe import _
 from frappe.model import default_fields
 from frappe.utils import escape_html
 
+from everstep_flow import MODULE
 from everstep_flow.engine import args
 from everstep_flow.runtime.door import endpoint
 
 
+def _exists(doctype) -> bool:
+	return isinstance(doctype, str) and bool(frappe.db.exists("DocType", doctype, cache=True))
+
+
 def _ours(doctype) -> bool:
-	return isinstance(doctype, str) and doctype in _app_doctypes()
-
-
-def _app_doctypes() -> set[str]:
-	found = frappe.local.flags.flow_app_doctypes
-	if found is None:
-		found = frappe.local.flags.flow_app_doctypes = set(
-			frappe.get_all("DocType", filters={"module": "Everstep Flow"}, pluck="name")
-		)
-	return found
+	return _exists(doctype) and frappe.get_meta(doctype).module == MODULE
 
 
 def _doctype(value) -> str:
 	"""The doctype argument of Frappe's doors: a name that exists (refused with its name escaped otherwise: Frappe's
 	own refusal echoes it raw)."""
 	doctype = args.name(value, "doctype")
-	if not _ours(doctype) and not frappe.db.exists("DocType", doctype):
+	if not _exists(doctype):
 		frappe.throw(
 			_("doctype: no document type {0}").format(escape_html(doctype)),
 			frappe.ValidationError,
@@ -192,8 +190,7 @@ def getdoc(doctype: str | None = None, name: str | None = None, user=None) -> No
 
 	doctype, name = _doctype(doctype), args.name(name, "name")
 	frappe_getdoc(doctype, name, user)
-	if doctype == "Flow Request":
-		_trim_docinfo(doctype, name)
+	_trim_docinfo(doctype, name)
 
 
 @endpoint(methods=("GET", "POST"))
@@ -253,11 +250,12 @@ def get_chart(
 	}
 	if chart_name is not None:
 		chart_name = args.name(chart_name, "chart_name")
-		if not frappe.db.exists("Dashboard Chart", chart_name):
+		found = frappe.db.get_value("Dashboard Chart", chart_name, ["name", "document_type"], as_dict=True)
+		if not found:
 			frappe.throw(
 				_("chart_name: no chart {0}").format(escape_html(chart_name)), frappe.DoesNotExistError
 			)
-		doctype = frappe.db.get_value("Dashboard Chart", chart_name, "document_type")
+		doctype = found.document_type
 	else:
 		doctype = frappe._dict(frappe.parse_json(chart) if chart else {}).get("document_type")
 	if not _ours(doctype):
@@ -274,6 +272,4 @@ def get_chart(
 
 
 def _digest(*parts) -> str:
-	import hashlib
-
 	return hashlib.sha256(frappe.as_json(parts, indent=None).encode()).hexdigest()[:32]

@@ -55,12 +55,21 @@ def bump(gen_key: str) -> int:
 	return frappe.cache.incr(frappe.cache.make_key(gen_key))
 
 
+def peek(key: str) -> Any:
+	"""The value stored under `key`, or None (nothing stored, or not ours to read: written by an older version)."""
+	raw = frappe.cache.get(frappe.cache.make_key(key))
+	try:
+		return None if raw is None else json.loads(raw)
+	except ValueError:
+		return None
+
+
 def load(key: str, gen_key: str, read: Callable[[Any], Any], seconds: int) -> Any:
 	"""The value stored under `key`, else `read(db)` on a fresh connection, stored if the generation held still."""
+	stored = peek(key)
+	if stored is not None:
+		return stored
 	made = frappe.cache.make_key(key)
-	raw = frappe.cache.get(made)
-	if raw is not None:
-		return json.loads(raw)
 	gen = generation(gen_key)
 	with connection() as db:
 		value = read(db)

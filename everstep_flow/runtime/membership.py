@@ -31,7 +31,7 @@ def is_member(team: str, user: str | None = None) -> bool:
 # a request that read before a team change committed can never store the old teams). Saving a team drops every
 # user's answers, a new request its requester's, once the transaction commits; until then the transaction that made
 # the change reads its own answers from its own (uncommitted) rows.
-_KEY = "everstep_flow:rows_of:"
+_KEY = "everstep_flow:rows:"  # not 0.9's "rows_of:", whose values Frappe pickled
 _GEN = "everstep_flow:rows_generation"  # not under _KEY: dropping the answers keeps it
 CACHE_SECONDS = 300
 _TEAMS = """select distinct `parent` from `tabFlow Team Member`
@@ -95,8 +95,10 @@ def forget_memberships() -> None:
 
 
 def mark_requester(user: str | None) -> None:
-	"""A request now names `user` as its requester: their answers are asked anew."""
-	if user:
+	"""A request now names `user` as its requester: their answers are asked anew, unless every worker already knows
+	they have requested (the usual case: otherwise every intake would start a new generation)."""
+	stored = fresh.peek(_KEY + user) if user else None
+	if user and not (stored and stored[1]):
 		_changed(lambda: frappe.cache.delete_value(_KEY + user))
 
 

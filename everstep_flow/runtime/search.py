@@ -13,8 +13,6 @@ from typing import Any
 
 import frappe
 
-from everstep_flow import permissions
-
 CANDIDATES = 500
 # The events that carry words people wrote (comments, reasons, call summaries, notes): the ledger search reads only
 # these (index: event_type, request), a few percent of the ledger rather than all of it.
@@ -47,21 +45,19 @@ FIELDS = (
 
 
 def _ledger_matches(like: str) -> set[str]:
-	"""Requests whose history has the text in an event the user may read: the Flow Event rule itself (their teams'
-	requests: every event; requests they only requested: the events that are not internal)."""
-	readable = permissions.condition("Flow Event")
-	cast = "text" if frappe.db.db_type == "postgres" else "char"
-	return {
-		row[0]
-		for row in frappe.db.sql(
-			f"""select distinct `tabFlow Event`.`request` from `tabFlow Event`
-			where `tabFlow Event`.`event_type` in %(types)s
-				and cast(`tabFlow Event`.`details` as {cast}) like %(like)s
-				and ({readable or "1=1"})
-			limit {CANDIDATES}""",
-			{"types": TEXT_EVENTS, "like": like},
+	"""Requests whose history has the text in an event the user may read: `get_list` applies the Flow Event rule
+	(their teams' requests: every event; requests they only requested: the events that are not internal), and reads
+	the JSON details as text on both databases (everstep_flow.reads.fit_query)."""
+	return set(
+		frappe.get_list(
+			"Flow Event",
+			filters={"event_type": ("in", TEXT_EVENTS), "details": ("like", like)},
+			pluck="request",
+			distinct=True,
+			limit=CANDIDATES,
+			order_by=None,
 		)
-	}
+	)
 
 
 def _value_matches(like: str) -> set[str]:

@@ -283,6 +283,9 @@ class TestReadsRevealNothing(FrappeTestCase):
 		def call(method, **data):
 			return lambda session: _body(session.call(method, data))
 
+		def listing(doctype, *fields):
+			return call("frappe.client.get_list", doctype=doctype, fields=list(fields), limit_page_length=500)
+
 		probes = {
 			"everstep_flow.api.search.requests (all)": call("everstep_flow.api.search.requests", limit=100),
 			"everstep_flow.api.request.timeline": call("everstep_flow.api.request.timeline", request=request),
@@ -315,42 +318,15 @@ class TestReadsRevealNothing(FrappeTestCase):
 				session.get(f"/api/resource/Flow Request/{request}")
 			),
 			"/api/resource (task)": lambda session: _body(session.get(f"/api/resource/Flow Task/{task}")),
-			"frappe.client.get_list (fields)": call(
-				"frappe.client.get_list",
-				doctype="Flow Task",
-				fields=["name", "outputs", "title"],
-				limit_page_length=500,
-			),
-			"frappe.client.get_list (all fields)": call(
-				"frappe.client.get_list", doctype="Flow Task", fields=["*"], limit_page_length=500
-			),
+			"frappe.client.get_list (fields)": listing("Flow Task", "name", "outputs", "title"),
+			"frappe.client.get_list (all fields)": listing("Flow Task", "*"),
 			"/api/resource (all fields)": lambda session: _body(
 				session.get("/api/resource/Flow Task", fields='["*"]', limit_page_length="500")
 			),
-			"frappe.client.get_list (events)": call(
-				"frappe.client.get_list",
-				doctype="Flow Event",
-				fields=["name", "details"],
-				limit_page_length=500,
-			),
-			"frappe.client.get_list (handoffs)": call(
-				"frappe.client.get_list",
-				doctype="Flow Handoff",
-				fields=["name", "outputs", "note"],
-				limit_page_length=500,
-			),
-			"frappe.client.get_list (requests)": call(
-				"frappe.client.get_list",
-				doctype="Flow Request",
-				fields=["name", "subject"],
-				limit_page_length=500,
-			),
-			"frappe.client.get_list (link field)": call(
-				"frappe.client.get_list",
-				doctype="Flow Task",
-				fields=["name", "request.subject"],
-				limit_page_length=500,
-			),
+			"frappe.client.get_list (events)": listing("Flow Event", "name", "details"),
+			"frappe.client.get_list (handoffs)": listing("Flow Handoff", "name", "outputs", "note"),
+			"frappe.client.get_list (requests)": listing("Flow Request", "name", "subject"),
+			"frappe.client.get_list (link field)": listing("Flow Task", "name", "request.subject"),
 			"frappe.desk.reportview.get (child column)": call(
 				"frappe.desk.reportview.get",
 				doctype="Flow Request",

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import escape_html
 
+from everstep_flow import MODULE
 from everstep_flow.catalog import definition_from_doc
 from everstep_flow.engine.expressions import Refused, check_condition, check_template
 from everstep_flow.engine.seams import BECOMES, NEW, MappingRow, mapping_problems, trigger_values
@@ -25,7 +26,6 @@ NO_DATA = (
 	"Table",
 	"Table MultiSelect",
 )
-OUR_MODULE = "Everstep Flow"
 # Logs and metadata: a trigger on them would fire on what Frappe writes about our own work (a failing firing
 # writes an Error Log...), a loop.
 NEVER_SOURCES = frozenset(
@@ -98,7 +98,6 @@ class FlowTrigger(Document):
 	"""Starts a service when a document of another app is created or changes (see everstep_flow.seams.triggers)."""
 
 	def validate(self) -> None:
-		self._check_text()
 		meta = self._source_meta()
 		fields = {df.fieldname: df for df in meta.fields if df.fieldtype not in NO_DATA}
 		self._check_event(fields)
@@ -126,7 +125,7 @@ class FlowTrigger(Document):
 			meta.istable
 			or meta.issingle
 			or meta.is_virtual
-			or meta.module == OUR_MODULE
+			or meta.module == MODULE
 			or meta.name in NEVER_SOURCES
 		):
 			frappe.throw(
@@ -137,14 +136,6 @@ class FlowTrigger(Document):
 				frappe.ValidationError,
 			)
 		return meta
-
-	def _check_text(self) -> None:
-		"""No NUL anywhere (PostgreSQL refuses it with a 500; MariaDB would store it)."""
-		for row in (self, *self.mapping):
-			for key, value in row.as_dict(no_child_table_fields=True).items():
-				if isinstance(value, str) and "\x00" in value:
-					where = key if row is self else f"mapping row {row.idx}: {key}"
-					frappe.throw(_("{0}: contains a NUL character").format(where), frappe.ValidationError)
 
 	def _check_subject(self) -> None:
 		"""A subject is a template over the document's values only (everstep_flow.engine.expressions)."""
@@ -173,8 +164,8 @@ class FlowTrigger(Document):
 			)
 
 	def _check_condition(self) -> None:
-		"""An expression over `doc.<field>` of the document type, constants and comparisons only (no calls but
-		int, float, round and doc.get; see everstep_flow.engine.expressions)."""
+		"""An expression over `doc.<field>` of the document type: constants, comparisons, arithmetic, int, float,
+		round, doc.get and a few text methods (everstep_flow.engine.expressions)."""
 		if not self.condition:
 			return
 		try:
