@@ -7,11 +7,12 @@ Idempotent: anything that already exists is left exactly as it is, so a second r
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import frappe
 
 DEMO_PASSWORD = "everstep-demo"
-HOUR = 3600
-DAY = 24 * HOUR
 
 USERS = (
 	# email, first name, last name, roles (a user without roles is a portal Website User)
@@ -36,171 +37,27 @@ TEAMS = (
 )
 
 
-def _field(fieldname, label, fieldtype="Data", required=0, options="", at_intake=1, help=""):
-	return {
-		"fieldname": fieldname,
-		"label": label,
-		"fieldtype": fieldtype,
-		"required": required,
-		"options": options,
-		"at_intake": at_intake,
-		"help": help,
-	}
+# The services, as the Flow Service documents to insert: one JSON file each, named after the scrubbed title.
+SERVICES_DIR = Path(__file__).resolve().parent / "workflows" / "services"
+# The order they are created in; a file not named here comes after these, by file name. (Laptop requests are
+# "Always new": one person may need two laptops, while a client's second onboarding is linked. A laptop's asset
+# tag is a public output, so the employee sees it on the portal; its cost stays internal.)
+SERVICE_ORDER = ("new_client_onboarding", "laptop_request", "support_case")
 
 
-def _step(
-	step_key,
-	title,
-	team,
-	depends_on="",
-	target=0,
-	accept=0,
-	outputs="",
-	checklist="",
-	condition="",
-	instructions="",
-	public_outputs="",
-):
-	return {
-		"step_key": step_key,
-		"title": title,
-		"team": team,
-		"depends_on": depends_on,
-		"target_duration": target,
-		"accept_window": accept,
-		"required_outputs": outputs,
-		"checklist": checklist,
-		"condition": condition,
-		"instructions": instructions,
-		"public_outputs": public_outputs,
-	}
+def demo_services() -> list[dict]:
+	"""Every workflows/services/*.json, parsed: the Flow Service fields (Duration fields in seconds)."""
+	files = sorted(
+		SERVICES_DIR.glob("*.json"),
+		key=lambda p: (
+			SERVICE_ORDER.index(p.stem) if p.stem in SERVICE_ORDER else len(SERVICE_ORDER),
+			p.name,
+		),
+	)
+	return [json.loads(p.read_text()) for p in files]
 
 
-SERVICES = (
-	{
-		"title": "New client onboarding",
-		"category": "Customers",
-		"owner_team": "Sales",
-		"is_published": 1,
-		"allow_guest": 1,
-		"target_resolution": 5 * DAY,
-		"description": "From signed contract to a client who is live, billed and has met support.",
-		"intake_fields": [
-			_field("company_name", "Company Name", required=1),
-			_field("contact_email", "Contact Email", "Email", required=1),
-			_field("plan", "Plan", "Select", required=1, options="Basic\nPro\nEnterprise"),
-			_field("seats", "Seats", "Int"),
-			_field("start_date", "Start Date", "Date"),
-			_field("notes", "Anything we should know", "Long Text"),
-			_field("account_id", "Account ID", at_intake=0, help="Filled in by Operations when provisioning"),
-			_field("billing_reference", "Billing Reference", at_intake=0, help="Filled in by Finance"),
-		],
-		"steps": [
-			_step(
-				"sales_handover",
-				"Sales handover",
-				"Sales",
-				target=4 * HOUR,
-				checklist="Contract signed\nKick-off contact confirmed",
-			),
-			_step(
-				"provisioning",
-				"Provision the account",
-				"Operations",
-				"sales_handover",
-				target=DAY,
-				accept=4 * HOUR,
-				outputs="account_id",
-			),
-			_step(
-				"billing_setup",
-				"Set up billing",
-				"Finance",
-				"sales_handover",
-				target=DAY,
-				accept=4 * HOUR,
-				outputs="billing_reference",
-			),
-			_step(
-				"support_kickoff",
-				"Support kick-off call",
-				"Operations",
-				"provisioning, billing_setup",
-				target=DAY,
-				accept=4 * HOUR,
-			),
-		],
-	},
-	{
-		"title": "Laptop request",
-		"category": "Internal",
-		"owner_team": "Operations",
-		"duplicates": "Always new",  # one person may need two laptops; a client's second onboarding is linked
-		"target_resolution": 3 * DAY,
-		"is_published": 1,
-		"description": "A new or replacement laptop for an employee.",
-		"intake_fields": [
-			_field("employee_email", "Employee Email", "Email", required=1),
-			_field("model", "Model", "Select", required=1, options="Standard 14in\nPerformance 16in"),
-			_field("justification", "Justification", "Small Text", required=1),
-			_field("cost", "Cost", "Currency", at_intake=0, help="Quoted by IT"),
-			_field("asset_tag", "Asset Tag", at_intake=0),
-		],
-		"steps": [
-			_step(
-				"it_review",
-				"IT review and quote",
-				"Operations",
-				target=4 * HOUR,
-				outputs="cost",
-				checklist="Check stock for the model\nGet a vendor quote if none is in stock\nConfirm the model with the employee",
-				instructions="Check stock first. If the model is not in stock, get a quote from the usual vendor. "
-				"Put in the note anything Finance must know to approve.",
-			),
-			_step(
-				"finance_approval",
-				"Finance approval",
-				"Finance",
-				"it_review",
-				target=DAY,
-				accept=4 * HOUR,
-				instructions="Approve when the cost is within the department's budget; otherwise return the "
-				"handoff to IT with the reason.",
-			),
-			_step(
-				"fulfilment",
-				"Prepare and hand over",
-				"Operations",
-				"finance_approval",
-				target=DAY,
-				accept=4 * HOUR,
-				outputs="asset_tag",
-				public_outputs="asset_tag",  # the employee may see their asset tag; the cost stays internal
-				checklist="Install the standard image\nTag the asset\nHand over and get a signature",
-			),
-		],
-	},
-)
-
-
-SUPPORT = {
-	"title": "Support case",
-	"category": "Customers",
-	"owner_team": "Operations",
-	"is_published": 1,
-	"target_resolution": 2 * DAY,
-	"description": "A client's problem, from the first report to a confirmed fix.",
-	"intake_fields": [
-		_field("summary", "Summary", required=1),
-		_field("details", "Details", "Long Text"),
-		_field("resolution", "Resolution", "Small Text", at_intake=0, help="Filled in by Operations"),
-	],
-	"steps": [
-		_step("triage", "Triage and reply", "Operations", target=4 * HOUR),
-		_step("resolve", "Fix and confirm", "Operations", "triage", target=DAY, outputs="resolution"),
-	],
-}
-SERVICES = (*SERVICES, SUPPORT)
+SERVICES = tuple(demo_services())
 
 CALENDAR = "Office Hours"
 
@@ -277,7 +134,7 @@ def setup() -> dict[str, list[str]]:
 		frappe.get_doc({"doctype": "Flow Service", **service}).insert(ignore_permissions=True)
 		created["services"].append(service["title"])
 	created["clients"] = _client()
-	from everstep_flow.seams.examples import install_example_triggers
+	from everstep_flow.hosts.examples import install_example_triggers
 
 	created["triggers"] = install_example_triggers()  # disabled; see README "Seams"
 	return created
@@ -285,7 +142,7 @@ def setup() -> dict[str, list[str]]:
 
 def _client() -> list[str]:
 	"""ERPNext sites only: the Customer and its Contacts (nothing is enabled: triggers stay off)."""
-	from everstep_flow.seams import installed
+	from everstep_flow.hosts import installed
 
 	if not installed("Customer"):
 		return []
