@@ -153,7 +153,7 @@ def main(argv: list[str]) -> int:
 def run(args) -> int:
 	import frappe
 
-	from everstep_flow.permissions import condition
+	from everstep_flow.visibility.permissions import condition
 
 	def query_of(doctype: str) -> str:
 		return condition(doctype, AGENT)

@@ -709,7 +709,7 @@ class Generator:
 	def __init__(self, requests: int, seed: int, now: datetime) -> None:
 		import frappe
 
-		from everstep_flow.catalog import get_definition
+		from everstep_flow.base.catalog import get_definition
 		from everstep_flow.engine.definition import to_snapshot
 
 		self.requests, self.seed, self.now = requests, seed, now

@@ -28,7 +28,7 @@ TEAM, SERVICE, USER = "Benchmark Team", "Benchmark Service", "benchmark.agent@ex
 def setup_fixture():
 	import frappe
 
-	from everstep_flow.runtime.intake import submit_request
+	from everstep_flow.requests.intake import submit_request
 
 	if not frappe.db.exists("User", USER):
 		frappe.get_doc(
@@ -85,7 +85,7 @@ def time_sweep(repeats: int) -> tuple[float, dict]:
 	import frappe
 	from frappe.query_builder import DocType
 
-	from everstep_flow.runtime.sweep import run
+	from everstep_flow.clock.sweep import run
 
 	task = DocType("Flow Task")
 	timings, report = [], {}

@@ -37,7 +37,7 @@ KINDS = (
 def client_of(label: str) -> tuple[str, str]:
 	import frappe
 
-	from everstep_flow.seams import installed
+	from everstep_flow.hosts import installed
 
 	if installed("Customer"):
 		name = f"Timeline Bench {label}"

@@ -52,8 +52,9 @@ def main() -> int:
 	with connected(options.site):
 		import frappe
 
-		from everstep_flow.runtime.intake import submit_request
-		from everstep_flow.seams import clients, trigger_set, triggers
+		from everstep_flow.hosts import client_records as clients
+		from everstep_flow.requests.intake import submit_request
+		from everstep_flow.seams import trigger_set, triggers
 
 		fixture()
 		trigger = frappe.get_doc(

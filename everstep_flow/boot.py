@@ -3,7 +3,7 @@ workspace as the landing page of people who work requests (unless they chose a d
 
 import frappe
 
-from everstep_flow.runtime.membership import user_teams
+from everstep_flow.teams.membership import user_teams
 
 FLOW_ROLES = {"Flow Agent", "Flow Manager"}
 

@@ -21,46 +21,46 @@ app_include_js = "everstep_flow.bundle.js"
 doctype_js = {"Customer": "public/js/client_form.js", "Contact": "public/js/client_form.js"}
 
 # A NUL character in an argument of our doors is a 417 naming it (PostgreSQL cannot store one)
-before_request = ["everstep_flow.runtime.door.refuse_nul_arguments"]
+before_request = ["everstep_flow.base.door.refuse_nul_arguments"]
 
 # Permissions: one condition per doctype, shared by both hooks (everstep_flow/permissions.py)
 # -----------
 permission_query_conditions = {
-	"Flow Request": "everstep_flow.permissions.request_query",
-	"Flow Task": "everstep_flow.permissions.task_query",
-	"Flow Handoff": "everstep_flow.permissions.handoff_query",
-	"Flow Event": "everstep_flow.permissions.event_query",
-	"Flow Follow Up": "everstep_flow.permissions.follow_up_query",
-	"Flow Request Value": "everstep_flow.permissions.value_query",
+	"Flow Request": "everstep_flow.visibility.permissions.request_query",
+	"Flow Task": "everstep_flow.visibility.permissions.task_query",
+	"Flow Handoff": "everstep_flow.visibility.permissions.handoff_query",
+	"Flow Event": "everstep_flow.visibility.permissions.event_query",
+	"Flow Follow Up": "everstep_flow.visibility.permissions.follow_up_query",
+	"Flow Request Value": "everstep_flow.visibility.permissions.value_query",
 }
 # Frappe 15 doors that count or find rows without asking the hooks above: for our doctypes they answer over the
 # rows the user may read (everstep_flow/read_doors.py); other doctypes get Frappe's own answer.
 override_whitelisted_methods = {
-	"frappe.client.get_count": "everstep_flow.read_doors.get_count",
-	"frappe.client.get": "everstep_flow.read_doors.get",
-	"frappe.desk.listview.get_group_by_count": "everstep_flow.read_doors.get_group_by_count",
-	"frappe.desk.notifications.get_open_count": "everstep_flow.read_doors.get_open_count",
-	"frappe.desk.form.load.getdoc": "everstep_flow.read_doors.getdoc",
-	"frappe.desk.form.load.get_docinfo": "everstep_flow.read_doors.get_docinfo",
-	"frappe.desk.form.load.get_communications": "everstep_flow.read_doors.get_communications",
-	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "everstep_flow.read_doors.get_chart",
+	"frappe.client.get_count": "everstep_flow.visibility.read_doors.get_count",
+	"frappe.client.get": "everstep_flow.visibility.read_doors.get",
+	"frappe.desk.listview.get_group_by_count": "everstep_flow.visibility.read_doors.get_group_by_count",
+	"frappe.desk.notifications.get_open_count": "everstep_flow.visibility.read_doors.get_open_count",
+	"frappe.desk.form.load.getdoc": "everstep_flow.visibility.read_doors.getdoc",
+	"frappe.desk.form.load.get_docinfo": "everstep_flow.visibility.read_doors.get_docinfo",
+	"frappe.desk.form.load.get_communications": "everstep_flow.visibility.read_doors.get_communications",
+	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "everstep_flow.visibility.read_doors.get_chart",
 }
 has_permission = {
-	"Flow Request": "everstep_flow.permissions.has_request_permission",
-	"Flow Task": "everstep_flow.permissions.has_task_permission",
-	"Flow Handoff": "everstep_flow.permissions.has_handoff_permission",
-	"Flow Event": "everstep_flow.permissions.has_event_permission",
-	"Flow Follow Up": "everstep_flow.permissions.has_follow_up_permission",
+	"Flow Request": "everstep_flow.visibility.permissions.has_request_permission",
+	"Flow Task": "everstep_flow.visibility.permissions.has_task_permission",
+	"Flow Handoff": "everstep_flow.visibility.permissions.has_handoff_permission",
+	"Flow Event": "everstep_flow.visibility.permissions.has_event_permission",
+	"Flow Follow Up": "everstep_flow.visibility.permissions.has_follow_up_permission",
 }
 
 # Team owns, person borrows: work of someone who becomes unavailable goes back to the team
 # -------------------------
 doc_events = {
-	"User": {"on_update": "everstep_flow.runtime.absence.on_user_update"},
+	"User": {"on_update": "everstep_flow.clock.absence.on_user_update"},
 	# Emails on a request's thread, and new emails to a service's intake account
 	"Communication": {
-		"before_insert": "everstep_flow.runtime.replies.before_communication",
-		"after_insert": "everstep_flow.runtime.replies.on_communication",
+		"before_insert": "everstep_flow.requests.replies.before_communication",
+		"after_insert": "everstep_flow.requests.replies.on_communication",
 	},
 	# Seam 2: another app's document starts a service (Flow Trigger). Returns at once for a doctype with no enabled
 	# trigger; on_change, not on_update, because ERPNext converts an Opportunity with db_set.
@@ -69,15 +69,15 @@ doc_events = {
 
 # The client's form lists its requests (Connections)
 override_doctype_dashboards = {
-	"Customer": "everstep_flow.seams.dashboards.customer",
-	"Contact": "everstep_flow.seams.dashboards.contact",
+	"Customer": "everstep_flow.hosts.dashboards.customer",
+	"Contact": "everstep_flow.hosts.dashboards.contact",
 }
 
 # Time: the sweep nudges and escalates late work every 5 minutes
 # ----
 scheduler_events = {
 	"cron": {
-		"*/5 * * * *": ["everstep_flow.runtime.sweep.scheduled_sweep"],
+		"*/5 * * * *": ["everstep_flow.clock.sweep.scheduled_sweep"],
 	},
 }
 

@@ -49,7 +49,7 @@ def grant_client_read() -> None:
 	come later): an administrator who takes it away again in the Role Permission Manager is not overruled."""
 	from frappe.permissions import add_permission
 
-	from everstep_flow.seams.clients import CLIENT_DOCTYPES
+	from everstep_flow.hosts.client_records import CLIENT_DOCTYPES
 
 	for doctype in CLIENT_DOCTYPES:
 		marker = f"everstep_flow_client_read:{doctype}"
@@ -62,7 +62,7 @@ def grant_client_read() -> None:
 
 def install_examples() -> None:
 	"""Disabled example triggers for the host apps that are installed (ERPNext, Helpdesk, CRM)."""
-	from everstep_flow.seams.examples import install_example_triggers
+	from everstep_flow.hosts.examples import install_example_triggers
 
 	install_example_triggers()
 

@@ -2,9 +2,9 @@
 
 import frappe
 
+from everstep_flow.base.door import endpoint
+from everstep_flow.clients import calls
 from everstep_flow.engine import args
-from everstep_flow.runtime import calls
-from everstep_flow.runtime.door import endpoint
 
 
 @endpoint()

@@ -4,11 +4,11 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
+from everstep_flow.base.door import endpoint
+from everstep_flow.clients import timeline as _timeline
 from everstep_flow.engine import args
 from everstep_flow.engine.calls import wanted_kinds
-from everstep_flow.runtime import timeline as _timeline
-from everstep_flow.runtime.door import endpoint
-from everstep_flow.seams import clients
+from everstep_flow.hosts import client_records as clients
 
 MAX_LIMIT = 100
 

@@ -3,9 +3,9 @@
 import frappe
 from frappe.utils import add_days, get_datetime, now_datetime, today
 
+from everstep_flow.base.door import endpoint
+from everstep_flow.clients import follow_ups
 from everstep_flow.engine import args
-from everstep_flow.runtime import follow_ups
-from everstep_flow.runtime.door import endpoint
 
 
 @endpoint(methods=("GET", "POST"))

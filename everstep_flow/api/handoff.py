@@ -1,8 +1,8 @@
 """REST: /api/method/everstep_flow.api.handoff.<method>"""
 
+from everstep_flow.base.door import endpoint
 from everstep_flow.engine import args
-from everstep_flow.runtime import actions
-from everstep_flow.runtime.door import endpoint
+from everstep_flow.requests import actions
 
 
 def _result(handoff) -> dict:

@@ -5,9 +5,9 @@ from dataclasses import asdict
 import frappe
 from frappe.utils import now_datetime
 
-from everstep_flow.runtime.door import endpoint
-from everstep_flow.runtime.membership import is_manager
-from everstep_flow.runtime.orphans import check_orphans as _check
+from everstep_flow.base.door import endpoint
+from everstep_flow.teams.membership import is_manager
+from everstep_flow.visibility.orphans import check_orphans as _check
 
 CARD_SECONDS = 300
 

@@ -10,13 +10,13 @@ from frappe import _
 from frappe.rate_limiter import rate_limit
 from frappe.utils import escape_html
 
+from everstep_flow.base.door import endpoint
 from everstep_flow.engine import args
 from everstep_flow.engine.seams import Client
-from everstep_flow.runtime.door import endpoint
-from everstep_flow.runtime.intake import submit_request
-from everstep_flow.runtime.replies import MAX_REPLY, customer_replied
-from everstep_flow.runtime.teams import service_unavailable
-from everstep_flow.seams import clients
+from everstep_flow.hosts import client_records as clients
+from everstep_flow.requests.intake import submit_request
+from everstep_flow.requests.replies import MAX_REPLY, customer_replied
+from everstep_flow.teams.availability import service_unavailable
 
 
 def published_service(service: str | None):

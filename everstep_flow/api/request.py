@@ -4,12 +4,13 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
+from everstep_flow.base import ledger
+from everstep_flow.base.door import endpoint
 from everstep_flow.engine import args
-from everstep_flow.runtime import actions, ledger
-from everstep_flow.runtime.door import endpoint
-from everstep_flow.runtime.intake import submit_request as _submit
-from everstep_flow.runtime.membership import is_manager, works_on
-from everstep_flow.seams import clients
+from everstep_flow.hosts import client_records as clients
+from everstep_flow.requests import actions
+from everstep_flow.requests.intake import submit_request as _submit
+from everstep_flow.teams.membership import is_manager, works_on
 
 SUBJECT_LENGTH = 240
 

@@ -5,9 +5,9 @@ import re
 import frappe
 from frappe.utils import escape_html, getdate
 
+from everstep_flow.base.door import endpoint
 from everstep_flow.engine import args
-from everstep_flow.runtime import search as _search
-from everstep_flow.runtime.door import endpoint
+from everstep_flow.visibility import search as _search
 
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -2,9 +2,9 @@
 
 import frappe
 
-from everstep_flow.runtime.door import endpoint
-from everstep_flow.runtime.membership import is_manager
-from everstep_flow.runtime.sweep import run
+from everstep_flow.base.door import endpoint
+from everstep_flow.clock.sweep import run
+from everstep_flow.teams.membership import is_manager
 
 
 @endpoint()

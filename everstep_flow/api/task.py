@@ -4,10 +4,10 @@ No postponed annotations (the `annotations` import from `__future__`) in any mod
 argument types only when the annotations are real types (tests/test_contract.py holds every module to it).
 """
 
+from everstep_flow.base.door import endpoint
 from everstep_flow.engine import args
-from everstep_flow.runtime import actions
-from everstep_flow.runtime.door import endpoint
-from everstep_flow.runtime.membership import user_teams
+from everstep_flow.requests import actions
+from everstep_flow.teams.membership import user_teams
 
 
 def _result(task) -> dict:
@@ -79,7 +79,7 @@ def my_teams() -> list[str]:
 def view(task: str | None = None) -> dict:
 	"""Everything the task's step needs in one answer: the request, the map with this step, what the client asked,
 	what was handed on (outputs and note), instructions, checklist, the moves this user may make now, history."""
-	from everstep_flow.runtime import task_view
+	from everstep_flow.visibility import task_view
 
 	return task_view.view(task_view.readable_task(args.name(task, "task")))
 
@@ -89,7 +89,7 @@ def tick(
 	task: str | None = None, item: str | None = None, done: bool | int | str | None = None
 ) -> list[dict]:
 	"""Tick (done=1) or untick (done=0) one item of the task's checklist; one `checklist_ticked` event."""
-	from everstep_flow.runtime import task_view
+	from everstep_flow.visibility import task_view
 
 	name = args.name(task, "task")
 	item = args.text(item, "item", max_length=500, markup=True)

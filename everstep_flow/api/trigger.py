@@ -3,10 +3,10 @@
 import frappe
 from frappe import _
 
+from everstep_flow.base.door import collided, endpoint
 from everstep_flow.engine import args
-from everstep_flow.runtime.door import collided, endpoint
-from everstep_flow.runtime.membership import is_manager
 from everstep_flow.seams import triggers
+from everstep_flow.teams.membership import is_manager
 
 
 @endpoint()

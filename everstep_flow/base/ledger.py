@@ -74,6 +74,25 @@ def record(
 	pending.append(tuple(row[field] for field in EVENT_FIELDS))
 
 
+def record_plan(request: str, events, flush_now: bool = True) -> None:
+	"""The events of a plan (engine.plans.Event), queued in order and written in one bulk insert."""
+	for e in events:
+		record(
+			request,
+			e.event_type,
+			task=e.task,
+			handoff=e.handoff,
+			from_team=e.from_team,
+			to_team=e.to_team,
+			from_state=e.from_state,
+			to_state=e.to_state,
+			details=dict(e.details) if e.details else None,
+			is_internal=e.is_internal,
+		)
+	if flush_now:
+		flush()
+
+
 def flush() -> None:
 	pending = frappe.local.flags.pop("flow_events", None)
 	if pending:

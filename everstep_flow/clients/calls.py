@@ -15,16 +15,17 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, escape_html, get_datetime, now_datetime
 
+from everstep_flow.base import ledger
 from everstep_flow.engine.calls import (
 	FOLLOW_UP_OPEN,
 	CallPlan,
 	FollowUpPlan,
 	call_problems,
 )
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.intake import throw_field_problems
-from everstep_flow.runtime.membership import is_member, works_on
-from everstep_flow.seams import clients, installed
+from everstep_flow.hosts import client_records as clients
+from everstep_flow.hosts import installed
+from everstep_flow.requests.intake import throw_field_problems
+from everstep_flow.teams.membership import is_member, works_on
 
 FOLLOW_UP = "Flow Follow Up"
 CALL_LOGS = {"Call Log": "erpnext", "CRM Call Log": "crm"}  # telephony's own call records, where installed
@@ -154,7 +155,7 @@ def _call_log_problems(name: str, doctype: str | None) -> dict[str, str]:
 
 
 def _link_call_log(doctype: str, name: str, request) -> None:
-	from everstep_flow.seams import crm, erpnext
+	from everstep_flow.hosts import crm, erpnext
 
 	links = [("Flow Request", request.name)]
 	if request.customer:

@@ -11,12 +11,12 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html, now_datetime
 
+from everstep_flow.base import ledger
+from everstep_flow.clients.calls import FOLLOW_UP, moment
 from everstep_flow.engine.calls import FOLLOW_UP_DONE, FOLLOW_UP_OPEN, FollowUpPlan, follow_up_problems
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.actions import lock
-from everstep_flow.runtime.calls import FOLLOW_UP, moment
-from everstep_flow.runtime.intake import throw_field_problems
-from everstep_flow.runtime.membership import is_manager, user_teams
+from everstep_flow.requests.actions import lock
+from everstep_flow.requests.intake import throw_field_problems
+from everstep_flow.teams.membership import is_manager, user_teams
 
 
 def may_act_on(row) -> bool:

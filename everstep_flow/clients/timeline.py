@@ -14,10 +14,10 @@ from typing import Any
 
 import frappe
 
+from everstep_flow.base import ledger
+from everstep_flow.clients import timeline_sources as staff
 from everstep_flow.engine.calls import event_kind, item, merge_page, summary_of
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime import timeline_sources as staff
-from everstep_flow.seams import clients
+from everstep_flow.hosts import client_records as clients
 
 # Ledger events a portal client sees on its own timeline (no nudges, escalations, calls or follow-ups: staff notes)
 PUBLIC_KINDS = ("request", "task", "handoff", "comment")

@@ -10,7 +10,7 @@ from frappe.query_builder import DocType, Order
 from frappe.query_builder.functions import Coalesce
 
 from everstep_flow.engine.calls import item
-from everstep_flow.seams import installed
+from everstep_flow.hosts import installed
 
 # Host documents about a Customer: kind, doctype, filters for the customer, title field, summary fields
 HOST_DOCUMENTS = (

@@ -10,11 +10,11 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
+from everstep_flow.base import ledger
 from everstep_flow.engine import states as S
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.membership import team_lead
-from everstep_flow.runtime.progress import refresh_where
-from everstep_flow.runtime.transitions import system_move
+from everstep_flow.requests.progress import move_on
+from everstep_flow.requests.transitions import system_move
+from everstep_flow.teams.membership import team_lead
 
 CLAIMED_STATES = (S.CLAIMED, S.IN_PROGRESS, S.BLOCKED, S.WAITING)
 
@@ -59,7 +59,7 @@ def release_claims(
 		stand_in = available_delegate(user, task.team, delegate)
 		if stand_in:
 			frappe.db.set_value("Flow Task", task.name, "claimed_by", stand_in)
-			refresh_where(task.request)
+			move_on(task.request)
 			ledger.record(
 				task.request,
 				"reassigned",

@@ -6,9 +6,9 @@ from __future__ import annotations
 import frappe
 from frappe.query_builder import DocType
 
+from everstep_flow.base import ledger
 from everstep_flow.engine.escalation import Nudge
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.orphans import available_members_of
+from everstep_flow.visibility.orphans import available_members_of
 
 
 def flow_managers() -> list[str]:

@@ -15,16 +15,16 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.utils import add_to_date, flt, now_datetime
 
+from everstep_flow.base import ledger
+from everstep_flow.clock.nudges import send
+from everstep_flow.clock.sweep_follow_ups import follow_ups
+from everstep_flow.clock.sweep_rows import Report, candidates, raise_level
 from everstep_flow.engine import states as S
 from everstep_flow.engine.escalation import LEAD, MANAGERS, Ladder, Nudge, decide
 from everstep_flow.engine.sla import AT_RISK, BREACHED, MET, ON_TRACK, PAUSED
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.nudges import send
-from everstep_flow.runtime.orphans import check_orphans
-from everstep_flow.runtime.sweep_follow_ups import follow_ups
-from everstep_flow.runtime.sweep_rows import Report, candidates, raise_level
-from everstep_flow.runtime.timing import minutes_between
 from everstep_flow.seams.triggers import requeue_lost
+from everstep_flow.teams.calendars import minutes_between
+from everstep_flow.visibility.orphans import check_orphans
 
 Task, Handoff, Request = DocType("Flow Task"), DocType("Flow Handoff"), DocType("Flow Request")
 
@@ -62,14 +62,14 @@ def run(now=None) -> dict:
 	ledger.flush()
 	if report.more_queued:
 		frappe.enqueue(
-			"everstep_flow.runtime.sweep.scheduled_sweep",
+			"everstep_flow.clock.sweep.scheduled_sweep",
 			queue="long",
 			job_id="everstep_flow:sweep",
 			deduplicate=True,
 			enqueue_after_commit=True,
 		)
 	frappe.enqueue(
-		"everstep_flow.runtime.sweep.orphan_sweep",
+		"everstep_flow.clock.sweep.orphan_sweep",
 		queue="long",
 		job_id="everstep_flow:orphans",
 		deduplicate=True,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import frappe
 from frappe.query_builder import DocType
 
+from everstep_flow.clock.nudges import send
+from everstep_flow.clock.sweep_rows import Report, candidates, mark_once
 from everstep_flow.engine import states as S
 from everstep_flow.engine.escalation import CLAIMANT, Nudge
-from everstep_flow.runtime.nudges import send
-from everstep_flow.runtime.sweep_rows import Report, candidates, mark_once
 
 Task, Request, FollowUp = DocType("Flow Task"), DocType("Flow Request"), DocType("Flow Follow Up")
 

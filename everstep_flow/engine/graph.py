@@ -100,6 +100,12 @@ def levels(defn: ServiceDefinition) -> dict[str, int]:
 	return depth
 
 
+def order_and_dependencies(defn: ServiceDefinition) -> tuple[list[str], dict[str, tuple[str, ...]]]:
+	"""The topological order and each step's dependencies: what `ready_steps` works from, for a caller that asks
+	again and again (engine.runtime.advance)."""
+	return topological_order(defn), dependency_map(defn)
+
+
 def ready_steps(defn: ServiceDefinition, done: Iterable[str] = (), started: Iterable[str] = ()) -> list[str]:
 	"""Steps that may start now: not done or started yet, and everything they wait for is done.
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from everstep_flow.engine.definition import ServiceDefinition, Step
-from everstep_flow.engine.graph import ready_steps
+from everstep_flow.engine.graph import order_and_dependencies
 from everstep_flow.engine.states import CANCELLED, QUEUED, SKIPPED, TASK_FINISHED
 
 Predicate = Callable[[Step], bool]
@@ -47,12 +47,14 @@ def advance(
 	decisions: list[Decision] = []
 	# The finished step, and steps skipped right after it: a step waiting on any of these is reached from it.
 	reached = {completed_step} if completed_step else set()
+	order, deps = order_and_dependencies(defn)  # once: skipping may make further steps ready below
+	by_key = {s.key: s for s in defn.steps}
 	while True:
-		ready = ready_steps(defn, done=done, started=started)
+		ready = [k for k in order if k not in done and k not in started and all(d in done for d in deps[k])]
 		if not ready:
 			return decisions
 		for key in ready:
-			step = defn.step(key)
+			step = by_key[key]
 			started.add(key)
 			if not condition(step):
 				done.add(key)
@@ -60,7 +62,7 @@ def advance(
 					reached.add(key)
 				decisions.append(Decision(key, SKIPPED, step.team))
 				continue
-			handoff = bool(reached & set(step.depends_on)) and defn.step(completed_step).team != step.team
+			handoff = bool(reached & set(step.depends_on)) and by_key[completed_step].team != step.team
 			decisions.append(Decision(key, QUEUED, step.team, handoff_from=completed_step if handoff else ""))
 
 

@@ -139,6 +139,19 @@ def intake_values(defn: ServiceDefinition, values: Mapping[str, Any]) -> dict[st
 	return check_values([f for f in defn.intake_fields if f.at_intake], values)
 
 
+def intake_context(
+	defn: ServiceDefinition, values: Mapping[str, Any], relaxed: bool = False
+) -> tuple[dict[str, str], dict[str, Any]]:
+	"""Intake's values checked (`relaxed`, for an email: what is given is validated, nothing is required) and
+	typed for the steps' conditions, in one call."""
+	if relaxed:
+		fields = [IntakeField(**{**f.__dict__, "required": False}) for f in defn.intake_fields if f.at_intake]
+		clean = check_values(fields, values)
+	else:
+		clean = intake_values(defn, values)
+	return clean, typed(defn, clean)
+
+
 def output_values(
 	defn: ServiceDefinition, step_key: str, outputs: Mapping[str, Any], existing: Mapping[str, str]
 ) -> dict[str, str]:

@@ -1,8 +1,9 @@
-"""Seams: where work crosses from the CRM, the helpdesk and the inbox into everstep_flow (see SEAMS.md).
+"""Hosts: what everstep_flow knows of the apps it runs on (see SEAMS.md).
 
-One module per host app (erpnext, helpdesk, crm), each used only when that app's doctypes are installed, and never
-imported by them at module top; `clients` resolves the client record (Frappe core's Contact, ERPNext's Customer);
-`triggers` starts services from other documents; `dashboards` shows a client's requests on its form.
+One module per host app (`erpnext`, `helpdesk`, `crm`), each used only when that app's doctypes are installed, and
+never imported at module top; `client_records` resolves the client record (Frappe core's Contact, ERPNext's
+Customer, the helpdesk's and CRM's own); `resolvers` finds the client of a host document; `dashboards` shows a
+client's requests on its form; `examples` are the demo's triggers.
 """
 
 import frappe

@@ -13,7 +13,7 @@ from frappe.contacts.doctype.contact.contact import get_contact_name
 from frappe.utils import escape_html, validate_email_address
 
 from everstep_flow.engine.seams import Client, choose_client
-from everstep_flow.seams import installed
+from everstep_flow.hosts import installed
 
 CLIENT_DOCTYPES = ("Customer", "Contact")
 

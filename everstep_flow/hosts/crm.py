@@ -7,7 +7,7 @@ primary Contact's Customer. Nothing here imports Frappe CRM.
 from __future__ import annotations
 
 from everstep_flow.engine.seams import BECOMES, Client
-from everstep_flow.seams import clients
+from everstep_flow.hosts import client_records as clients
 
 
 def deal_client(doc) -> Client:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import frappe
 
 from everstep_flow.engine.seams import BECOMES, NEW, Client
-from everstep_flow.seams import clients
+from everstep_flow.hosts import client_records as clients
 
 
 def opportunity_client(doc) -> Client:

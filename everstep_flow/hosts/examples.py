@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import frappe
 
-from everstep_flow.seams import crm, erpnext, helpdesk, installed
+from everstep_flow.hosts import crm, erpnext, helpdesk, installed
 
 
 def all_examples() -> tuple[dict, ...]:

@@ -7,7 +7,7 @@ Contact (or the address that raised it) and that Contact's Customer. Nothing her
 from __future__ import annotations
 
 from everstep_flow.engine.seams import NEW, Client
-from everstep_flow.seams import clients
+from everstep_flow.hosts import client_records as clients
 
 
 def ticket_client(doc) -> Client:

@@ -6,7 +6,8 @@ import frappe
 from frappe import _
 
 from everstep_flow.engine.seams import Client
-from everstep_flow.seams import clients, crm, erpnext, helpdesk
+from everstep_flow.hosts import client_records as clients
+from everstep_flow.hosts import crm, erpnext, helpdesk
 
 
 def client_of(trigger, source) -> Client:

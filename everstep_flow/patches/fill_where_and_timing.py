@@ -10,7 +10,7 @@ from pypika.terms import Bracket
 
 from everstep_flow.engine import states as S
 from everstep_flow.engine.where import changed, where_now
-from everstep_flow.runtime.progress import live_step, live_tasks
+from everstep_flow.requests.progress import live_step, live_tasks
 
 
 def execute() -> None:

@@ -11,7 +11,7 @@ from frappe.model.dynamic_links import get_dynamic_link_map
 from frappe.model.rename_doc import get_link_fields
 from frappe.query_builder import Case, DocType, Field
 
-from everstep_flow.runtime.progress import handoff_name_of
+from everstep_flow.engine.plans import handoff_name_of
 
 BATCH = 500
 # (doctype, name field, doctype field): references Frappe keeps in Data fields, not Dynamic Links

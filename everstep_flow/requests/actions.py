@@ -8,13 +8,13 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
-from everstep_flow.catalog import definition_of
+from everstep_flow.base import door, ledger
+from everstep_flow.base.catalog import definition_of
 from everstep_flow.engine import states as S
 from everstep_flow.engine import topological_order
 from everstep_flow.engine.where import NOWHERE
-from everstep_flow.runtime import door, ledger
-from everstep_flow.runtime.membership import is_manager, is_member, team_lead, works_on
-from everstep_flow.runtime.transitions import system_move
+from everstep_flow.requests.transitions import system_move
+from everstep_flow.teams.membership import is_manager, is_member, team_lead, works_on
 
 
 def lock(doctype: str, name: str, fields: list[str]) -> frappe._dict:

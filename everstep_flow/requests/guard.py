@@ -19,7 +19,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, flt, get_datetime, getdate
 
-from everstep_flow.runtime.membership import is_manager, works_on
+from everstep_flow.teams.membership import is_manager, works_on
 
 # Fields a plain save may change, and who may change them (besides needing write permission on the row).
 EDITABLE: dict[str, dict[str, Callable[[Any], bool]]] = {

@@ -1,7 +1,7 @@
-"""Intake: one validated request, its first tasks and a `created` event, all in the caller's one transaction.
+"""Intake: load what it needs, let the core plan the request, its first tasks and events, apply the plan once.
 
-Every door (desk/REST, portal, email) ends here. Email differs in one way: the request document already exists
-(Frappe's inbound mail creates it as the Email Account's "append to" target), so it is filled in place.
+Every door (desk/REST, portal, email, triggers) ends here. Email differs in one way: the request document already
+exists (Frappe's inbound mail creates it as the Email Account's "append to" target), so it is filled in place.
 """
 
 from __future__ import annotations
@@ -10,22 +10,22 @@ from typing import Any
 
 import frappe
 from frappe import _
-from frappe.utils import escape_html, now_datetime, validate_email_address
+from frappe.model.naming import make_autoname
+from frappe.utils import escape_html, validate_email_address
 
-from everstep_flow.catalog import definition_from_doc
-from everstep_flow.engine import ServiceDefinition, to_snapshot
+from everstep_flow.base import ledger
+from everstep_flow.base.catalog import definition_from_doc
+from everstep_flow.engine import ServiceDefinition
 from everstep_flow.engine import states as S
-from everstep_flow.engine.definition import IntakeField
-from everstep_flow.engine.seams import LINK, Client, duplicates_mode, open_key
-from everstep_flow.engine.values import ValuesError, check_values, intake_values, plain
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.door import Collision
-from everstep_flow.runtime.progress import intake_where, move_on
-from everstep_flow.runtime.sla import request_deadlines
-from everstep_flow.runtime.teams import service_unavailable
-from everstep_flow.seams import clients
+from everstep_flow.engine.plans import Clock, IntakeFacts, Plan, Refusal, plan_intake
+from everstep_flow.engine.seams import LINK, Client, duplicates_mode
+from everstep_flow.hosts import client_records as clients
+from everstep_flow.requests.apply import apply
+from everstep_flow.teams.availability import disabled_teams
+from everstep_flow.teams.calendars import clock_for
 
 SOURCES = ("Desk", "Portal", "API", "Email", "Trigger")
+REQUEST_NAMING = "FR-.#####"  # Flow Request's autoname
 
 
 def throw_field_problems(problems: dict[str, str], title: str) -> None:
@@ -47,46 +47,26 @@ def cached_service(service: str | None):
 		)
 
 
-def checked_values(defn: ServiceDefinition, values: dict[str, Any], relaxed: bool = False) -> dict[str, str]:
-	"""Intake values, normalised by the core; `relaxed` (email) validates what is given but requires nothing."""
-	try:
-		if relaxed:
-			fields = [
-				IntakeField(**{**f.__dict__, "required": False}) for f in defn.intake_fields if f.at_intake
-			]
-			clean = check_values(fields, values)
-		else:
-			clean = intake_values(defn, values)
-	except ValuesError as e:
-		throw_field_problems(e.problems, "Invalid request")
-	missing_links = {
-		f.fieldname: f"{f.label}: {f.options} {clean[f.fieldname]} does not exist"
+def link_problems(defn: ServiceDefinition, values: dict[str, Any]) -> frozenset[str]:
+	"""Link values given that name no document (the core words the problem; only the database knows)."""
+	return frozenset(
+		f.fieldname
 		for f in defn.intake_fields
 		if f.fieldtype == "Link"
-		and f.fieldname in clean
-		and not frappe.db.exists(f.options, clean[f.fieldname])
-	}
-	if missing_links:
-		throw_field_problems(missing_links, "Invalid request")
-	return clean
+		and f.at_intake
+		and isinstance(values.get(f.fieldname), str | int)
+		and not isinstance(values.get(f.fieldname), bool)
+		and str(values[f.fieldname]).strip()
+		and not frappe.db.exists(f.options, str(values[f.fieldname]).strip())
+	)
 
 
-def request_fields(service_doc, defn: ServiceDefinition, clean: dict[str, str], now) -> dict[str, Any]:
-	labels = {f.fieldname: f for f in defn.intake_fields}
-	return {
-		"service": service_doc.name,
-		"service_version": service_doc.version,
-		"definition": to_snapshot(defn),
-		"status": "Open",
-		**request_deadlines(service_doc.name, defn.target_minutes, now),
-		"last_event_at": now,
-		"history_at": now,
-		**intake_where(defn, clean, now),
-		"request_values": [
-			{"fieldname": k, "label": labels[k].label, "fieldtype": labels[k].fieldtype, "value": v}
-			for k, v in clean.items()
-		],
-	}
+def decide(facts: IntakeFacts, clock: Clock) -> Plan:
+	"""The core's plan, or its refusal as Frappe's 417 naming each field."""
+	try:
+		return plan_intake(facts, clock)
+	except Refusal as e:
+		throw_field_problems(e.problems, e.title)
 
 
 def submit_request(
@@ -105,12 +85,12 @@ def submit_request(
 	source_name: str | None = None,
 	trigger: str | None = None,
 ):
-	"""Validate everything first, then write; any failure leaves nothing behind (the transaction rolls back).
+	"""Load what intake needs, let the core plan it (engine.plans.plan_intake), apply the plan once.
 
 	The client is either resolved by the door (`client`) or named explicitly (`customer_type`, `customer`: checked
 	to exist and to be readable by the caller). While that client has an open request of this service, the new one
-	is linked to it instead (see `link_to_open`), unless the service or trigger says "always new": the request
-	returned then is the open one, with `flags.flow_linked` set."""
+	is linked to it instead, unless the service or trigger says "always new": the request returned then is the open
+	one, with `flags.flow_linked` set. Any failure leaves nothing behind (the transaction rolls back)."""
 	service_doc = cached_service(service)
 	if not isinstance(values or {}, dict):
 		frappe.throw(_("values: expected an object of fieldname: value"), frappe.ValidationError)
@@ -124,38 +104,35 @@ def submit_request(
 		frappe.throw(_("requester_email: not an email address"), frappe.ValidationError)
 	if not requester and not requester_email:
 		frappe.throw(_("requester_email: required when nobody is logged in"), frappe.ValidationError)
-
-	if unavailable := service_unavailable(service_doc):
-		frappe.throw(_("service: {0}").format(unavailable), frappe.ValidationError)
 	defn = definition_from_doc(service_doc)
-	clean = checked_values(defn, values or {})
-	mode = duplicates_mode(duplicates, service_doc.get("duplicates"))
-	source_info = {"source": source, "source_doctype": source_doctype, "source_name": source_name}
-	if mode == LINK and client.customer:
-		if existing := open_request_of(service_doc.name, client):
-			return link_to_open(existing, {**source_info, "trigger": trigger, "values": clean})
-	now = now_datetime()
-	request = frappe.get_doc(
-		{
-			"doctype": "Flow Request",
-			"subject": plain(subject or "").strip()[:240] or service_doc.title,
-			"requester": requester,
-			"requester_email": requester_email
-			or (frappe.get_cached_value("User", requester, "email") if requester else None),
-			**client_fields(client),
-			**source_info,
-			"trigger": trigger,
-			"open_key": open_key(service_doc.name, client, mode),
-			**request_fields(service_doc, defn, clean, now),
-		}
+	# Only a client's open request of this service can take the intake in (and then no name is used up).
+	may_link = client.customer and duplicates_mode(duplicates, service_doc.get("duplicates")) == LINK
+	open_request = open_request_of(service_doc.name, client) if may_link else None
+	facts = IntakeFacts(
+		# Named now (the naming series, in this transaction) so that the plan can name the tasks after it.
+		request_name="" if open_request else make_autoname(REQUEST_NAMING, "Flow Request"),
+		service=service_doc.name,
+		title=service_doc.title,
+		version=service_doc.version,
+		definition=defn,
+		values=values or {},
+		client=client,
+		subject=subject or "",
+		requester=requester,
+		requester_email=requester_email
+		or (frappe.get_cached_value("User", requester, "email") if requester else None),
+		duplicates=duplicates,
+		service_duplicates=service_doc.get("duplicates"),
+		open_request=open_request,
+		missing_links=link_problems(defn, values or {}),
+		disabled_teams=frozenset(disabled_teams(defn.teams)),
+		source=source,
+		source_doctype=source_doctype,
+		source_name=source_name,
+		trigger=trigger,
 	)
-	request.flags.flow_values = clean
-	insert_once(request)
-	ledger.inserted_fresh(request.name)
-	ledger.record(request.name, "created", to_state="Open", details={"service": service, "source": source})
-	move_on(request, defn, states={})
-	ledger.flush()
-	return request
+	plan = decide(facts, clock_for(defn, service_doc.name))
+	return apply(plan)
 
 
 def client_fields(client: Client) -> dict[str, Any]:
@@ -165,18 +142,6 @@ def client_fields(client: Client) -> dict[str, Any]:
 		"contact": client.contact or None,
 		"client_unknown": int(client.unknown),
 	}
-
-
-def insert_once(request) -> None:
-	"""Insert; a request that another transaction opened for the same client and service at the same moment
-	(the unique `open_key`) is a collision: the door or job retries, and its second run links to that one."""
-	try:
-		request.insert(ignore_permissions=True, ignore_links=True)
-	except frappe.UniqueValidationError:
-		if not request.open_key:
-			raise
-		frappe.clear_last_message()
-		raise Collision(_("Another request for this client and service was started at the same moment."))
 
 
 def open_request_of(service: str, client: Client) -> str | None:
@@ -210,32 +175,24 @@ def link_to_open(request_name: str, details: dict[str, Any]):
 def start_existing(
 	request, service: str, values: dict[str, Any], source: str = "Email", client: Client | None = None
 ) -> None:
-	"""Fill in a request that a door created bare (an inbound email) and start its process."""
+	"""Fill in a request that a door created bare (an inbound email) and start its process: the same plan, with
+	what is given validated and nothing required."""
 	service_doc = frappe.get_cached_doc("Flow Service", service)
 	defn = definition_from_doc(service_doc)
-	clean = checked_values(defn, values, relaxed=True)
-	now = now_datetime()
-	request.update(request_fields(service_doc, defn, clean, now))
-	client = client or Client()
-	request.update(client_fields(client))
-	request.open_key = open_key(
-		service_doc.name, client, duplicates_mode(None, service_doc.get("duplicates"))
+	facts = IntakeFacts(
+		request_name=request.name,
+		service=service_doc.name,
+		title=service_doc.title,
+		version=service_doc.version,
+		definition=defn,
+		values=values,
+		client=client or Client(),
+		service_duplicates=service_doc.get("duplicates"),
+		missing_links=link_problems(defn, values),
+		source=source,
+		existing=True,
 	)
-	request.source = source
+	plan = decide(facts, clock_for(defn, service_doc.name))
 	if request.requester_email and not request.requester:
 		request.requester = frappe.db.get_value("User", {"email": request.requester_email}, "name")
-	request.flags.flow_values = clean
-	request.flags.flow_system = True  # the engine fills in what it owns
-	frappe.db.savepoint("flow_email_intake")
-	try:
-		request.save(ignore_permissions=True)
-	except frappe.UniqueValidationError:
-		frappe.db.rollback(save_point="flow_email_intake")
-		# Another email of this client opened the same service at this very moment (one mailbox is pulled by one
-		# job, so this is rare): this email keeps its own request rather than being lost.
-		frappe.clear_last_message()
-		request.open_key = None
-		request.save(ignore_permissions=True)
-	ledger.record(request.name, "created", to_state="Open", details={"service": service, "source": source})
-	move_on(request, defn, states={})
-	ledger.flush()
+	apply(plan, existing=request)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import frappe
 from frappe.utils import strip_html
 
+from everstep_flow.base import ledger
 from everstep_flow.engine import states as S
 from everstep_flow.engine.seams import LINK, duplicates_mode
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.intake import client_fields, link_to_open, open_request_of, start_existing
-from everstep_flow.runtime.teams import service_unavailable
-from everstep_flow.runtime.transitions import system_move
-from everstep_flow.seams import clients
+from everstep_flow.hosts import client_records as clients
+from everstep_flow.requests.intake import client_fields, link_to_open, open_request_of, start_existing
+from everstep_flow.requests.transitions import system_move
+from everstep_flow.teams.availability import service_unavailable
 
 MAX_REPLY = 10_000
 

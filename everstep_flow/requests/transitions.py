@@ -14,14 +14,15 @@ import frappe
 from frappe import _
 from frappe.utils import now_datetime
 
-from everstep_flow.catalog import definition_of
+from everstep_flow.base import ledger
+from everstep_flow.base.catalog import definition_of
 from everstep_flow.engine import states as S
 from everstep_flow.engine.values import ValuesError
 from everstep_flow.engine.values import output_values as check_outputs
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.intake import throw_field_problems
-from everstep_flow.runtime.membership import is_manager, is_member, require_member, team_lead
-from everstep_flow.runtime.progress import move_on, refresh_status, refresh_where
+from everstep_flow.requests.guard import check_save
+from everstep_flow.requests.intake import throw_field_problems
+from everstep_flow.requests.progress import move_on
+from everstep_flow.teams.membership import is_manager, is_member, require_member, team_lead
 
 EVENT_OF_TASK_ACTION = {
 	"Claim": "claimed",
@@ -65,7 +66,9 @@ def _transition(machine: S.Machine, doc) -> S.Transition | None:
 
 
 def check_task(task) -> None:
-	"""validate(): legal move, right person, what the move needs; sets the fields the move implies."""
+	"""validate(): no field changed but by an action (guard), legal move, right person, what the move needs; sets
+	the fields the move implies."""
+	check_save(task, action_fields(task))
 	t = _transition(S.TASK, task)
 	if t is None:
 		return
@@ -133,7 +136,6 @@ def _check_task_actor(task, t: S.Transition, user: str) -> None:
 def _take_outputs(task) -> None:
 	"""Completing needs the step's required outputs, given now or already on the request."""
 	request = frappe.get_doc("Flow Request", task.request)
-	task.flags.flow_request = request  # after_task moves this request on: no second load
 	defn = definition_of(request)
 	given = task.flags.flow_outputs or {}
 	existing = {row.fieldname: row.value for row in request.request_values}
@@ -157,6 +159,8 @@ def _take_outputs(task) -> None:
 						"value": value,
 					},
 				).db_insert()
+	# What progress needs for the next steps' conditions: no second read of the values (requests.progress.load).
+	task.flags.flow_request_values = {**existing, **clean}
 	previous = (
 		json.loads(task.outputs) if isinstance(task.outputs, str) and task.outputs else task.outputs or {}
 	)
@@ -185,13 +189,7 @@ def after_task(task) -> None:
 		to_state=task.status,
 		details=details,
 	)
-	if t.action == "Complete":
-		request = task.flags.pop("flow_request")
-		move_on(request, definition_of(request), completed_task=task)
-	else:  # only the snapshot is needed to derive the status
-		row = frappe.db.get_value("Flow Request", task.request, ["name", "definition"], as_dict=True)
-		refresh_status(row.name, definition_of(row))
-	ledger.flush()
+	move_on(task.request, completed_task=task if t.action == "Complete" else None)
 
 
 # ---------------------------------------------------------------- handoffs
@@ -205,6 +203,8 @@ def unticked_items(task) -> list[str]:
 
 
 def check_handoff(handoff) -> None:
+	"""validate() of a handoff, as check_task."""
+	check_save(handoff, action_fields(handoff))
 	t = _transition(S.HANDOFF, handoff)
 	if t is None:
 		return
@@ -240,7 +240,7 @@ def after_handoff(handoff) -> None:
 		frappe.db.set_value(
 			"Flow Task", handoff.to_task, {"awaiting_handoff": None, "ready_on": handoff.accepted_on}
 		)
-		refresh_where(handoff.request)
+		move_on(handoff.request)  # who holds it changed: where the request is now
 	elif t.action == "Return":
 		# The receiving task is withdrawn (its step may run again) and the sender gets its work back.
 		system_move(handoff.to_task, S.CANCELLED)

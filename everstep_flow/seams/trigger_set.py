@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import frappe
 
-from everstep_flow.runtime import fresh
+from everstep_flow.base import fresh
 
 # Not the 0.9 key, whose value Frappe pickled: a stored set here is always the JSON that runtime.fresh writes
 CACHE_KEY = "everstep_flow:trigger_set"

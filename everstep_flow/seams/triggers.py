@@ -21,12 +21,12 @@ import frappe
 from frappe import _
 from frappe.utils import add_to_date, cstr, now_datetime, strip_html
 
+from everstep_flow.base import ledger
+from everstep_flow.base.door import collided
 from everstep_flow.engine import seams as core
 from everstep_flow.engine.seams import Client
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.door import collided
-from everstep_flow.runtime.intake import submit_request
-from everstep_flow.seams.resolvers import client_of
+from everstep_flow.hosts.resolvers import client_of
+from everstep_flow.requests.intake import submit_request
 from everstep_flow.seams.trigger_set import triggered_doctypes
 from everstep_flow.seams.trigger_values import condition_holds, subject_of
 

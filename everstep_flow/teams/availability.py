@@ -15,20 +15,21 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import escape_html
 
-from everstep_flow.catalog import definition_from_doc, definition_of
+from everstep_flow.base.catalog import definition_from_doc, definition_of
 from everstep_flow.engine.definition import teams_of, to_snapshot, with_team_renamed
 from everstep_flow.engine.states import REQ_CANCELLED, REQ_COMPLETED
 
 Request, Task = DocType("Flow Request"), DocType("Flow Task")
 
 
+def disabled_teams(teams) -> list[str]:
+	"""Which of these teams are disabled (cached team documents: no query on a warm intake)."""
+	return [team for team in sorted(set(teams)) if frappe.get_cached_value("Flow Team", team, "disabled")]
+
+
 def disabled_teams_of(service_doc) -> list[str]:
-	"""Teams of the service's steps that are disabled (cached team documents: no query on a warm intake)."""
-	return [
-		team
-		for team in sorted(teams_of(definition_from_doc(service_doc)))
-		if frappe.get_cached_value("Flow Team", team, "disabled")
-	]
+	"""Teams of the service's steps that are disabled."""
+	return disabled_teams(teams_of(definition_from_doc(service_doc)))
 
 
 def service_unavailable(service_doc) -> str | None:

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 import frappe
 from frappe.utils import get_datetime, get_system_timezone, now_datetime
 
+from everstep_flow.engine import ServiceDefinition
 from everstep_flow.engine.calendar import Calendar, add_business_minutes, business_minutes_between
+from everstep_flow.engine.plans import REQUEST_CALENDAR, Clock
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -54,6 +56,20 @@ def calendar_for(team: str | None = None, service: str | None = None) -> Calenda
 	if not name:
 		name = frappe.db.get_single_value("Flow Settings", "default_calendar", cache=True)
 	return load_calendar(name)
+
+
+def clock_for(defn: ServiceDefinition, service: str) -> Clock:
+	"""The clock an action's plan runs on (engine.plans.Clock): now, the site's timezone, and the calendars of the
+	request (its owner team's, else the service's, else the default) and of each team of the service."""
+	owner_team = frappe.get_cached_value("Flow Service", service, "owner_team")
+	return Clock(
+		now_datetime(),
+		get_system_timezone(),
+		{
+			REQUEST_CALENDAR: calendar_for(owner_team, service),
+			**{team: calendar_for(team, service) for team in defn.teams},
+		},
+	)
 
 
 def aware(moment: datetime | str | None) -> datetime | None:

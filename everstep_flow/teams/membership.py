@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import frappe
 
-from everstep_flow.runtime import fresh
+from everstep_flow.base import fresh
 
 MANAGER_ROLES = {"Flow Manager", "System Manager"}
 

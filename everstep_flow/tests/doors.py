@@ -47,14 +47,14 @@ METHODS = {
 	"everstep_flow.api.trigger.run_again": WRITE,
 	"everstep_flow.everstep_flow.doctype.flow_calendar.flow_calendar.import_holiday_list": WRITE,
 	# Frappe's own doors, answered by us for our doctypes (hooks: override_whitelisted_methods)
-	"everstep_flow.read_doors.get": READ,
-	"everstep_flow.read_doors.get_count": READ,
-	"everstep_flow.read_doors.get_group_by_count": READ,
-	"everstep_flow.read_doors.get_open_count": READ,
-	"everstep_flow.read_doors.getdoc": READ,
-	"everstep_flow.read_doors.get_docinfo": READ,
-	"everstep_flow.read_doors.get_communications": READ,
-	"everstep_flow.read_doors.get_chart": READ,
+	"everstep_flow.visibility.read_doors.get": READ,
+	"everstep_flow.visibility.read_doors.get_count": READ,
+	"everstep_flow.visibility.read_doors.get_group_by_count": READ,
+	"everstep_flow.visibility.read_doors.get_open_count": READ,
+	"everstep_flow.visibility.read_doors.getdoc": READ,
+	"everstep_flow.visibility.read_doors.get_docinfo": READ,
+	"everstep_flow.visibility.read_doors.get_communications": READ,
+	"everstep_flow.visibility.read_doors.get_chart": READ,
 }
 # Doors that take no argument (nothing malformed to feed them): the hardening table skips only these.
 NO_ARGUMENTS = frozenset(

@@ -7,7 +7,7 @@ import frappe
 from everstep_flow.api import orphans as orphans_api
 from everstep_flow.api import task as task_api
 from everstep_flow.engine.orphans import CLAIMANT_UNAVAILABLE, NEXT_STEP_UNCLEAR, TEAM_UNAVAILABLE
-from everstep_flow.runtime.intake import submit_request
+from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests.test_runtime import MANAGER, FlowTestCase, events
 from everstep_flow.tests.utils import make_team, make_user, new_service, step_row
 

@@ -16,10 +16,10 @@ from everstep_flow.api import call as call_api
 from everstep_flow.api import client as client_api
 from everstep_flow.api import follow_up as follow_up_api
 from everstep_flow.api import task as task_api
+from everstep_flow.clock import sweep
 from everstep_flow.everstep_flow.report.five_seam_audit import five_seam_audit as audit
-from everstep_flow.runtime import sweep
-from everstep_flow.runtime.intake import submit_request
-from everstep_flow.seams import installed
+from everstep_flow.hosts import installed
+from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests.utils import make_team, make_user, new_service, step_row
 
 MANAGER, AGENT, MATE, OTHER = (
@@ -484,7 +484,7 @@ class TestFiveSeamAudit(CallCase):
 		# seam 3: a task waiting on the customer with no call since
 		waiting, task = self.waiting_on_the_customer()
 		# seam 4: a call written around the rule (no follow-up, no reason), on another request
-		from everstep_flow.runtime import ledger
+		from everstep_flow.base import ledger
 
 		planted = self.request()
 		ledger.record(planted, "call_logged", details={"summary": "planted"})

@@ -2,7 +2,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from everstep_flow import demo
-from everstep_flow.catalog import get_definition
+from everstep_flow.base.catalog import get_definition
 from everstep_flow.engine import problems, ready_steps
 
 

@@ -20,7 +20,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
 from everstep_flow.api import task as task_api
-from everstep_flow.runtime.intake import submit_request
+from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests import doors
 from everstep_flow.tests.http_client import PASSWORD, Session, messages
 from everstep_flow.tests.utils import make_team, make_user, new_service, purge_requests, step_row
@@ -100,7 +100,7 @@ class HardeningCase(FrappeTestCase):
 		# A follow-up (from a logged call) and a trigger firing: records only the engine writes
 		from frappe.utils import add_days, now_datetime
 
-		from everstep_flow.runtime.calls import log_call
+		from everstep_flow.clients.calls import log_call
 
 		contact = frappe.db.get_value("Contact", {"first_name": "HD Caller"}, "name") or (
 			frappe.get_doc({"doctype": "Contact", "first_name": "HD Caller"})
@@ -253,10 +253,13 @@ DOORS: dict[str, tuple[dict, dict[str, tuple[str, bool]]]] = {
 		{"request": (NAME, True), "text": (REASON, True)},
 	),
 	"everstep_flow.api.follow_up.mine": ({}, {"until": (NAME, False)}),
-	"everstep_flow.read_doors.get_chart": ({"chart_name": MISSING}, {"chart_name": (NAME, False)}),
+	"everstep_flow.visibility.read_doors.get_chart": ({"chart_name": MISSING}, {"chart_name": (NAME, False)}),
 	"everstep_flow.api.orphans.leak_count": ({}, {"filters": (OBJECT, False)}),
 	**{
-		f"everstep_flow.read_doors.{m}": ({"doctype": "Flow Request", **extra}, {"doctype": (NAME, True)})
+		f"everstep_flow.visibility.read_doors.{m}": (
+			{"doctype": "Flow Request", **extra},
+			{"doctype": (NAME, True)},
+		)
 		for m, extra in (
 			("get_count", {}),
 			("get", {"name": MISSING}),
@@ -345,7 +348,7 @@ class TestEveryDoorRefusesBadArguments(HardeningCase):
 				with self.subTest(method=method, user=session.user):
 					response = session.call(method, {})
 					self.assertIn(response.status_code, (200, 403), messages(response)[-300:])
-		from everstep_flow.runtime.door import collided
+		from everstep_flow.base.door import collided
 
 		self.assertFalse(collided(frappe.PermissionError()))
 		self.assertFalse(collided(frappe.ValidationError()))
@@ -665,7 +668,7 @@ class TestEverythingUsersWroteIsEscaped(HardeningCase):
 	def test_desk_renderers_get_escaped_or_plain_data(self):
 		"""The process map is drawn on the server (escaped SVG); the tracker, history and team load are plain data
 		that the desk scripts pass through everstep_flow.esc (frappe.utils.escape_html) before use."""
-		from everstep_flow.catalog import definition_from_doc
+		from everstep_flow.base.catalog import definition_from_doc
 		from everstep_flow.engine import render_svg
 
 		service = frappe.get_doc("Flow Service", SERVICE)

@@ -281,7 +281,7 @@ class TestMembershipCacheIsCoherent(ManagerWritesCase):
 	store the old teams (the user would keep, or miss, access for minutes on every worker)."""
 
 	def test_a_request_that_read_before_a_team_change_never_stores_the_old_teams(self):
-		from everstep_flow.runtime import membership
+		from everstep_flow.teams import membership
 
 		make_user(MEMBER)
 		make_team(MEMBER_TEAM)

@@ -21,7 +21,7 @@ from everstep_flow.api import handoff as handoff_api
 from everstep_flow.api import orphans as orphans_api
 from everstep_flow.api import request as request_api
 from everstep_flow.api import task as task_api
-from everstep_flow.runtime.intake import submit_request
+from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests.utils import make_team, make_user, new_service, purge_requests, step_row
 
 PASSWORD = "Pm-matrix-2026!"

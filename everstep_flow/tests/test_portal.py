@@ -316,6 +316,6 @@ class TestEmailIntake(PortalTestCase):
 		communication, _ = self.receive("PT Unrouted", "Where do I send this?", "Hello?")
 		request = communication.reference_name
 		self.assertEqual(frappe.db.get_value("Flow Request", request, "service"), None)
-		from everstep_flow.runtime.orphans import check_orphans
+		from everstep_flow.visibility.orphans import check_orphans
 
 		self.assertIn(request, {f.request for f in check_orphans()})

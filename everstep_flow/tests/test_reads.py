@@ -27,7 +27,7 @@ from frappe.utils.password import update_password
 from everstep_flow.api import request as request_api
 from everstep_flow.api import task as task_api
 from everstep_flow.engine.seams import Client
-from everstep_flow.runtime.intake import submit_request
+from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests import doors
 from everstep_flow.tests.http_client import PASSWORD, Session
 from everstep_flow.tests.utils import make_team, make_user, new_service, purge_requests, step_row
@@ -251,7 +251,7 @@ class TestReadsRevealNothing(FrappeTestCase):
 				filters=filters,
 			)
 			for chart in CHARTS.get(doctype, ()):
-				probes[f"everstep_flow.read_doors.get_chart {chart} / {label}"] = call(
+				probes[f"everstep_flow.visibility.read_doors.get_chart {chart} / {label}"] = call(
 					"frappe.desk.doctype.dashboard_chart.dashboard_chart.get",
 					chart_name=chart,
 					filters=filters,
@@ -300,19 +300,21 @@ class TestReadsRevealNothing(FrappeTestCase):
 			"everstep_flow.api.client.timeline": call(
 				"everstep_flow.api.client.timeline", customer_type="Contact", customer=client.customer
 			),
-			"everstep_flow.read_doors.get_open_count": call(
+			"everstep_flow.visibility.read_doors.get_open_count": call(
 				"frappe.desk.notifications.get_open_count", doctype="Contact", name=client.customer
 			),
-			"everstep_flow.read_doors.getdoc": call(
+			"everstep_flow.visibility.read_doors.getdoc": call(
 				"frappe.desk.form.load.getdoc", doctype="Flow Request", name=request
 			),
-			"everstep_flow.read_doors.get_docinfo": call(
+			"everstep_flow.visibility.read_doors.get_docinfo": call(
 				"frappe.desk.form.load.get_docinfo", doctype="Flow Request", name=request
 			),
-			"everstep_flow.read_doors.get_communications": call(
+			"everstep_flow.visibility.read_doors.get_communications": call(
 				"frappe.desk.form.load.get_communications", doctype="Flow Request", name=request
 			),
-			"everstep_flow.read_doors.get": call("frappe.client.get", doctype="Flow Request", name=request),
+			"everstep_flow.visibility.read_doors.get": call(
+				"frappe.client.get", doctype="Flow Request", name=request
+			),
 			"frappe.client.get (task)": call("frappe.client.get", doctype="Flow Task", name=task),
 			"/api/resource (document)": lambda session: _body(
 				session.get(f"/api/resource/Flow Request/{request}")
@@ -332,19 +334,21 @@ class TestReadsRevealNothing(FrappeTestCase):
 				doctype="Flow Request",
 				fields=["`tabFlow Request`.`name`", "`tabFlow Request Value`.`value`"],
 			),
-			"everstep_flow.read_doors.get_group_by_count (outputs)": call(
+			"everstep_flow.visibility.read_doors.get_group_by_count (outputs)": call(
 				"frappe.desk.listview.get_group_by_count",
 				doctype="Flow Task",
 				current_filters="[]",
 				field="outputs",
 			),
-			"everstep_flow.read_doors.get_group_by_count (subject)": call(
+			"everstep_flow.visibility.read_doors.get_group_by_count (subject)": call(
 				"frappe.desk.listview.get_group_by_count",
 				doctype="Flow Request",
 				current_filters="[]",
 				field="subject",
 			),
-			"everstep_flow.read_doors.get_count": call("frappe.client.get_count", doctype="Flow Request"),
+			"everstep_flow.visibility.read_doors.get_count": call(
+				"frappe.client.get_count", doctype="Flow Request"
+			),
 			"portal /flow/requests": lambda session: _body(session.get("/flow/requests")),
 			"portal /flow/requests/<name>": lambda session: _body(session.get(f"/flow/requests/{request}")),
 			"portal /flow/timeline": lambda session: _body(session.get("/flow/timeline")),

@@ -10,7 +10,7 @@ from frappe.utils import get_datetime
 
 from everstep_flow.api import task as task_api
 from everstep_flow.everstep_flow.report.team_queue_aging import team_queue_aging as aging
-from everstep_flow.runtime.intake import submit_request
+from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests.utils import make_team, make_user, new_service, step_row
 
 AGENT, OTHER, MANAGER = "rp.agent@example.com", "rp.other@example.com", "rp.manager@example.com"
@@ -348,8 +348,8 @@ class TestVisibilityReports(VisibilityCase):
 
 	def test_leak_audit_waiting_and_duplicates(self):
 		from everstep_flow.everstep_flow.report.leak_audit import leak_audit as report
-		from everstep_flow.runtime.actions import cancel_request
-		from everstep_flow.seams.clients import make_contact
+		from everstep_flow.hosts.client_records import make_contact
+		from everstep_flow.requests.actions import cancel_request
 
 		contact = make_contact("rv.client@example.com", "RV Client")
 		frappe.set_user(RV_MANAGER)
@@ -384,7 +384,7 @@ class TestVisibilityReports(VisibilityCase):
 			cancel_request(request, "done testing")
 
 	def test_the_measured_process_map(self):
-		from everstep_flow.runtime.measures import edge_bounces, step_waits
+		from everstep_flow.visibility.measures import edge_bounces, step_waits
 
 		self.assertEqual(step_waits("RV Flow", now=NOW), {"a": (3.0, 2), "b": (1.0, 1)})
 		self.assertEqual(edge_bounces("RV Flow", now=NOW), {("a", "b"): 50.0})
@@ -467,7 +467,7 @@ class TestWhereNow(VisibilityCase):
 		self.assertIsNotNone(frappe.db.get_value("Flow Handoff", self.h2, "returned_on"))
 
 	def test_the_task_list_shows_its_requests_sla(self):
-		from everstep_flow.runtime.sweep import _sla
+		from everstep_flow.clock.sweep import _sla
 
 		fresh = submit_request("RV Flow", {}).name
 		task = frappe.db.get_value(
@@ -479,7 +479,7 @@ class TestWhereNow(VisibilityCase):
 		self.assertEqual(frappe.db.get_value("Flow Task", task.name, "request_sla"), "Breached")
 
 	def test_cancelled_requests_are_nowhere(self):
-		from everstep_flow.runtime.actions import cancel_request
+		from everstep_flow.requests.actions import cancel_request
 
 		frappe.set_user(RV_MANAGER)
 		fresh = submit_request("RV Flow", {}).name

@@ -8,8 +8,8 @@ from frappe.tests.utils import FrappeTestCase
 from everstep_flow.api import handoff as handoff_api
 from everstep_flow.api import request as request_api
 from everstep_flow.api import task as task_api
-from everstep_flow.runtime import door
-from everstep_flow.runtime.intake import submit_request
+from everstep_flow.base import door
+from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests.utils import (
 	at_once,
 	make_team,

@@ -18,9 +18,10 @@ from frappe.utils.password import update_password
 
 from everstep_flow.api import request as request_api
 from everstep_flow.engine.seams import ALWAYS_NEW
-from everstep_flow.runtime.intake import submit_request
-from everstep_flow.runtime.orphans import check_orphans
-from everstep_flow.seams import clients, dashboards, installed, trigger_set, triggers
+from everstep_flow.hosts import client_records as clients
+from everstep_flow.hosts import dashboards, installed
+from everstep_flow.requests.intake import submit_request
+from everstep_flow.seams import trigger_set, triggers
 from everstep_flow.tests.http_client import PASSWORD, Session, messages
 from everstep_flow.tests.utils import (
 	make_team,
@@ -31,6 +32,7 @@ from everstep_flow.tests.utils import (
 	recorded_queries,
 	step_row,
 )
+from everstep_flow.visibility.orphans import check_orphans
 
 MANAGER, AGENT, OTHER = "sm.manager@example.com", "sm.agent@example.com", "sm.other@example.com"
 TEAM, OTHER_TEAM = "SM Team", "SM Other Team"
@@ -257,7 +259,7 @@ class TestTriggerSetup(SeamCase):
 		self.assertNotIn("ToDo", trigger_set.triggered_doctypes())  # saving a trigger clears the cached set
 
 	def test_example_triggers_exist_only_for_installed_doctypes_and_are_disabled(self):
-		from everstep_flow.seams.examples import all_examples, install_example_triggers
+		from everstep_flow.hosts.examples import all_examples, install_example_triggers
 
 		frappe.db.savepoint("examples")  # the site's own examples (perhaps enabled) come back afterwards
 		try:
@@ -803,7 +805,7 @@ class TestERPNext(SeamCase):
 
 	def test_the_examples_validate_against_the_demo_services(self):
 		from everstep_flow import demo
-		from everstep_flow.seams.examples import install_example_triggers
+		from everstep_flow.hosts.examples import install_example_triggers
 
 		demo.setup()
 		install_example_triggers()

@@ -8,7 +8,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from everstep_flow.api import request as request_api
 from everstep_flow.api import search as search_api
-from everstep_flow.runtime.intake import submit_request
+from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests.utils import make_team, make_user, new_service, step_row
 
 AGENT, OTHER, REQUESTER = "sr.agent@example.com", "sr.other@example.com", "sr.requester@example.com"

@@ -6,10 +6,10 @@ import frappe
 
 from everstep_flow.api import request as request_api
 from everstep_flow.api import task as task_api
-from everstep_flow.runtime.intake import submit_request
-from everstep_flow.runtime.orphans import check_orphans
+from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests.test_runtime import MANAGER, FlowTestCase, tasks_of
 from everstep_flow.tests.utils import make_team, make_user, new_service, step_row
+from everstep_flow.visibility.orphans import check_orphans
 
 FIRST, SECOND = "TM First", "TM Second"
 ANN, BOB = "tm.ann@example.com", "tm.bob@example.com"

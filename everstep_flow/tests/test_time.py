@@ -10,10 +10,10 @@ from frappe.utils import get_datetime
 
 from everstep_flow.api import sweep as sweep_api
 from everstep_flow.api import task as task_api
+from everstep_flow.clock.sweep import orphan_sweep
+from everstep_flow.clock.sweep import run as sweep
 from everstep_flow.engine import escalation
-from everstep_flow.runtime.intake import submit_request
-from everstep_flow.runtime.sweep import orphan_sweep
-from everstep_flow.runtime.sweep import run as sweep
+from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests.test_runtime import MANAGER, FlowTestCase, events
 from everstep_flow.tests.utils import (
 	make_team,

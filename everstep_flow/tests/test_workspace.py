@@ -9,7 +9,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from everstep_flow.api import orphans as orphans_api
 from everstep_flow.boot import boot_session
-from everstep_flow.runtime.intake import submit_request
+from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests.utils import make_team, make_user, new_service, step_row
 
 AGENT, OTHER, MANAGER, PLAIN = (

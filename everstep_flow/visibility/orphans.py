@@ -6,7 +6,7 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count
 
-from everstep_flow.catalog import definition_of
+from everstep_flow.base.catalog import definition_of
 from everstep_flow.engine import states as S
 from everstep_flow.engine.orphans import Finding, OpenRequest, OpenTask, find_orphans, missed_seams
 from everstep_flow.seams.triggers import missed

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import frappe
 
-from everstep_flow import reads
-from everstep_flow.runtime.membership import has_requests, is_manager, user_teams
+from everstep_flow.teams.membership import has_requests, is_manager, user_teams
+from everstep_flow.visibility import reads
 
 READ_TYPES = {None, "read", "select", "print", "email", "export", "report"}
 NEVER = "1=0"

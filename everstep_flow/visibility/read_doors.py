@@ -17,8 +17,8 @@ from frappe.model import default_fields
 from frappe.utils import escape_html
 
 from everstep_flow import MODULE
+from everstep_flow.base.door import endpoint
 from everstep_flow.engine import args
-from everstep_flow.runtime.door import endpoint
 
 
 def _exists(doctype) -> bool:
@@ -165,7 +165,7 @@ STAFF_ONLY_MEDIA = ("Phone",)
 
 
 def _staff_view(doctype: str, name: str) -> bool:
-	from everstep_flow.permissions import reads_level_one
+	from everstep_flow.visibility.permissions import reads_level_one
 
 	return doctype != "Flow Request" or reads_level_one(doctype, name)
 

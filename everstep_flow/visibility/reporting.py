@@ -10,7 +10,7 @@ from frappe.query_builder import CustomFunction
 from frappe.utils import add_days, escape_html, get_datetime, getdate, now_datetime
 
 from everstep_flow.engine import args
-from everstep_flow.runtime.membership import is_manager, user_teams
+from everstep_flow.teams.membership import is_manager, user_teams
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 731  # two years: a longer range is a mistake more often than a wish, and costs the whole history

@@ -10,9 +10,9 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime
 
+from everstep_flow.base import ledger
 from everstep_flow.engine.calls import call_without_next_step, follow_up_leak, waiting_without_contact
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.orphans import available_members
+from everstep_flow.visibility.orphans import available_members
 
 LIMIT = 500  # rows per kind of leak: the summary counts stay exact, the list stops here
 

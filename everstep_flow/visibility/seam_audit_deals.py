@@ -11,10 +11,10 @@ from frappe import _
 
 from everstep_flow.engine import seams as trigger_core
 from everstep_flow.engine import states as S
-from everstep_flow.runtime.seam_audit import LIMIT, leak
-from everstep_flow.seams import installed
+from everstep_flow.hosts import installed
 from everstep_flow.seams.trigger_values import condition_holds
 from everstep_flow.seams.triggers import FIRING, missed
+from everstep_flow.visibility.seam_audit import LIMIT, leak
 
 CLOSED_SOURCE_STATES = ("Lost", "Closed", "Cancelled", "Resolved")
 

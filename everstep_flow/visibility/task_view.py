@@ -10,13 +10,13 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
-from everstep_flow.catalog import definition_of
+from everstep_flow.base import ledger
+from everstep_flow.base.catalog import definition_of
 from everstep_flow.engine import render_svg
 from everstep_flow.engine import states as S
 from everstep_flow.engine.task_view import CHECKLIST_BLOCKS, asked, checklist_rows, labelled, tick
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.actions import handoff_moves_for, lock, progress, task_moves_for
-from everstep_flow.runtime.membership import is_manager, works_on
+from everstep_flow.requests.actions import handoff_moves_for, lock, progress, task_moves_for
+from everstep_flow.teams.membership import is_manager, works_on
 
 HISTORY = 30  # newest events shown; the request's form has the whole ledger
 

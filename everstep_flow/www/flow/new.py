@@ -5,7 +5,7 @@ from frappe import _
 from frappe.utils import escape_html
 
 from everstep_flow.api.portal import published_service
-from everstep_flow.catalog import definition_from_doc
+from everstep_flow.base.catalog import definition_from_doc
 from everstep_flow.engine import render_svg
 
 no_cache = 1

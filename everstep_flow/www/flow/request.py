@@ -7,11 +7,11 @@ from frappe import _
 from frappe.utils import escape_html
 
 from everstep_flow.api.portal import own_request
-from everstep_flow.catalog import definition_of
+from everstep_flow.base import ledger
+from everstep_flow.base.catalog import definition_of
 from everstep_flow.engine import render_svg
 from everstep_flow.engine.task_view import labelled
-from everstep_flow.runtime import ledger
-from everstep_flow.runtime.actions import progress
+from everstep_flow.requests.actions import progress
 
 no_cache = 1
 

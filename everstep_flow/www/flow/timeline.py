@@ -4,9 +4,9 @@ import frappe
 from frappe import _
 from frappe.utils import cint, escape_html
 
+from everstep_flow.clients import timeline
 from everstep_flow.engine.calls import KINDS
-from everstep_flow.runtime import timeline
-from everstep_flow.seams import clients
+from everstep_flow.hosts import client_records as clients
 
 no_cache = 1
 PAGE = 20

@@ -6,10 +6,10 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import escape_html
 
+from everstep_flow.base.door import endpoint
 from everstep_flow.engine import args
 from everstep_flow.engine.calendar import CalendarError
-from everstep_flow.runtime.door import endpoint
-from everstep_flow.runtime.timing import calendar_from_doc
+from everstep_flow.teams.calendars import calendar_from_doc
 
 
 class FlowCalendar(Document):

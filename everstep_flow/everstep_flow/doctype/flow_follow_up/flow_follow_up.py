@@ -5,7 +5,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from everstep_flow.runtime.guard import never_deleted
+from everstep_flow.requests.guard import never_deleted
 
 
 class FlowFollowUp(Document):

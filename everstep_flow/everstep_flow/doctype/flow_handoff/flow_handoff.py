@@ -4,9 +4,9 @@
 import frappe
 from frappe.model.document import Document
 
-from everstep_flow.runtime.actions import handoff_moves_for
-from everstep_flow.runtime.guard import check_save, engine_only_insert, never_deleted
-from everstep_flow.runtime.transitions import action_fields, after_handoff, check_handoff
+from everstep_flow.requests.actions import handoff_moves_for
+from everstep_flow.requests.guard import check_save, engine_only_insert, never_deleted
+from everstep_flow.requests.transitions import action_fields, after_handoff, check_handoff
 
 
 class FlowHandoff(Document):
@@ -37,22 +37,24 @@ class FlowHandoff(Document):
 	"""An explicit transfer between teams: Pending until the receiving team accepts or returns it."""
 
 	def before_insert(self) -> None:
-		engine_only_insert(self)
+		if not self.flags.flow_system:
+			engine_only_insert(self)  # refused: handoffs are made by the engine
 
 	def on_trash(self) -> None:
 		never_deleted(self)
 
 	def validate(self) -> None:
-		check_save(self, action_fields(self))
-		check_handoff(self)
+		if not self.is_new():  # an engine-made handoff has nothing to check yet (runtime.apply)
+			check_handoff(self)  # the gate, including that no other field changed
 
 	def on_update(self) -> None:
-		after_handoff(self)
+		if self.flags.flow_transition:
+			after_handoff(self)
 
 	def onload(self) -> None:
-		from everstep_flow.catalog import definition_of
+		from everstep_flow.base.catalog import definition_of
 		from everstep_flow.engine.task_view import labelled
-		from everstep_flow.runtime.task_view import as_object
+		from everstep_flow.visibility.task_view import as_object
 
 		self.set_onload("moves", handoff_moves_for(self.name, self))
 		request = frappe.db.get_value("Flow Request", self.request, ["name", "definition"], as_dict=True)

@@ -5,14 +5,14 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from everstep_flow.catalog import definition_of
+from everstep_flow.base.catalog import definition_of
 from everstep_flow.engine import render_svg
 from everstep_flow.engine.values import plain
-from everstep_flow.permissions import row_permlevels
-from everstep_flow.runtime.actions import progress
-from everstep_flow.runtime.guard import check_save, never_deleted
-from everstep_flow.runtime.membership import mark_requester, works_on
-from everstep_flow.seams.clients import client_doctypes
+from everstep_flow.hosts.client_records import client_doctypes
+from everstep_flow.requests.actions import progress
+from everstep_flow.requests.guard import check_save, never_deleted
+from everstep_flow.teams.membership import mark_requester, works_on
+from everstep_flow.visibility.permissions import row_permlevels
 
 
 class FlowRequest(Document):
@@ -67,7 +67,8 @@ class FlowRequest(Document):
 		)
 
 	def validate(self) -> None:
-		check_save(self)
+		if not self.is_new():  # intake made it (runtime.apply): nothing was edited
+			check_save(self)
 		self.subject = (
 			plain(self.subject or "").strip() or self.subject
 		)  # text, never markup (see engine.values)

@@ -5,11 +5,11 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint
 
-from everstep_flow.catalog import definition_from_doc, throw_problems
+from everstep_flow.base.catalog import definition_from_doc, throw_problems
 from everstep_flow.engine import fingerprint, problems, render_svg
-from everstep_flow.runtime.guard import refuse_changes
-from everstep_flow.runtime.measures import edge_bounces, step_waits
-from everstep_flow.runtime.teams import disabled_teams_of
+from everstep_flow.requests.guard import refuse_changes
+from everstep_flow.teams.availability import disabled_teams_of
+from everstep_flow.visibility.measures import edge_bounces, step_waits
 
 
 class FlowService(Document):

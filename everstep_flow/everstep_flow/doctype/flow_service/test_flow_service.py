@@ -4,7 +4,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from everstep_flow.catalog import get_definition
+from everstep_flow.base.catalog import get_definition
 from everstep_flow.engine import ready_steps
 from everstep_flow.tests.utils import make_team, new_service, step_row
 

@@ -4,11 +4,11 @@
 import frappe
 from frappe.model.document import Document
 
-from everstep_flow.permissions import row_permlevels
-from everstep_flow.runtime.guard import check_save, engine_only_insert, never_deleted
-from everstep_flow.runtime.membership import works_on
-from everstep_flow.runtime.progress import output_fields
-from everstep_flow.runtime.transitions import action_fields, after_task, check_task
+from everstep_flow.requests.guard import check_save, engine_only_insert, never_deleted
+from everstep_flow.requests.progress import output_fields
+from everstep_flow.requests.transitions import action_fields, after_task, check_task
+from everstep_flow.teams.membership import works_on
+from everstep_flow.visibility.permissions import row_permlevels
 
 
 class FlowTask(Document):
@@ -52,21 +52,22 @@ class FlowTask(Document):
 	"""A step instance owned by a team. Every status change goes through runtime.transitions."""
 
 	def before_insert(self) -> None:
-		engine_only_insert(self)
+		if not self.flags.flow_system:
+			engine_only_insert(self)  # refused: tasks are made by the engine
 
 	def on_trash(self) -> None:
 		never_deleted(self)
 
 	def validate(self) -> None:
-		check_save(self, action_fields(self))
-		check_task(self)
+		if not self.is_new():  # an engine-made task has nothing to check yet (runtime.apply)
+			check_task(self)  # the gate: the move, who makes it, what it needs, and no other field changed
 
 	def get_permlevel_access(self, permission_type: str = "write") -> list[int]:
 		"""Field levels are per role in Frappe; ours are per row too (a requester never reads level 1)."""
 		return row_permlevels(self, super().get_permlevel_access(permission_type), permission_type)
 
 	def onload(self) -> None:
-		from everstep_flow.runtime.task_view import view
+		from everstep_flow.visibility.task_view import view
 
 		if not works_on(self.request):
 			self.set_onload("moves", [])
@@ -87,7 +88,8 @@ class FlowTask(Document):
 			)
 
 	def on_update(self) -> None:
-		after_task(self)
+		if self.flags.flow_transition:
+			after_task(self)
 
 
 def on_doctype_update() -> None:

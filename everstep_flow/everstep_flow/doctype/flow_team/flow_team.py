@@ -5,11 +5,11 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from everstep_flow.clock.absence import on_team_update
 from everstep_flow.engine.team import Member, lead_of, member_problems
-from everstep_flow.runtime import teams
-from everstep_flow.runtime.absence import on_team_update
-from everstep_flow.runtime.membership import forget_memberships
-from everstep_flow.runtime.orphans import team_load
+from everstep_flow.teams import availability as teams
+from everstep_flow.teams.membership import forget_memberships
+from everstep_flow.visibility.orphans import team_load
 
 
 class FlowTeam(Document):

@@ -8,10 +8,10 @@ from frappe import _
 from frappe.utils import now_datetime
 
 from everstep_flow.engine.calls import SEAMS
-from everstep_flow.runtime.membership import is_manager
-from everstep_flow.runtime.reporting import escaped, period, report_filters
-from everstep_flow.runtime.seam_audit import LIMIT, calls, follow_ups, inbox, waiting
-from everstep_flow.runtime.seam_audit_deals import deals
+from everstep_flow.teams.membership import is_manager
+from everstep_flow.visibility.reporting import escaped, period, report_filters
+from everstep_flow.visibility.seam_audit import LIMIT, calls, follow_ups, inbox, waiting
+from everstep_flow.visibility.seam_audit_deals import deals
 
 
 def execute(filters: dict | None = None):

@@ -21,7 +21,7 @@ from everstep_flow.engine.reports import (
 	seam_rows,
 	share,
 )
-from everstep_flow.runtime.reporting import period, report_filters, visible_teams
+from everstep_flow.visibility.reporting import period, report_filters, visible_teams
 
 
 def execute(filters: dict | None = None, now=None):

@@ -21,8 +21,8 @@ from frappe.utils import now_datetime
 
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import duplicate_groups
-from everstep_flow.runtime.orphans import check_orphans
-from everstep_flow.runtime.reporting import escaped, report_filters, visible_teams
+from everstep_flow.visibility.orphans import check_orphans
+from everstep_flow.visibility.reporting import escaped, report_filters, visible_teams
 
 ORPHAN, LATE, WAITING, STALE, DUPLICATE = (
 	"Orphan",

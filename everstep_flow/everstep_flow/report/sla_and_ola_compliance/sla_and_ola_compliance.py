@@ -18,7 +18,7 @@ from frappe.utils import getdate, now_datetime
 from everstep_flow.engine import sla as sla_core
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import PERIODS, SlaFact, compliance_rows, period_of, share
-from everstep_flow.runtime.reporting import checked_service, escaped, period, report_filters, visible_teams
+from everstep_flow.visibility.reporting import checked_service, escaped, period, report_filters, visible_teams
 
 OUTCOME_OF_SLA = {sla_core.MET: "met", sla_core.BREACHED: "breached"}
 

@@ -14,7 +14,7 @@ from frappe.utils import escape_html, now_datetime
 
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import AGE_LABELS, bucket_edges, totals
-from everstep_flow.runtime.reporting import report_filters, visible_teams
+from everstep_flow.visibility.reporting import report_filters, visible_teams
 
 
 def execute(filters: dict | None = None, now=None):

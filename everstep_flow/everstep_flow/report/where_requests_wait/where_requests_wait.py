@@ -22,7 +22,7 @@ from everstep_flow.engine.reports import (
 	wait_rows,
 	waiting_hours,
 )
-from everstep_flow.runtime.reporting import (
+from everstep_flow.visibility.reporting import (
 	checked_service,
 	epoch,
 	escaped,
