@@ -318,7 +318,7 @@ class Life:
 			self.status = new
 
 	def task_name(self, step_key: str) -> str:
-		"""As the engine names tasks (runtime.progress.task_name): request and step, "-2" for a second run."""
+		"""As the engine names tasks (requests.progress.task_name): request and step, "-2" for a second run."""
 		runs = sum(1 for t in self.tasks if t["step_key"] == step_key)
 		return f"{self.name}-{step_key}" + (f"-{runs + 1}" if runs else "")
 
@@ -349,7 +349,7 @@ class Life:
 	def hand_off(self, sender: dict, step: Step) -> tuple[dict, dict]:
 		task = self.new_task(step)
 		handoff = {
-			"name": f"H-{task['name']}",  # named as the engine names them (runtime.progress)
+			"name": f"H-{task['name']}",  # named as the engine names them (requests.progress)
 			"status": "Pending",
 			"from_team": sender["team"],
 			"to_team": step.team,

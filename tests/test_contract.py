@@ -202,7 +202,7 @@ PY_FILES = sorted(p for p in APP.rglob("*.py") if "/tests/" not in str(p))
 
 
 def test_every_rest_method_goes_through_the_door():
-	"""`@endpoint` (runtime/door.py) names bad arguments and retries collisions; a bare whitelist would not."""
+	"""`@endpoint` (base/door.py) names bad arguments and retries collisions; a bare whitelist would not."""
 	bare = [
 		str(p.relative_to(ROOT))
 		for p in PY_FILES

@@ -17,6 +17,14 @@ from everstep_flow.engine import states as S
 from everstep_flow.engine.calendar import Calendar
 from everstep_flow.engine.conditions import ConditionError, holds
 from everstep_flow.engine.expressions import guarded
+from everstep_flow.engine.moves import (
+	EVENT_OF_HANDOFF_ACTION,
+	EVENT_OF_TASK_ACTION,
+	HandoffFacts,
+	TaskFacts,
+	plan_handoff_move,
+	plan_task_move,
+)
 from everstep_flow.engine.plans import (
 	REQUEST_CALENDAR,
 	Clock,
@@ -404,3 +412,100 @@ def test_conditions_refuse_what_is_not_allowed(expression):
 
 def test_an_empty_condition_holds():
 	assert holds("", SCOPE, NAMES) and holds("  ", SCOPE, NAMES)
+
+
+# ------------------------------------------------------------------------------------------------------ moves
+
+
+def task_facts(before: str, **kw) -> TaskFacts:
+	return TaskFacts("FR-00007-review", "review", "Operations", before, **kw)
+
+
+@pytest.mark.parametrize("t", S.TASK.transitions, ids=lambda t: f"{t.by}:{t.source}->{t.target}:{t.action}")
+def test_every_task_move_plans_its_event_and_fields(t):
+	reasons = {t.needs: "because"} if t.needs else {}
+	move = plan_task_move(
+		t, task_facts(t.source, reasons=reasons), actor="ops@x.org", now=NOW, after=t.target
+	)
+	assert move.event.event_type == EVENT_OF_TASK_ACTION[t.action]
+	assert (move.event.task, move.event.from_state, move.event.to_state) == (
+		"FR-00007-review",
+		t.source,
+		t.target,
+	)
+	assert move.event.details["step"] == "review"
+	if t.needs:
+		assert move.event.details["reason"] == "because"
+		with pytest.raises(Refusal) as e:
+			plan_task_move(
+				t, task_facts(t.source, reasons={t.needs: "  "}), actor="a", now=NOW, after=t.target
+			)
+		assert list(e.value.problems) == [t.needs]
+	expected = {
+		"Claim": {"claimed_by": "ops@x.org", "claimed_on": NOW},
+		"Release": {"claimed_by": None, "started_on": None},
+		"Return to Queue": {"claimed_by": None, "started_on": None},
+		"Start": {"started_on": NOW},
+		"Complete": {"completed_on": NOW},
+		"Unblock": {"blocked_reason": None},
+		"Reopen": {"completed_on": None, "rework_count": 1},
+		"Cancel": {"awaiting_handoff": None},
+		"Withdraw": {"awaiting_handoff": None},
+	}
+	assert dict(move.fields) == expected.get(t.action, {})
+
+
+def test_a_claim_keeps_the_first_claim_time_and_completion_names_the_unticked_items():
+	claim = S.TASK.between(S.QUEUED, S.CLAIMED)
+	earlier = NOW - timedelta(hours=3)
+	assert (
+		plan_task_move(
+			claim, task_facts(S.QUEUED, claimed_on=earlier), actor="a", now=NOW, after=S.CLAIMED
+		).fields["claimed_on"]
+		== earlier
+	)
+	done = S.TASK.between(S.IN_PROGRESS, S.DONE)
+	move = plan_task_move(
+		done,
+		task_facts(S.IN_PROGRESS, checklist_state={"Ship": 1, "Invoice": 0}),
+		actor="a",
+		now=NOW,
+		after=S.DONE,
+	)
+	assert move.event.details == {"step": "review", "unticked": ["Invoice"]}
+
+
+HANDOFF = HandoffFacts("H-FR-00007-approve", "FR-00007-review", "FR-00007-approve", "Operations", "Finance")
+
+
+@pytest.mark.parametrize(
+	"t", S.HANDOFF.transitions, ids=lambda t: f"{t.by}:{t.source}->{t.target}:{t.action}"
+)
+def test_every_handoff_move_plans_its_event_and_what_it_leads_to(t):
+	facts = HandoffFacts(
+		*[getattr(HANDOFF, f) for f in ("name", "from_task", "to_task", "from_team", "to_team")],
+		reasons={"return_reason": "no quote"},
+	)
+	move = plan_handoff_move(t, facts, actor="fin@x.org", now=NOW)
+	assert move.event.event_type == EVENT_OF_HANDOFF_ACTION[t.action]
+	assert (move.event.handoff, move.event.task, move.event.to_state) == (
+		HANDOFF.name,
+		HANDOFF.to_task,
+		t.target,
+	)
+	if t.action == "Accept":
+		assert dict(move.fields) == {"accepted_by": "fin@x.org", "accepted_on": NOW}
+		assert move.task_updates == {"FR-00007-approve": {"awaiting_handoff": None, "ready_on": NOW}}
+	elif t.action == "Return":
+		assert dict(move.fields) == {"returned_on": NOW} and move.event.details == {"reason": "no quote"}
+		assert move.system_moves == (
+			("FR-00007-approve", S.CANCELLED, {}),
+			("FR-00007-review", S.IN_PROGRESS, {"return_reason": "no quote"}),
+		)
+
+
+def test_a_handoff_goes_back_only_with_a_reason():
+	back = next(t for t in S.HANDOFF.transitions if t.action == "Return")
+	with pytest.raises(Refusal) as e:
+		plan_handoff_move(back, HANDOFF, actor="a", now=NOW)
+	assert e.value.problems == {"return_reason": "say why the handoff goes back."}

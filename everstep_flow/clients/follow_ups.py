@@ -1,5 +1,5 @@
 """Owned follow-ups (seam 5): whoever owns one, its team or a Flow Manager marks it done or pushes its date, each one
-ledger event; My Follow-ups lists the open ones due. (They are made by a logged call, runtime.calls, or a step; the
+ledger event; My Follow-ups lists the open ones due. (They are made by a logged call, clients.calls, or a step; the
 sweep nudges and escalates them.)"""
 
 from __future__ import annotations

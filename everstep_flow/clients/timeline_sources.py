@@ -1,7 +1,7 @@
 """The client timeline's sources besides the ledger (staff only): follow-ups, emails and calls, comments, the host
 apps' documents about the client (ERPNext's Opportunity, Quotation, Sales Order, Issue; Helpdesk's tickets). Each is
 read newest first, only as far as the page needs, through `frappe.get_list` (every permission condition applies);
-runtime.timeline merges them."""
+clients.timeline merges them."""
 
 from __future__ import annotations
 

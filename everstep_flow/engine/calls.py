@@ -1,7 +1,7 @@
 """Calls and follow-ups (seams 3 to 5): a logged call must end with the next step, and the client timeline.
 
 Plain data in, plain data out: what is wrong with a call as someone logs it, and how the items of a client's
-timeline merge into one page. The shell (runtime.calls, runtime.timeline) reads and writes.
+timeline merge into one page. The shell (clients.calls, clients.timeline) reads and writes.
 """
 
 from __future__ import annotations

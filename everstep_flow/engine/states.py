@@ -2,7 +2,7 @@
 
 One table per machine is the single source of truth, declared as data in everstep_flow/workflows/ (one JSON file per
 doctype: states with their indicator colour, transitions with who may make each and what each needs): the gate
-(runtime.transitions) checks every move against it, the desk's buttons are the moves it allows the person now
+(requests.transitions) checks every move against it, the desk's buttons are the moves it allows the person now
 (`task_moves`, `handoff_moves`), and the README's tables and the desk's colours are checked against it. Transitions `by`
 "member" are what people do (buttons, REST methods); "system" transitions are what the engine does on their behalf
 (reopening a task whose handoff came back, withdrawing a task whose handoff was returned) and have no button.
@@ -176,7 +176,7 @@ class Actor:
 
 def task_moves(status: str, awaiting_handoff: bool, actor: Actor) -> list[str]:
 	"""The moves this person may make on a task now, in the machine's order: the same rules the gate enforces
-	(runtime.transitions), so a button is never shown for a move that would be refused."""
+	(requests.transitions), so a button is never shown for a move that would be refused."""
 	if not (actor.manager or actor.member):
 		return []
 	moves = []

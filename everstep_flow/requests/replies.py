@@ -53,7 +53,7 @@ def on_communication(doc, method=None) -> None:
 		doc.reference_doctype != "Flow Request"
 		or doc.sent_or_received != "Received"
 		or not doc.reference_name
-		or doc.communication_medium != "Email"  # a call is logged by runtime.calls, not answered here
+		or doc.communication_medium != "Email"  # a call is logged by clients.calls, not answered here
 	):
 		return
 	request = frappe.get_doc("Flow Request", doc.reference_name)

@@ -1,9 +1,9 @@
 """The one gate every task and handoff state change passes through.
 
-The desk's buttons call the REST methods, and those (runtime.actions) end in `doc.save()`; the controllers call
+The desk's buttons call the REST methods, and those (requests.actions) end in `doc.save()`; the controllers call
 `check_*` from `validate` (is this move legal for this person, with what it needs?) and `after_*` from `on_update`
 (write the event, move the request on). Engine-made moves set `doc.flags.flow_system` and skip the person checks.
-A save that changes the state without an action is refused before it gets here (runtime.guard).
+A save that changes the state without an action is refused before it gets here (requests.guard).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from frappe.utils import now_datetime
 from everstep_flow.base import ledger
 from everstep_flow.base.catalog import definition_of
 from everstep_flow.engine import states as S
+from everstep_flow.engine.moves import HandoffFacts, Move, TaskFacts, plan_handoff_move, plan_task_move
+from everstep_flow.engine.plans import Refusal
 from everstep_flow.engine.values import ValuesError
 from everstep_flow.engine.values import output_values as check_outputs
 from everstep_flow.requests.guard import check_save
@@ -24,22 +26,8 @@ from everstep_flow.requests.intake import throw_field_problems
 from everstep_flow.requests.progress import move_on
 from everstep_flow.teams.membership import is_manager, is_member, require_member, team_lead
 
-EVENT_OF_TASK_ACTION = {
-	"Claim": "claimed",
-	"Start": "started",
-	"Release": "released",
-	"Complete": "completed",
-	"Block": "blocked",
-	"Unblock": "unblocked",
-	"Wait on Customer": "waiting",
-	"Resume": "resumed",
-	"Cancel": "cancelled",
-	"Reopen": "reopened",
-	"Withdraw": "withdrawn",
-	"Return to Queue": "released",
-	"Customer Replied": "resumed",
-}
-EVENT_OF_HANDOFF_ACTION = {"Accept": "accepted", "Return": "returned", "Withdraw": "withdrawn"}
+# Every field a move of a task may need as its reason (the workflow's `needs`), and the reason a reopen carries.
+REASON_FIELDS = tuple(sorted({t.needs for t in S.TASK.transitions if t.needs} | {"return_reason"}))
 
 
 def action_fields(doc) -> tuple[str, ...]:
@@ -81,25 +69,44 @@ def check_task(task) -> None:
 			_("{0}: a reason is required to {1} a task.").format(t.needs, _(t.action).lower()),
 			frappe.ValidationError,
 		)
-	now = now_datetime()
-	if t.action == "Claim":
-		task.claimed_by = user
-		task.claimed_on = task.claimed_on or now  # waiting time runs from ready to the first claim
-	elif t.action in ("Release", "Return to Queue"):
-		task.claimed_by = None
-		task.started_on = None
-	elif t.action == "Start":
-		task.started_on = task.started_on or now
-	elif t.action == "Complete":
+	before = task.get_doc_before_save()
+	move = _decided(
+		plan_task_move,
+		t,
+		TaskFacts(
+			task.name,
+			task.step_key,
+			task.team,
+			before.status,
+			task.claimed_on,
+			task.started_on,
+			task.rework_count or 0,
+			as_object(task.get("checklist_state")),
+			{f: task.get(f) for f in REASON_FIELDS},
+			task.flags.flow_reason,
+		),
+		actor=user,
+		now=now_datetime(),
+		after=task.status,
+	)
+	if t.action == "Complete":
 		_take_outputs(task)
-		task.completed_on = now
-	elif t.action == "Unblock":
-		task.blocked_reason = None
-	elif t.action == "Reopen":
-		task.completed_on = None
-		task.rework_count = (task.rework_count or 0) + 1
-	elif t.action in ("Cancel", "Withdraw"):
-		task.awaiting_handoff = None
+	task.update(move.fields)
+	task.flags.flow_move = move
+
+
+def _decided(planner, t: S.Transition, facts, **kw) -> Move:
+	"""The core's plan of the move, or its refusal as Frappe's 417 naming the field ("blocked_reason: …")."""
+	try:
+		return planner(t, facts, **kw)
+	except Refusal as e:
+		frappe.throw(
+			"; ".join(_("{0}: {1}").format(k, _(v)) for k, v in e.problems.items()), frappe.ValidationError
+		)
+
+
+def as_object(value):
+	return json.loads(value) if isinstance(value, str) and value else value
 
 
 def _check_task_actor(task, t: S.Transition, user: str) -> None:
@@ -168,38 +175,15 @@ def _take_outputs(task) -> None:
 
 
 def after_task(task) -> None:
-	"""on_update(): one event for the move, then move the request on (new tasks, handoffs, derived status)."""
+	"""on_update(): the move's event, then move the request on (new tasks, handoffs, derived status)."""
 	t: S.Transition | None = task.flags.pop("flow_transition", None)
 	if t is None:
 		return
-	before = task.get_doc_before_save()
-	details = {"step": task.step_key}
-	reason_field = t.needs or ("return_reason" if t.action == "Reopen" else None)
-	if reason := (task.get(reason_field) if reason_field else None) or task.flags.flow_reason:
-		details["reason"] = reason
-	if t.action == "Complete" and (left := unticked_items(task)):
-		details["unticked"] = left  # the checklist guides, it does not block (engine.task_view)
-	ledger.record(
-		task.request,
-		EVENT_OF_TASK_ACTION[t.action],
-		task=task.name,
-		from_team=task.team,
-		to_team=task.team,
-		from_state=before.status,
-		to_state=task.status,
-		details=details,
-	)
+	ledger.record_plan(task.request, (task.flags.pop("flow_move").event,), flush_now=False)
 	move_on(task.request, completed_task=task if t.action == "Complete" else None)
 
 
 # ---------------------------------------------------------------- handoffs
-
-
-def unticked_items(task) -> list[str]:
-	state = task.get("checklist_state")
-	if isinstance(state, str) and state:
-		state = json.loads(state)
-	return [item for item, done in (state or {}).items() if not done] if isinstance(state, dict) else []
 
 
 def check_handoff(handoff) -> None:
@@ -211,40 +195,38 @@ def check_handoff(handoff) -> None:
 	handoff.flags.flow_transition = t
 	if t.by == "member":
 		require_member(handoff.to_team, _("accept or return its handoffs"))
-	if t.needs and not (handoff.get(t.needs) or "").strip():
-		frappe.throw(_("{0}: say why the handoff goes back.").format(t.needs), frappe.ValidationError)
-	if t.action == "Accept":
-		handoff.accepted_by = frappe.session.user
-		handoff.accepted_on = now_datetime()
-	elif t.action == "Return":
-		handoff.returned_on = now_datetime()
+	move = _decided(
+		plan_handoff_move,
+		t,
+		HandoffFacts(
+			handoff.name,
+			handoff.from_task,
+			handoff.to_task,
+			handoff.from_team,
+			handoff.to_team,
+			{"return_reason": handoff.return_reason},
+		),
+		actor=frappe.session.user,
+		now=now_datetime(),
+	)
+	handoff.update(move.fields)
+	handoff.flags.flow_move = move
 
 
 def after_handoff(handoff) -> None:
+	"""on_update(): the move's event, then what it leads to: an accepted task becomes workable, a returned one is
+	withdrawn and its sender's task reopened (each its own move through the gate)."""
 	t: S.Transition | None = handoff.flags.pop("flow_transition", None)
 	if t is None:
 		return
-	ledger.record(
-		handoff.request,
-		EVENT_OF_HANDOFF_ACTION[t.action],
-		task=handoff.to_task,
-		handoff=handoff.name,
-		from_team=handoff.from_team,
-		to_team=handoff.to_team,
-		from_state=S.PENDING,
-		to_state=handoff.status,
-		details={"reason": handoff.return_reason} if t.action == "Return" else None,
-	)
-	if t.action == "Accept":
-		# The receiving team can start now: its waiting time runs from here.
-		frappe.db.set_value(
-			"Flow Task", handoff.to_task, {"awaiting_handoff": None, "ready_on": handoff.accepted_on}
-		)
+	move: Move = handoff.flags.pop("flow_move")
+	ledger.record_plan(handoff.request, (move.event,), flush_now=False)
+	for task, fields in move.task_updates.items():
+		frappe.db.set_value("Flow Task", task, dict(fields))
+	for task, target, fields in move.system_moves:
+		system_move(task, target, **fields)
+	if move.task_updates:
 		move_on(handoff.request)  # who holds it changed: where the request is now
-	elif t.action == "Return":
-		# The receiving task is withdrawn (its step may run again) and the sender gets its work back.
-		system_move(handoff.to_task, S.CANCELLED)
-		system_move(handoff.from_task, S.IN_PROGRESS, return_reason=handoff.return_reason)
 	ledger.flush()
 
 

@@ -10,7 +10,7 @@ import frappe
 
 from everstep_flow.base import fresh
 
-# Not the 0.9 key, whose value Frappe pickled: a stored set here is always the JSON that runtime.fresh writes
+# Not the 0.9 key, whose value Frappe pickled: a stored set here is always the JSON that base.fresh writes
 CACHE_KEY = "everstep_flow:trigger_set"
 GEN_KEY = "everstep_flow:trigger_set_generation"
 CACHE_SECONDS = 6 * 3600  # a safety net only: a drop lost between commit and Redis heals by itself
@@ -28,7 +28,7 @@ def triggered_doctypes() -> dict[str, list[str]]:
 	"""Doctype -> names of its enabled triggers; from Redis (and this request's memory), never a query warm.
 
 	Shared by every web and background worker, stored only as read on a fresh connection while the generation held
-	still (runtime.fresh): no request that read the triggers before a save committed can leave the old set behind
+	still (base.fresh): no request that read the triggers before a save committed can leave the old set behind
 	(issue 18), and a 200 from a save is in effect for the next save of a host document on any worker. The firing
 	itself rereads the trigger's row in the host's transaction."""
 	memo = frappe.local.flags.flow_triggered_doctypes

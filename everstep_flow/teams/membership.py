@@ -27,7 +27,7 @@ def is_member(team: str, user: str | None = None) -> bool:
 
 # Row permissions ask "which teams is this user in?" and "has this user any request?" on every list, count and
 # document check: both answers are kept per user in Redis (a few minutes at most, shared by every worker) and, for
-# the rest of the request, in memory. They are stored only as read on a fresh connection (everstep_flow.runtime.fresh:
+# the rest of the request, in memory. They are stored only as read on a fresh connection (everstep_flow.base.fresh:
 # a request that read before a team change committed can never store the old teams). Saving a team drops every
 # user's answers, a new request its requester's, once the transaction commits; until then the transaction that made
 # the change reads its own answers from its own (uncommitted) rows.

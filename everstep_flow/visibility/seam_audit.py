@@ -1,5 +1,5 @@
 """The five seams' leaks (SEAMS.md), one function per seam, for the Five Seam Audit report: 1. an inbox or door with
-no known client, 2. a deal or ticket that should have started work and did not (runtime.seam_audit_deals), 3. a task waiting on the customer
+no known client, 2. a deal or ticket that should have started work and did not (visibility.seam_audit_deals), 3. a task waiting on the customer
 with no contact since, 4. a call without its next step, 5. a follow-up past due that nobody was nudged about."""
 
 from __future__ import annotations

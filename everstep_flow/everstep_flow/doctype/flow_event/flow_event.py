@@ -51,7 +51,7 @@ class FlowEvent(Document):
 		to_state: DF.Data | None
 		to_team: DF.Link | None
 	# end: auto-generated types
-	"""Append-only ledger row. Written by runtime.ledger; nobody edits or deletes one, whatever their role."""
+	"""Append-only ledger row. Written by base.ledger; nobody edits or deletes one, whatever their role."""
 
 	def validate(self) -> None:
 		if not self.is_new():
@@ -62,7 +62,7 @@ class FlowEvent(Document):
 
 
 def on_doctype_update() -> None:
-	"""Search reads only the events that carry text (runtime.search.TEXT_EVENTS), by type."""
+	"""Search reads only the events that carry text (visibility.search.TEXT_EVENTS), by type."""
 	from everstep_flow.indexes import name_postgres_indexes
 
 	name_postgres_indexes("Flow Event")

@@ -10,7 +10,7 @@ from everstep_flow.requests.guard import never_deleted
 
 class FlowFollowUp(Document):
 	"""The next step a call ended with: when, which team (and maybe which member), what. Made by logging a call;
-	changed only by its actions (Mark Done, Push), each a ledger event (everstep_flow.runtime.calls)."""
+	changed only by its actions (Mark Done, Push), each a ledger event (everstep_flow.clients.calls)."""
 
 	def before_insert(self) -> None:
 		if not self.flags.flow_system:

@@ -44,7 +44,7 @@ class FlowHandoff(Document):
 		never_deleted(self)
 
 	def validate(self) -> None:
-		if not self.is_new():  # an engine-made handoff has nothing to check yet (runtime.apply)
+		if not self.is_new():  # an engine-made handoff has nothing to check yet (requests.apply)
 			check_handoff(self)  # the gate, including that no other field changed
 
 	def on_update(self) -> None:

@@ -50,14 +50,14 @@ class FlowRequest(Document):
 		status: DF.Literal["Open", "In Progress", "Waiting on Customer", "Completed", "Cancelled"]
 		subject: DF.Data
 	# end: auto-generated types
-	"""One run of a service. Created only through intake (runtime.intake.submit_request), never by a bare insert."""
+	"""One run of a service. Created only through intake (requests.intake.submit_request), never by a bare insert."""
 
 	def before_insert(self) -> None:
 		if self.flags.flow_values is not None:
 			return  # made by intake
 		if self.requester_email and not self.service:
 			# Made by Frappe's inbound mail as the Email Account's "append to" document; the Communication hook
-			# (runtime.replies) routes it to a service and starts it.
+			# (requests.replies) routes it to a service and starts it.
 			self.source, self.status = "Email", "Open"
 			self.subject = plain(self.subject or "").strip()[:240] or _("(no subject)")
 			return
@@ -67,7 +67,7 @@ class FlowRequest(Document):
 		)
 
 	def validate(self) -> None:
-		if not self.is_new():  # intake made it (runtime.apply): nothing was edited
+		if not self.is_new():  # intake made it (requests.apply): nothing was edited
 			check_save(self)
 		self.subject = (
 			plain(self.subject or "").strip() or self.subject
@@ -96,7 +96,7 @@ class FlowRequest(Document):
 
 
 def on_doctype_update() -> None:
-	"""A client's timeline reads its requests newest history first (runtime.timeline)."""
+	"""A client's timeline reads its requests newest history first (clients.timeline)."""
 	from everstep_flow.indexes import name_postgres_indexes
 
 	name_postgres_indexes("Flow Request")

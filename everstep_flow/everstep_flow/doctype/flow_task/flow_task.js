@@ -69,7 +69,7 @@ function complete_dialog(frm, fields, checklist) {
 	dialog.show();
 }
 
-// The task view: what the step needs, rendered from the server's answer (runtime.task_view), every value escaped.
+// The task view: what the step needs, rendered from the server's answer (visibility.task_view), every value escaped.
 function render_task_view(frm, view) {
 	const esc = everstep_flow.esc;
 	const wrapper = frm.get_field("task_view").$wrapper;

@@ -49,7 +49,7 @@ class FlowTask(Document):
 		team: DF.Link
 		title: DF.Data | None
 	# end: auto-generated types
-	"""A step instance owned by a team. Every status change goes through runtime.transitions."""
+	"""A step instance owned by a team. Every status change goes through requests.transitions."""
 
 	def before_insert(self) -> None:
 		if not self.flags.flow_system:
@@ -59,7 +59,7 @@ class FlowTask(Document):
 		never_deleted(self)
 
 	def validate(self) -> None:
-		if not self.is_new():  # an engine-made task has nothing to check yet (runtime.apply)
+		if not self.is_new():  # an engine-made task has nothing to check yet (requests.apply)
 			check_task(self)  # the gate: the move, who makes it, what it needs, and no other field changed
 
 	def get_permlevel_access(self, permission_type: str = "write") -> list[int]:

@@ -1,0 +1,148 @@
+"""The plan of one move of a task or a handoff: the fields it sets, its ledger event, and the moves it leads to.
+
+The gate (requests.transitions) finds the transition the save makes (engine.states), checks who makes it, and asks
+here what the move means; what the request does next is engine.plans.plan_progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from everstep_flow.engine import states as S
+from everstep_flow.engine.plans import Event, Refusal
+
+EVENT_OF_TASK_ACTION = {
+	"Claim": "claimed",
+	"Start": "started",
+	"Release": "released",
+	"Complete": "completed",
+	"Block": "blocked",
+	"Unblock": "unblocked",
+	"Wait on Customer": "waiting",
+	"Resume": "resumed",
+	"Cancel": "cancelled",
+	"Reopen": "reopened",
+	"Withdraw": "withdrawn",
+	"Return to Queue": "released",
+	"Customer Replied": "resumed",
+}
+EVENT_OF_HANDOFF_ACTION = {"Accept": "accepted", "Return": "returned", "Withdraw": "withdrawn"}
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+	"""The task as it is being saved: its state before, and what the save carries."""
+
+	name: str
+	step_key: str
+	team: str
+	before: str  # the status before the move
+	claimed_on: datetime | None = None
+	started_on: datetime | None = None
+	rework_count: int = 0
+	checklist_state: Mapping[str, Any] | None = None
+	reasons: Mapping[str, str] = field(default_factory=dict)  # blocked_reason, return_reason… as given
+	flow_reason: str | None = None  # a reason the engine gives a move it makes itself
+
+
+@dataclass(frozen=True)
+class Move:
+	"""What a move sets on its document, its event, and (a handoff) the moves of tasks it leads to:
+	`task_updates` by task name, `system_moves` as (task, target state, fields)."""
+
+	fields: Mapping[str, Any]
+	event: Event
+	task_updates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+	system_moves: tuple[tuple[str, str, Mapping[str, Any]], ...] = ()
+
+
+def _needed(t: S.Transition, reasons: Mapping[str, str], message: str) -> None:
+	if t.needs and not (reasons.get(t.needs) or "").strip():
+		raise Refusal({t.needs: message}, "Reason required")
+
+
+def plan_task_move(t: S.Transition, task: TaskFacts, *, actor: str, now: datetime, after: str) -> Move:
+	"""The fields a task move implies and its event. `after`: the status the save moves to."""
+	_needed(t, task.reasons, f"a reason is required to {t.action.lower()} a task.")
+	fields: dict[str, Any] = {}
+	if t.action == "Claim":
+		fields = {
+			"claimed_by": actor,
+			"claimed_on": task.claimed_on or now,
+		}  # waiting runs to the first claim
+	elif t.action in ("Release", "Return to Queue"):
+		fields = {"claimed_by": None, "started_on": None}
+	elif t.action == "Start":
+		fields = {"started_on": task.started_on or now}
+	elif t.action == "Complete":
+		fields = {"completed_on": now}
+	elif t.action == "Unblock":
+		fields = {"blocked_reason": None}
+	elif t.action == "Reopen":
+		fields = {"completed_on": None, "rework_count": (task.rework_count or 0) + 1}
+	elif t.action in ("Cancel", "Withdraw"):
+		fields = {"awaiting_handoff": None}
+	details: dict[str, Any] = {"step": task.step_key}
+	reason_field = t.needs or ("return_reason" if t.action == "Reopen" else None)
+	if reason := (task.reasons.get(reason_field) if reason_field else None) or task.flow_reason:
+		details["reason"] = reason
+	if t.action == "Complete" and (left := unticked(task.checklist_state)):
+		details["unticked"] = left  # the checklist guides, it does not block (engine.task_view)
+	event = Event(
+		EVENT_OF_TASK_ACTION[t.action],
+		task=task.name,
+		from_team=task.team,
+		to_team=task.team,
+		from_state=task.before,
+		to_state=after,
+		details=details,
+	)
+	return Move(fields, event)
+
+
+def unticked(state: Mapping[str, Any] | None) -> list[str]:
+	return [item for item, done in state.items() if not done] if isinstance(state, Mapping) else []
+
+
+@dataclass(frozen=True)
+class HandoffFacts:
+	name: str
+	from_task: str
+	to_task: str
+	from_team: str
+	to_team: str
+	reasons: Mapping[str, str] = field(default_factory=dict)
+
+
+def plan_handoff_move(t: S.Transition, handoff: HandoffFacts, *, actor: str, now: datetime) -> Move:
+	"""Accept: the receiving task becomes workable now. Return: it is withdrawn (its step may run again) and the
+	sender gets its work back, with the reason. Withdraw: only the event."""
+	_needed(t, handoff.reasons, "say why the handoff goes back.")
+	fields: dict[str, Any] = {}
+	task_updates: dict[str, dict[str, Any]] = {}
+	system_moves: tuple = ()
+	if t.action == "Accept":
+		fields = {"accepted_by": actor, "accepted_on": now}
+		task_updates = {
+			handoff.to_task: {"awaiting_handoff": None, "ready_on": now}
+		}  # its waiting starts here
+	elif t.action == "Return":
+		fields = {"returned_on": now}
+		system_moves = (
+			(handoff.to_task, S.CANCELLED, {}),
+			(handoff.from_task, S.IN_PROGRESS, {"return_reason": handoff.reasons.get("return_reason")}),
+		)
+	event = Event(
+		EVENT_OF_HANDOFF_ACTION[t.action],
+		task=handoff.to_task,
+		handoff=handoff.name,
+		from_team=handoff.from_team,
+		to_team=handoff.to_team,
+		from_state=S.PENDING,
+		to_state=t.target,
+		details={"reason": handoff.reasons.get("return_reason")} if t.action == "Return" else None,
+	)
+	return Move(fields, event, task_updates, system_moves)
