@@ -509,3 +509,31 @@ def test_a_handoff_goes_back_only_with_a_reason():
 	with pytest.raises(Refusal) as e:
 		plan_handoff_move(back, HANDOFF, actor="a", now=NOW)
 	assert e.value.problems == {"return_reason": "say why the handoff goes back."}
+
+
+def test_a_task_action_is_one_decision_the_move_and_what_the_request_does_next():
+	from everstep_flow.engine.moves import plan_task_action
+
+	defn = chain()
+	rows = [TaskRow("FR-00007-review", "review", S.IN_PROGRESS, "Review", "Operations", "ops@x.org", "", NOW)]
+	facts = request(defn, rows, values={"company": "A", "seats": "2"})
+	done = S.TASK.between(S.IN_PROGRESS, S.DONE)
+	move, plan = plan_task_action(
+		done,
+		task_facts(S.IN_PROGRESS),
+		facts,
+		CLOCK,
+		actor="ops@x.org",
+		after=S.DONE,
+		completed=Completed("FR-00007-review", "review", "Operations"),
+	)
+	assert move.fields == {"completed_on": NOW} and move.event.event_type == "completed"
+	assert [t.name for t in plan.tasks] == ["FR-00007-approve"] and len(plan.handoffs) == 1
+	claim = S.TASK.between(S.QUEUED, S.CLAIMED)
+	queued = request(
+		defn, [TaskRow("FR-00007-review", "review", S.QUEUED, "Review", "Operations", "", "", NOW)]
+	)
+	_move, claimed = plan_task_action(
+		claim, task_facts(S.QUEUED), queued, CLOCK, actor="ops@x.org", after=S.CLAIMED
+	)
+	assert claimed.request_update["current_holder"] == "ops@x.org"  # the request knows who has it now

@@ -7,12 +7,12 @@ here what the move means; what the request does next is engine.plans.plan_progre
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from everstep_flow.engine import states as S
-from everstep_flow.engine.plans import Event, Refusal
+from everstep_flow.engine.plans import Clock, Completed, Event, Plan, Refusal, RequestFacts, plan_progress
 
 EVENT_OF_TASK_ACTION = {
 	"Claim": "claimed",
@@ -146,3 +146,30 @@ def plan_handoff_move(t: S.Transition, handoff: HandoffFacts, *, actor: str, now
 		details={"reason": handoff.reasons.get("return_reason")} if t.action == "Return" else None,
 	)
 	return Move(fields, event, task_updates, system_moves)
+
+
+def plan_task_action(
+	t: S.Transition,
+	task: TaskFacts,
+	request: RequestFacts,
+	clock: Clock,
+	*,
+	actor: str,
+	after: str,
+	completed: Completed | None = None,
+) -> tuple[Move, Plan]:
+	"""One decision for a task's move: what it sets and its event, and what the request does next (engine.plans.
+	plan_progress over the request's tasks with this one already moved)."""
+	move = plan_task_move(t, task, actor=actor, now=clock.now, after=after)
+	moved = tuple(
+		replace(
+			row,
+			status=after,
+			claimed_by=move.fields.get("claimed_by", row.claimed_by) or "",
+			awaiting_handoff=move.fields.get("awaiting_handoff", row.awaiting_handoff) or "",
+		)
+		if row.name == task.name
+		else row
+		for row in request.tasks
+	)
+	return move, plan_progress(replace(request, tasks=moved), clock, completed)

@@ -17,13 +17,15 @@ from frappe.utils import now_datetime
 from everstep_flow.base import ledger
 from everstep_flow.base.catalog import definition_of
 from everstep_flow.engine import states as S
-from everstep_flow.engine.moves import HandoffFacts, Move, TaskFacts, plan_handoff_move, plan_task_move
+from everstep_flow.engine.moves import HandoffFacts, Move, TaskFacts, plan_handoff_move, plan_task_action
 from everstep_flow.engine.plans import Refusal
 from everstep_flow.engine.values import ValuesError
 from everstep_flow.engine.values import output_values as check_outputs
+from everstep_flow.requests.apply import apply
 from everstep_flow.requests.guard import check_save
 from everstep_flow.requests.intake import throw_field_problems
-from everstep_flow.requests.progress import move_on
+from everstep_flow.requests.progress import load, move_on
+from everstep_flow.teams.calendars import clock_for
 from everstep_flow.teams.membership import is_manager, is_member, require_member, team_lead
 
 # Every field a move of a task may need as its reason (the workflow's `needs`), and the reason a reopen carries.
@@ -64,20 +66,18 @@ def check_task(task) -> None:
 	user = frappe.session.user
 	if t.by == "member":
 		_check_task_actor(task, t, user)
-	if t.needs and not (task.get(t.needs) or "").strip():
-		frappe.throw(
-			_("{0}: a reason is required to {1} a task.").format(t.needs, _(t.action).lower()),
-			frappe.ValidationError,
-		)
-	before = task.get_doc_before_save()
-	move = _decided(
-		plan_task_move,
+	if t.action == "Complete":
+		_take_outputs(task)  # the outputs are values of the request: the next steps' conditions read them
+	# One decision: the move, and what the request does next (its tasks are read locked: see progress.load).
+	facts, completed, service = load(task.request, task if t.action == "Complete" else None)
+	move, plan = _decided(
+		plan_task_action,
 		t,
 		TaskFacts(
 			task.name,
 			task.step_key,
 			task.team,
-			before.status,
+			task.get_doc_before_save().status,
 			task.claimed_on,
 			task.started_on,
 			task.rework_count or 0,
@@ -85,20 +85,20 @@ def check_task(task) -> None:
 			{f: task.get(f) for f in REASON_FIELDS},
 			task.flags.flow_reason,
 		),
+		facts,
+		clock_for(facts.definition, service),
 		actor=user,
-		now=now_datetime(),
 		after=task.status,
+		completed=completed,
 	)
-	if t.action == "Complete":
-		_take_outputs(task)
 	task.update(move.fields)
-	task.flags.flow_move = move
+	task.flags.flow_move, task.flags.flow_plan = move, plan
 
 
-def _decided(planner, t: S.Transition, facts, **kw) -> Move:
+def _decided(planner, t: S.Transition, *facts, **kw):
 	"""The core's plan of the move, or its refusal as Frappe's 417 naming the field ("blocked_reason: …")."""
 	try:
-		return planner(t, facts, **kw)
+		return planner(t, *facts, **kw)
 	except Refusal as e:
 		frappe.throw(
 			"; ".join(_("{0}: {1}").format(k, _(v)) for k, v in e.problems.items()), frappe.ValidationError
@@ -180,7 +180,7 @@ def after_task(task) -> None:
 	if t is None:
 		return
 	ledger.record_plan(task.request, (task.flags.pop("flow_move").event,), flush_now=False)
-	move_on(task.request, completed_task=task if t.action == "Complete" else None)
+	apply(task.flags.pop("flow_plan"))
 
 
 # ---------------------------------------------------------------- handoffs
