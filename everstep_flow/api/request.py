@@ -69,7 +69,7 @@ def _from_the_desk() -> bool:
 
 def answer(request) -> dict:
 	"""What a door returns for a new request, or for the open one it was linked to (with a message saying so)."""
-	result = {"name": request.name, "status": frappe.db.get_value("Flow Request", request.name, "status")}
+	result = {"name": request.name, "status": request.status}  # a new request carries its planned status
 	if request.flags.flow_linked:
 		result["linked"] = True
 		if frappe.has_permission("Flow Request", "read", request.name):

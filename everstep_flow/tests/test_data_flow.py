@@ -16,6 +16,7 @@ from pathlib import Path
 
 import frappe
 
+from everstep_flow.api import request as request_api
 from everstep_flow.api import task as task_api
 from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests.test_runtime import FIELDS, FIN, OPS, SALES, FlowTestCase, tasks_of
@@ -111,8 +112,11 @@ class TestDataFlow(FlowTestCase):
 		self.assertEqual(climbs, 0, trail)
 
 	def test_intake_visits_each_file_at_most_twice(self):
+		"""From the REST door: its argument checks, intake's load, the plan, apply, the answer."""
 		self.intake()  # warm caches
-		visits, returns, climbs, way = follow(lambda: self.intake(), FAN_OUT)
+		values = {"company": "Acme", "plan": "Basic", "seats": "3"}
+		visits, returns, climbs, way = follow(lambda: request_api.submit_request(FAN_OUT, values), FAN_OUT)
+		self.assertEqual(way[0], "api/request.py:submit_request")
 		self.assertTrue(any("engine/plans.py" in w for w in way), way)  # the core decided
 		self.assertTrue(any("requests/apply.py" in w for w in way), way)  # the shell applied
 		self.assert_one_way(visits, returns, climbs, way)
@@ -124,6 +128,7 @@ class TestDataFlow(FlowTestCase):
 		task_api.claim(task)
 		task_api.start(task)
 		visits, returns, climbs, way = follow(lambda: task_api.complete(task), task)
+		self.assertEqual(way[0], "api/task.py:complete")
 		self.assertTrue(any("engine/plans.py" in w for w in way), way)
 		self.assert_one_way(visits, returns, climbs, way)
 

@@ -67,8 +67,9 @@ class FlowRequest(Document):
 		)
 
 	def validate(self) -> None:
-		if not self.is_new():  # intake made it (requests.apply): nothing was edited
-			check_save(self)
+		if self.is_new():
+			return  # made by intake's plan or by inbound mail (before_insert): checked and plain already
+		check_save(self)
 		self.subject = (
 			plain(self.subject or "").strip() or self.subject
 		)  # text, never markup (see engine.values)
