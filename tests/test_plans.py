@@ -537,3 +537,32 @@ def test_a_task_action_is_one_decision_the_move_and_what_the_request_does_next()
 		claim, task_facts(S.QUEUED), queued, CLOCK, actor="ops@x.org", after=S.CLAIMED
 	)
 	assert claimed.request_update["current_holder"] == "ops@x.org"  # the request knows who has it now
+
+
+def test_cancelling_a_request_withdraws_its_open_work_in_one_plan():
+	from everstep_flow.engine.moves import plan_cancel
+
+	tasks = (task_facts(S.IN_PROGRESS), TaskFacts("FR-00007-approve", "approve", "Finance", S.QUEUED))
+	plan = plan_cancel(S.REQ_IN_PROGRESS, "client left", tasks, (HANDOFF,), actor="m@x.org", now=NOW)
+	[(handoff, withdrawn)] = plan.handoffs
+	assert handoff == HANDOFF.name and withdrawn.event.event_type == "withdrawn"
+	assert [(name, move.event.event_type, dict(move.fields)) for name, move in plan.tasks] == [
+		("FR-00007-review", "withdrawn", {"awaiting_handoff": None}),
+		("FR-00007-approve", "withdrawn", {"awaiting_handoff": None}),
+	]
+	assert plan.request_update == {"status": S.REQ_CANCELLED, "open_key": None, **NOWHERE}
+	assert plan.event == Event(
+		"cancelled", from_state="In Progress", to_state="Cancelled", details={"reason": "client left"}
+	)
+
+
+@pytest.mark.parametrize("status", [S.REQ_COMPLETED, S.REQ_CANCELLED])
+def test_a_closed_request_cannot_be_cancelled_and_an_open_one_needs_a_reason(status):
+	from everstep_flow.engine.moves import plan_cancel
+
+	with pytest.raises(Refusal) as closed:
+		plan_cancel(status, "why", (), (), actor="m", now=NOW)
+	assert list(closed.value.problems) == ["request"]
+	with pytest.raises(Refusal) as bare:
+		plan_cancel(S.REQ_OPEN, "  ", (), (), actor="m", now=NOW)
+	assert bare.value.problems == {"reason": "say why the request is cancelled."}

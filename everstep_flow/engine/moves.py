@@ -13,6 +13,7 @@ from typing import Any
 
 from everstep_flow.engine import states as S
 from everstep_flow.engine.plans import Clock, Completed, Event, Plan, Refusal, RequestFacts, plan_progress
+from everstep_flow.engine.where import NOWHERE
 
 EVENT_OF_TASK_ACTION = {
 	"Claim": "claimed",
@@ -173,3 +174,49 @@ def plan_task_action(
 		for row in request.tasks
 	)
 	return move, plan_progress(replace(request, tasks=moved), clock, completed)
+
+
+@dataclass(frozen=True)
+class CancelPlan:
+	"""Cancelling a request: each pending handoff and open task withdrawn (by name, with its move), the request's
+	update, and its own `cancelled` event after theirs."""
+
+	handoffs: tuple[tuple[str, Move], ...]
+	tasks: tuple[tuple[str, Move], ...]
+	request_update: Mapping[str, Any]
+	event: Event
+
+
+def plan_cancel(
+	status: str,
+	reason: str,
+	tasks: tuple[TaskFacts, ...],
+	handoffs: tuple[HandoffFacts, ...],
+	*,
+	actor: str,
+	now: datetime,
+) -> CancelPlan:
+	"""The request workflow's Cancel (workflows/flow_request.json): only from an open state, only with a reason;
+	its open tasks and pending handoffs are withdrawn by the engine. (Who may cancel is the shell's to check.)"""
+	if "Cancel" not in S.REQUEST.actions(status):
+		raise Refusal({"request": f"The request is already {status}."}, "Not possible now")
+	if not (reason or "").strip():
+		raise Refusal({"reason": "say why the request is cancelled."}, "Reason required")
+	withdraw = S.HANDOFF.between(S.PENDING, S.CANCELLED, by="system")
+	planned_handoffs = tuple((h.name, plan_handoff_move(withdraw, h, actor=actor, now=now)) for h in handoffs)
+	planned_tasks = tuple(
+		(
+			t.name,
+			plan_task_move(
+				S.TASK.between(t.before, S.CANCELLED, by="system"), t, actor=actor, now=now, after=S.CANCELLED
+			),
+		)
+		for t in tasks
+		if t.before in S.TASK_OPEN
+	)
+	return CancelPlan(
+		planned_handoffs,
+		planned_tasks,
+		{"status": S.REQ_CANCELLED, "open_key": None, **NOWHERE},
+		Event("cancelled", from_state=status, to_state=S.REQ_CANCELLED, details={"reason": reason}),
+	)

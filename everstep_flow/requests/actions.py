@@ -6,13 +6,14 @@ from typing import Any
 
 import frappe
 from frappe import _
-from frappe.utils import escape_html
+from frappe.utils import escape_html, now_datetime
 
 from everstep_flow.base import door, ledger
 from everstep_flow.base.catalog import definition_of
 from everstep_flow.engine import states as S
 from everstep_flow.engine import topological_order
-from everstep_flow.engine.where import NOWHERE
+from everstep_flow.engine.moves import HandoffFacts, TaskFacts, plan_cancel
+from everstep_flow.engine.plans import Refusal
 from everstep_flow.requests.transitions import system_move
 from everstep_flow.teams.membership import is_manager, is_member, team_lead, works_on
 
@@ -127,33 +128,46 @@ def handoff_moves_for(name: str, handoff=None) -> list[str]:
 
 
 def cancel_request(name: str, reason: str):
-	"""Cancel a whole request: open tasks and pending handoffs are withdrawn, in one transaction."""
+	"""Cancel a whole request in one decision (engine.moves.plan_cancel): its pending handoffs and open tasks are
+	withdrawn, each through the gate with the move already planned, in one transaction."""
 	row = lock("Flow Request", name, ["status", "requester"])
 	if not (is_manager() or row.requester == frappe.session.user):
 		frappe.throw(_("Only the requester or a Flow Manager can cancel a request."), frappe.PermissionError)
-	if "Cancel" not in S.REQUEST.actions(row.status):  # workflows/flow_request.json
-		frappe.throw(_("The request is already {0}.").format(_(row.status)), frappe.ValidationError)
-	if not (reason or "").strip():
-		frappe.throw(_("reason: say why the request is cancelled."), frappe.ValidationError)
-	for handoff in frappe.get_all(
-		"Flow Handoff", filters={"request": name, "status": S.PENDING}, pluck="name", ignore_permissions=True
-	):
-		doc = frappe.get_doc("Flow Handoff", handoff)
-		doc.status = S.CANCELLED
-		doc.flags.flow_system = True
-		doc.save(ignore_permissions=True)
-	frappe.db.set_value("Flow Request", name, {"status": S.REQ_CANCELLED, "open_key": None, **NOWHERE})
-	for task in frappe.get_all(
+	tasks = frappe.get_all(
 		"Flow Task",
 		filters={"request": name, "status": ("in", S.TASK_OPEN)},
-		pluck="name",
+		fields=["name", "step_key", "team", "status"],
+		order_by="creation asc",
 		ignore_permissions=True,
-	):
-		system_move(task, S.CANCELLED)
-	ledger.record(
-		name, "cancelled", from_state=row.status, to_state=S.REQ_CANCELLED, details={"reason": reason}
 	)
-	ledger.flush()
+	handoffs = frappe.get_all(
+		"Flow Handoff",
+		filters={"request": name, "status": S.PENDING},
+		fields=["name", "from_task", "to_task", "from_team", "to_team"],
+		order_by="creation asc",
+		ignore_permissions=True,
+	)
+	try:
+		plan = plan_cancel(
+			row.status,
+			reason,
+			tuple(TaskFacts(t.name, t.step_key, t.team, t.status) for t in tasks),
+			tuple(HandoffFacts(h.name, h.from_task, h.to_task, h.from_team, h.to_team) for h in handoffs),
+			actor=frappe.session.user,
+			now=now_datetime(),
+		)
+	except Refusal as e:
+		[(field, problem)] = e.problems.items()
+		frappe.throw(problem if field == "request" else f"{field}: {problem}", frappe.ValidationError)
+	for handoff, move in plan.handoffs:
+		doc = frappe.get_doc("Flow Handoff", handoff)
+		doc.status = S.CANCELLED
+		doc.flags.flow_system, doc.flags.flow_planned = True, move
+		doc.save(ignore_permissions=True)
+	frappe.db.set_value("Flow Request", name, dict(plan.request_update))
+	for task, move in plan.tasks:
+		system_move(task, S.CANCELLED, planned=move)
+	ledger.record_plan(name, (plan.event,))
 	return frappe.get_doc("Flow Request", name)
 
 

@@ -63,6 +63,10 @@ def check_task(task) -> None:
 	if t is None:
 		return
 	task.flags.flow_transition = t
+	if planned := _planned(task, t):  # the engine's own move, decided with the whole action (cancel_request)
+		task.update(planned.fields)
+		task.flags.flow_move, task.flags.flow_plan = planned, None
+		return
 	user = frappe.session.user
 	if t.by == "member":
 		_check_task_actor(task, t, user)
@@ -93,6 +97,14 @@ def check_task(task) -> None:
 	)
 	task.update(move.fields)
 	task.flags.flow_move, task.flags.flow_plan = move, plan
+
+
+def _planned(doc, t: S.Transition) -> Move | None:
+	"""A move the caller planned already (an engine-made move): it must be the one this save makes."""
+	planned: Move | None = doc.flags.pop("flow_planned", None)
+	if planned is not None and (t.by != "system" or planned.event.to_state != t.target):
+		frappe.throw(_("{0} cannot make this move.").format(_(doc.doctype)), frappe.ValidationError)
+	return planned
 
 
 def _decided(planner, t: S.Transition, *facts, **kw):
@@ -180,7 +192,8 @@ def after_task(task) -> None:
 	if t is None:
 		return
 	ledger.record_plan(task.request, (task.flags.pop("flow_move").event,), flush_now=False)
-	apply(task.flags.pop("flow_plan"))
+	if plan := task.flags.pop("flow_plan", None):
+		apply(plan)
 
 
 # ---------------------------------------------------------------- handoffs
@@ -193,6 +206,10 @@ def check_handoff(handoff) -> None:
 	if t is None:
 		return
 	handoff.flags.flow_transition = t
+	if planned := _planned(handoff, t):
+		handoff.update(planned.fields)
+		handoff.flags.flow_move = planned
+		return
 	if t.by == "member":
 		require_member(handoff.to_team, _("accept or return its handoffs"))
 	move = _decided(
@@ -230,11 +247,15 @@ def after_handoff(handoff) -> None:
 	ledger.flush()
 
 
-def system_move(task_name: str, target: str, flow_reason: str | None = None, **fields) -> None:
-	"""An engine-made task move: validated by the core machine, not by who the current user is."""
+def system_move(
+	task_name: str, target: str, flow_reason: str | None = None, planned: Move | None = None, **fields
+) -> None:
+	"""An engine-made task move: validated by the core machine, not by who the current user is. `planned`: the
+	move as the caller's own plan decided it (no plan of its own then)."""
 	task = frappe.get_doc("Flow Task", task_name)
 	task.update(fields)
 	task.flags.flow_reason = flow_reason
+	task.flags.flow_planned = planned
 	task.status = target
 	task.flags.flow_system = True
 	task.save(ignore_permissions=True)
