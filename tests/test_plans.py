@@ -566,3 +566,36 @@ def test_a_closed_request_cannot_be_cancelled_and_an_open_one_needs_a_reason(sta
 	with pytest.raises(Refusal) as bare:
 		plan_cancel(S.REQ_OPEN, "  ", (), (), actor="m", now=NOW)
 	assert bare.value.problems == {"reason": "say why the request is cancelled."}
+
+
+# -------------------------------------------------------------------------------------------------- follow-ups
+
+
+def test_a_follow_up_is_marked_done_or_pushed_in_one_decision():
+	from everstep_flow.engine.follow_ups import FollowUpFacts, plan_done, plan_push
+
+	due = NOW + timedelta(days=1)
+	f = FollowUpFacts("FU-1", "Open", "FR-00007-review", "Sales", due)
+	done = plan_done(f, "called back", actor="s@x.org", now=NOW)
+	assert done.update == {"status": "Done", "done_on": NOW, "done_by": "s@x.org", "note": "called back"}
+	assert done.event == Event(
+		"follow_up_done",
+		task="FR-00007-review",
+		is_internal=1,
+		details={"follow_up": "FU-1", "note": "called back"},
+	)
+	later = NOW + timedelta(days=3)
+	pushed = plan_push(f, later, "client on holiday", now=NOW)
+	assert pushed.update == {"due_on": later, "nudged_for": None}
+	assert pushed.event.details == {
+		"follow_up": "FU-1",
+		"from": str(due),
+		"to": str(later),
+		"reason": "client on holiday",
+	}
+	with pytest.raises(Refusal) as past:
+		plan_push(f, NOW - timedelta(hours=1), "", now=NOW)
+	assert list(past.value.problems) == ["due_on"]
+	with pytest.raises(Refusal) as closed:
+		plan_done(FollowUpFacts("FU-1", "Done", None, "Sales", due), "", actor="s", now=NOW)
+	assert closed.value.problems == {"follow_up": "it is already Done"}

@@ -13,7 +13,9 @@ from frappe.utils import escape_html, now_datetime
 
 from everstep_flow.base import ledger
 from everstep_flow.clients.calls import FOLLOW_UP, moment
-from everstep_flow.engine.calls import FOLLOW_UP_DONE, FOLLOW_UP_OPEN, FollowUpPlan, follow_up_problems
+from everstep_flow.engine.calls import FOLLOW_UP_DONE, FOLLOW_UP_OPEN
+from everstep_flow.engine.follow_ups import FollowUpFacts, FollowUpMove, plan_done, plan_push
+from everstep_flow.engine.plans import Refusal
 from everstep_flow.requests.actions import lock
 from everstep_flow.requests.intake import throw_field_problems
 from everstep_flow.teams.membership import is_manager, user_teams
@@ -33,27 +35,23 @@ def _open_follow_up(name: str):
 		frappe.throw(
 			_("Only its owner, its team or a Flow Manager can act on this follow-up."), frappe.PermissionError
 		)
-	if row.status != FOLLOW_UP_OPEN:
+	if row.status != FOLLOW_UP_OPEN:  # (the core says so too: engine.follow_ups)
 		frappe.throw(_("follow_up: it is already {0}").format(_(row.status)), frappe.ValidationError)
 	return row
 
 
+def _facts(row) -> FollowUpFacts:
+	return FollowUpFacts(row.name, row.status, row.task, row.owner_team, row.due_on)
+
+
+def _apply(row, move: FollowUpMove) -> None:
+	frappe.db.set_value(FOLLOW_UP, row.name, dict(move.update))
+	ledger.record_plan(row.request, (move.event,))
+
+
 def mark_done(name: str, note: str = "") -> dict[str, Any]:
 	row = _open_follow_up(name)
-	now = now_datetime()
-	frappe.db.set_value(
-		FOLLOW_UP,
-		name,
-		{"status": FOLLOW_UP_DONE, "done_on": now, "done_by": frappe.session.user, "note": note or None},
-	)
-	ledger.record(
-		row.request,
-		"follow_up_done",
-		task=row.task,
-		is_internal=1,
-		details={"follow_up": name, "note": note or None},
-	)
-	ledger.flush()
+	_apply(row, _decided(plan_done, _facts(row), note, actor=frappe.session.user, now=now_datetime()))
 	return {"name": name, "status": FOLLOW_UP_DONE}
 
 
@@ -62,23 +60,18 @@ def push(name: str, due_on: Any, reason: str) -> dict[str, Any]:
 	row = _open_follow_up(name)
 	problems: dict[str, str] = {}
 	due = moment(due_on, "due_on", problems)
-	if not problems:
-		problems = {
-			"due_on" if k == "follow_up_on" else k: v
-			for k, v in follow_up_problems(FollowUpPlan(due, row.owner_team, "", "-"), now_datetime()).items()
-		}
 	if problems:
 		throw_field_problems(problems, "The follow-up cannot be moved")
-	frappe.db.set_value(FOLLOW_UP, name, {"due_on": due, "nudged_for": None})
-	ledger.record(
-		row.request,
-		"follow_up_moved",
-		task=row.task,
-		is_internal=1,
-		details={"follow_up": name, "from": str(row.due_on), "to": str(due), "reason": reason},
-	)
-	ledger.flush()
+	move = _decided(plan_push, _facts(row), due, reason, now=now_datetime())
+	_apply(row, move)
 	return {"name": name, "due_on": due}
+
+
+def _decided(planner, *args, **kw) -> FollowUpMove:
+	try:
+		return planner(*args, **kw)
+	except Refusal as e:
+		throw_field_problems(e.problems, e.title)
 
 
 def mine(until: datetime, limit: int = 200) -> list[dict[str, Any]]:
