@@ -599,3 +599,38 @@ def test_a_follow_up_is_marked_done_or_pushed_in_one_decision():
 	with pytest.raises(Refusal) as closed:
 		plan_done(FollowUpFacts("FU-1", "Done", None, "Sales", due), "", actor="s", now=NOW)
 	assert closed.value.problems == {"follow_up": "it is already Done"}
+
+
+def test_a_logged_call_is_one_decision_every_problem_at_once_or_what_it_writes():
+	from everstep_flow.engine.calls import CallFacts, CallPlan, FollowUpPlan, plan_call
+
+	follow = FollowUpPlan(NOW + timedelta(days=2), "Sales", "", "send the quote")
+	call = CallPlan("Outgoing", "c-1", NOW - timedelta(minutes=5), 12, " agreed on a date ", follow)
+	decision = plan_call(CallFacts("FR-00007", None, call, "c-1"), NOW)
+	assert decision.communication and decision.follow_up == follow
+	assert decision.details == {
+		"direction": "Outgoing",
+		"contact": "c-1",
+		"at": str(NOW - timedelta(minutes=5)),
+		"duration": 12,
+		"summary": "agreed on a date",
+		"follow_up_on": str(NOW + timedelta(days=2)),
+		"follow_up_team": "Sales",
+		"no_follow_up_reason": None,
+	}
+	bad = CallPlan("Sideways", "c-1", NOW, -1, "", None, "")
+	with pytest.raises(Refusal) as e:
+		plan_call(
+			CallFacts("FR-00007", None, bad, "c-1", {"contact": "c-1 is not a contact of the client"}), NOW
+		)
+	assert set(e.value.problems) == {"direction", "duration", "summary", "follow_up", "contact"}
+	assert (
+		e.value.problems["contact"] == "c-1 is not a contact of the client"
+	)  # the shell's finding comes first
+	linked = plan_call(
+		CallFacts(
+			"FR-00007", None, CallPlan("Incoming", "c-1", NOW, 3, "x", None, "told us all"), "c-1", {}, "CL-1"
+		),
+		NOW,
+	)
+	assert not linked.communication and linked.follow_up is None

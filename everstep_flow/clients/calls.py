@@ -16,12 +16,8 @@ from frappe import _
 from frappe.utils import add_to_date, escape_html, get_datetime, now_datetime
 
 from everstep_flow.base import ledger
-from everstep_flow.engine.calls import (
-	FOLLOW_UP_OPEN,
-	CallPlan,
-	FollowUpPlan,
-	call_problems,
-)
+from everstep_flow.engine.calls import FOLLOW_UP_OPEN, CallFacts, CallPlan, FollowUpPlan, plan_call
+from everstep_flow.engine.plans import Event, Refusal
 from everstep_flow.hosts import client_records as clients
 from everstep_flow.hosts import installed
 from everstep_flow.requests.intake import throw_field_problems
@@ -78,11 +74,11 @@ def log_call(
 			_("task: {0} is not a task of {1}").format(escape_html(task), doc.name), frappe.ValidationError
 		)
 	now = now_datetime()
-	problems: dict[str, str] = {}
-	when = moment(at, "at", problems) if at not in (None, "") else now
+	found: dict[str, str] = {}  # what only the database (or parsing) tells, by argument
+	when = moment(at, "at", found) if at not in (None, "") else now
 	if when and when > add_to_date(now, minutes=5):
-		problems["at"] = "is in the future: log a call once it has happened"
-	due = moment(follow_up_on, "follow_up_on", problems)
+		found["at"] = "is in the future: log a call once it has happened"
+	due = moment(follow_up_on, "follow_up_on", found)
 	wants_follow_up = any((follow_up_on, follow_up_team, follow_up_owner, (follow_up_what or "").strip()))
 	plan = FollowUpPlan(due, follow_up_team or "", follow_up_owner or "", follow_up_what or "")
 	call = CallPlan(
@@ -94,45 +90,37 @@ def log_call(
 		plan if wants_follow_up else None,
 		no_follow_up_reason or "",
 	)
-	problems.update({k: v for k, v in call_problems(call, now).items() if k not in problems})
-	if contact and "contact" not in problems:
+	if contact:
 		allowed = contacts_of_client(doc)
 		if allowed and contact not in allowed:
-			problems["contact"] = f"{contact} is not a contact of the client {doc.customer or ''}".strip()
+			found["contact"] = f"{contact} is not a contact of the client {doc.customer or ''}".strip()
 		elif not allowed and not frappe.db.exists("Contact", contact):
-			problems["contact"] = f"no Contact {contact}"
+			found["contact"] = f"no Contact {contact}"
 	if wants_follow_up:
-		problems.update(_owner_problems(plan))
+		found.update(_owner_problems(plan))
 	if call_log:
-		problems.update(_call_log_problems(call_log, call_log_doctype))
-	if problems:
-		throw_field_problems(problems, "The call cannot be logged")
+		found.update(_call_log_problems(call_log, call_log_doctype))
+	try:
+		decision = plan_call(
+			CallFacts(doc.name, task, call, contact or "", found, call_log, call_log_doctype), now
+		)
+	except Refusal as e:
+		throw_field_problems(e.problems, e.title)
 
-	if call_log:
+	if decision.communication:
+		record = {"communication": _communication(doc, call).name}
+	else:
 		_link_call_log(call_log_doctype, call_log, doc)
 		record = {"call_log_doctype": call_log_doctype, "call_log": call_log}
-	else:
-		record = {"communication": _communication(doc, call).name}
-	follow_up = _new_follow_up(doc, task, plan, record.get("communication")) if wants_follow_up else None
-	ledger.record(
-		doc.name,
-		"call_logged",
-		task=task,
-		is_internal=1,  # staff's notes of the conversation
-		details={
-			**record,
-			"direction": call.direction,
-			"contact": contact,
-			"at": str(when),
-			"duration": call.duration_minutes,
-			"summary": call.summary.strip(),
-			"follow_up": follow_up,
-			"follow_up_on": str(due) if follow_up else None,
-			"follow_up_team": plan.team if follow_up else None,
-			"no_follow_up_reason": (no_follow_up_reason or "").strip() or None,
-		},
+	follow_up = (
+		_new_follow_up(doc, task, decision.follow_up, record.get("communication"))
+		if decision.follow_up
+		else None
 	)
-	ledger.flush()
+	details = {**record, **decision.details, "follow_up": follow_up}
+	if not follow_up:
+		details.update(follow_up_on=None, follow_up_team=None)
+	ledger.record_plan(doc.name, (Event("call_logged", task=task, is_internal=1, details=details),))
 	return {"request": doc.name, **record, "follow_up": follow_up}
 
 

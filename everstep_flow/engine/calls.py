@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from everstep_flow.engine.plans import Refusal
+
 DIRECTIONS = ("Outgoing", "Incoming")
 MAX_DURATION_MINUTES = 24 * 60
 FOLLOW_UP_OPEN, FOLLOW_UP_DONE, FOLLOW_UP_CANCELLED = "Open", "Done", "Cancelled"
@@ -243,3 +245,54 @@ def call_without_next_step(details: Mapping[str, Any]) -> bool:
 def waiting_without_contact(waiting_since: datetime, contacts: Iterable[datetime]) -> bool:
 	"""Seam 3: a task waiting on the customer with no call or email since it started waiting."""
 	return not any(at >= waiting_since for at in contacts)
+
+
+# ------------------------------------------------------------------------------------------ logging a call: a plan
+
+
+@dataclass(frozen=True)
+class CallFacts:
+	"""A call as someone logs it, with what only the database knows already worked out by the shell: the problems
+	of the arguments it parsed or looked up (`found`: at, follow_up_on, contact, follow_up_team, follow_up_owner,
+	call_log…), and whether telephony's own call record is linked instead of a new Communication."""
+
+	request: str
+	task: str | None
+	call: CallPlan
+	contact: str = ""
+	found: Mapping[str, str] = field(default_factory=dict)
+	call_log: str | None = None
+	call_log_doctype: str | None = None
+
+
+@dataclass(frozen=True)
+class CallDecision:
+	"""Write a Communication (unless a call log is linked), maybe a follow-up, and the `call_logged` event whose
+	details the shell completes with what it wrote (the communication's and follow-up's names)."""
+
+	communication: bool
+	follow_up: FollowUpPlan | None
+	details: Mapping[str, Any]
+
+
+def plan_call(f: CallFacts, now: datetime) -> CallDecision:
+	"""Refuse with every problem at once (the shell's first, by argument), or decide what a logged call writes."""
+	problems = dict(f.found)
+	problems.update({k: v for k, v in call_problems(f.call, now).items() if k not in problems})
+	if problems:
+		raise Refusal(problems, "The call cannot be logged")
+	plan, call = f.call.follow_up, f.call
+	return CallDecision(
+		communication=not f.call_log,
+		follow_up=plan,
+		details={
+			"direction": call.direction,
+			"contact": f.contact,
+			"at": str(call.at),
+			"duration": call.duration_minutes,
+			"summary": call.summary.strip(),
+			"follow_up_on": str(plan.due_on) if plan else None,
+			"follow_up_team": plan.team if plan else None,
+			"no_follow_up_reason": call.no_follow_up_reason.strip() or None,
+		},
+	)
