@@ -634,3 +634,35 @@ def test_a_logged_call_is_one_decision_every_problem_at_once_or_what_it_writes()
 		NOW,
 	)
 	assert not linked.communication and linked.follow_up is None
+
+
+# ---------------------------------------------------------------------------------------------------- the sweep
+
+
+def test_the_sweep_plans_each_nudge_at_the_highest_level_reached():
+	from everstep_flow.engine.escalation import Ladder, Nudge, Raise, Waiting, plan_climb, plan_stale
+
+	ladder = Ladder(claimant=0, team=60, lead=120, managers=240)
+	items = [
+		Waiting("T1", "R1", NOW - timedelta(minutes=30), 0, {"claimant": "a@x.org"}),  # claimant
+		Waiting("T2", "R2", NOW - timedelta(minutes=130), 1, {}),  # skips the team: lead
+		Waiting("T3", "R3", NOW - timedelta(minutes=30), 1, {}),  # sent already
+		Waiting("T4", "R4", NOW + timedelta(minutes=5), 0, {}),  # not due yet
+		Waiting("T5", "R5", NOW - timedelta(minutes=1), 0, {}),  # unclaimed: the team
+	]
+	assert plan_climb(items, ladder, NOW) == [
+		Raise("T1", "R1", 0, Nudge(1, "claimant", False), {"claimant": "a@x.org"}),
+		Raise("T2", "R2", 1, Nudge(3, "lead", True), {}),
+		Raise("T5", "R5", 0, Nudge(1, "team", False), {}),
+	]
+	later = NOW - timedelta(hours=2)
+	stale = [
+		Waiting("R1", "R1", NOW - timedelta(hours=1), 0, {"team": "Sales"}),
+		Waiting("R2", "R2", NOW - timedelta(hours=3), 3, {"team": "Sales"}),
+		Waiting("R3", "R3", NOW - timedelta(hours=1), 0, {"team": None}),
+	]
+	assert [(r.name, r.nudge) for r in plan_stale(stale, later)] == [
+		("R1", Nudge(3, "lead", False)),
+		("R2", Nudge(4, "managers", True)),
+		("R3", Nudge(3, "managers", False)),
+	]

@@ -20,7 +20,7 @@ from everstep_flow.clock.nudges import send
 from everstep_flow.clock.sweep_follow_ups import follow_ups
 from everstep_flow.clock.sweep_rows import Report, candidates, raise_level
 from everstep_flow.engine import states as S
-from everstep_flow.engine.escalation import LEAD, MANAGERS, Ladder, Nudge, decide
+from everstep_flow.engine.escalation import LEAD, MANAGERS, Ladder, Nudge, Waiting, plan_climb, plan_stale
 from everstep_flow.engine.sla import AT_RISK, BREACHED, MET, ON_TRACK, PAUSED
 from everstep_flow.seams.triggers import requeue_lost
 from everstep_flow.teams.calendars import minutes_between
@@ -94,13 +94,12 @@ def _climb(
 	"""Nudge every item of `table` whose `moment` passed, at the ladder level its lateness reached, once per level.
 	`describe(row)` gives what the nudge needs: team, claimant, subject, kind."""
 	level = table.escalation_level
+	rows = candidates(_ladder_query(table, table[moment], level, now, ladder, open_), report)
+	waiting = [Waiting(r.name, r.request, r[moment], r.escalation_level or 0, describe(r)) for r in rows]
 	sent = 0
-	for row in candidates(_ladder_query(table, table[moment], level, now, ladder, open_), report):
-		about = describe(row)
-		lateness = minutes_between(None, row[moment], now)
-		nudge = decide(lateness, row.escalation_level or 0, ladder, has_claimant=bool(about.get("claimant")))
-		if nudge and raise_level(table, row.name, level, row.escalation_level or 0, nudge.level):
-			send(nudge, row.request, doctype=doctype, name=row.name, **about)
+	for r in plan_climb(waiting, ladder, now):
+		if raise_level(table, r.name, level, r.sent_level, r.nudge.level):
+			send(r.nudge, r.request, doctype=doctype, name=r.name, **r.about)
 			sent += 1
 	return sent
 
@@ -155,23 +154,25 @@ def _stale_requests(now, stale_after: int, ladder: Ladder, report: Report) -> in
 			)
 		)
 	)
-	sent = 0
-	for req in candidates(query, report):
-		level = MANAGERS if req.last_event_at <= later else LEAD
-		if not raise_level(Request, req.name, Request.stale_level, req.stale_level or 0, level):
-			continue
-		team = frappe.get_cached_value("Flow Service", req.service, "owner_team")
-		audience = "lead" if level == LEAD and team else "managers"
-		send(
-			Nudge(level, audience, level > LEAD),
+	waiting = [
+		Waiting(
 			req.name,
-			team=team,
-			doctype="Flow Request",
-			name=req.name,
-			subject=f"No activity on {req.subject}",
-			kind="stale_request",
+			req.name,
+			req.last_event_at,
+			req.stale_level or 0,
+			{
+				"team": frappe.get_cached_value("Flow Service", req.service, "owner_team"),
+				"subject": f"No activity on {req.subject}",
+				"kind": "stale_request",
+			},
 		)
-		sent += 1
+		for req in candidates(query, report)
+	]
+	sent = 0
+	for r in plan_stale(waiting, later):
+		if raise_level(Request, r.name, Request.stale_level, r.sent_level, r.nudge.level):
+			send(r.nudge, r.request, doctype="Flow Request", name=r.name, **r.about)
+			sent += 1
 	return sent
 
 

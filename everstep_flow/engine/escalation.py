@@ -7,7 +7,10 @@ Managers. Each level starts a set time after the item became due. An item rememb
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 CLAIMANT, TEAM, LEAD, MANAGERS = 1, 2, 3, 4
 LEVEL_NAMES = {CLAIMANT: "claimant", TEAM: "team", LEAD: "lead", MANAGERS: "managers"}
@@ -62,3 +65,53 @@ def decide(
 	if audience == "claimant" and not has_claimant:
 		audience = "team"
 	return Nudge(level, audience, is_escalation=level > CLAIMANT)
+
+
+# ---------------------------------------------------------------------------------------- the sweep's plan
+
+
+@dataclass(frozen=True)
+class Waiting:
+	"""An item the sweep read: due since `since` (the site's naive time), `sent_level` already sent; `about` is
+	what its nudge says (team, claimant, subject, kind)."""
+
+	name: str
+	request: str
+	since: datetime
+	sent_level: int
+	about: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Raise:
+	"""Raise `name` from `sent_level` to `nudge.level` (compare-and-set: one worker wins) and send `nudge`."""
+
+	name: str
+	request: str
+	sent_level: int
+	nudge: Nudge
+	about: Mapping[str, Any]
+
+
+def plan_climb(items: Iterable[Waiting], ladder: Ladder, now: datetime) -> list[Raise]:
+	"""Every nudge due now, at the highest level each item's lateness reached."""
+	raises = []
+	for item in items:
+		lateness = (now - item.since).total_seconds() / 60
+		nudge = decide(lateness, item.sent_level, ladder, has_claimant=bool(item.about.get("claimant")))
+		if nudge:
+			raises.append(Raise(item.name, item.request, item.sent_level, nudge, item.about))
+	return raises
+
+
+def plan_stale(items: Iterable[Waiting], later: datetime) -> list[Raise]:
+	"""Requests without activity: their service's owner team lead first, the Flow Managers once it lasts (`since`
+	at or before `later`); a service without an owner team goes to the managers at once."""
+	raises = []
+	for item in items:
+		level = MANAGERS if item.since <= later else LEAD
+		audience = "lead" if level == LEAD and item.about.get("team") else "managers"
+		raises.append(
+			Raise(item.name, item.request, item.sent_level, Nudge(level, audience, level > LEAD), item.about)
+		)
+	return raises
