@@ -1,6 +1,7 @@
-"""Requests: intake from every door, the moves of tasks and handoffs, the gate every move passes and the SLA clock.
+"""Requests: intake from every door, the moves of tasks and handoffs, and the gate every move passes.
 
-Every action loads what it needs, asks the pure core for the whole plan (`engine.plans`) and applies it once
-(`apply`). `intake` and `actions` are the entry points; `transitions` is the gate the controllers call; `progress`
-derives the request's status and where it is now; `guard` refuses edits that bypass an action.
+Every action loads what it needs, asks the pure core for the whole plan (`engine.plans`, `engine.moves`) and
+applies it once (`apply`). `intake` and `actions` are the entry points; `transitions` is the gate the controllers
+call; `progress` plans what a request does after a move made outside a task's save (an accepted handoff, an
+absence); `guard` refuses edits that bypass an action; `replies` takes the customer's emails.
 """
