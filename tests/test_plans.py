@@ -54,13 +54,15 @@ FIELDS = (
 
 def facts(defn: ServiceDefinition, values=None, **kw) -> IntakeFacts:
 	return IntakeFacts(
-		request_name="FR-00007",
-		service=defn.name,
-		title=defn.title,
-		version=3,
-		definition=defn,
-		values={"company": "Acme"} if values is None else values,
-		**kw,
+		**{
+			"request_name": "FR-00007",
+			"service": defn.name,
+			"title": defn.title,
+			"version": 3,
+			"definition": defn,
+			"values": {"company": "Acme"} if values is None else values,
+			**kw,
+		}
 	)
 
 
@@ -650,7 +652,7 @@ def test_the_sweep_plans_each_nudge_at_the_highest_level_reached():
 		Waiting("T4", "R4", NOW + timedelta(minutes=5), 0, {}),  # not due yet
 		Waiting("T5", "R5", NOW - timedelta(minutes=1), 0, {}),  # unclaimed: the team
 	]
-	assert plan_climb(items, ladder, NOW) == [
+	assert plan_climb(items, ladder, CLOCK) == [
 		Raise("T1", "R1", 0, Nudge(1, "claimant", False), {"claimant": "a@x.org"}),
 		Raise("T2", "R2", 1, Nudge(3, "lead", True), {}),
 		Raise("T5", "R5", 0, Nudge(1, "team", False), {}),
@@ -666,3 +668,34 @@ def test_the_sweep_plans_each_nudge_at_the_highest_level_reached():
 		("R2", Nudge(4, "managers", True)),
 		("R3", Nudge(3, "managers", False)),
 	]
+
+
+def test_a_new_request_is_named_when_it_is_inserted():
+	from everstep_flow.engine.plans import NEW_REQUEST
+
+	plan = plan_intake(facts(chain(), {"company": "A", "seats": "3"}, request_name=""), CLOCK)
+	assert plan.request_name == NEW_REQUEST
+	assert plan.tasks[0].name == f"{NEW_REQUEST}-review" and plan.tasks[0].fields["request"] == NEW_REQUEST
+	assert plan.events[1].task == f"{NEW_REQUEST}-review"
+
+
+def test_a_request_done_at_intake_shows_its_final_sla_on_its_tasks():
+	defn = ServiceDefinition(
+		"svc",
+		"Svc",
+		target_minutes=60,
+		intake_fields=FIELDS,
+		steps=(Step("a", "A", "Sales", condition="False"),),
+	)
+	plan = plan_intake(facts(defn, {"company": "A"}), CLOCK)
+	assert plan.request["sla_status"] == "Met"
+	assert plan.tasks[0].fields["request_sla"] == "Met"
+
+
+def test_conditions_read_a_field_before_a_builtin_of_its_name_and_normalise_text_as_frappe_does():
+	assert holds("round == 'Series A'", {"round": "Series A"}, ("round",))
+	with pytest.raises(ConditionError):
+		holds("round(2.5) > 1", {"round": "Series A"}, ("round",))  # the field, not the builtin: not callable
+	assert holds("t == 'ﬁ'", {"t": "fi"}, ("t",))  # NFKC: the ligature is "fi", as under safe_eval
+	with pytest.raises(ConditionError):
+		holds("t.lower() * 3 == ''", {"t": "Hello"}, ("t",))  # text stays text: never repeated

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import frappe
 from frappe.query_builder import DocType
-from frappe.utils import add_to_date, flt, now_datetime
+from frappe.utils import add_to_date, flt, get_system_timezone, now_datetime
 
 from everstep_flow.base import ledger
 from everstep_flow.clock.nudges import send
@@ -21,6 +21,7 @@ from everstep_flow.clock.sweep_follow_ups import follow_ups
 from everstep_flow.clock.sweep_rows import Report, candidates, raise_level
 from everstep_flow.engine import states as S
 from everstep_flow.engine.escalation import LEAD, MANAGERS, Ladder, Nudge, Waiting, plan_climb, plan_stale
+from everstep_flow.engine.plans import Clock
 from everstep_flow.engine.sla import AT_RISK, BREACHED, MET, ON_TRACK, PAUSED
 from everstep_flow.seams.triggers import requeue_lost
 from everstep_flow.teams.calendars import minutes_between
@@ -97,7 +98,7 @@ def _climb(
 	rows = candidates(_ladder_query(table, table[moment], level, now, ladder, open_), report)
 	waiting = [Waiting(r.name, r.request, r[moment], r.escalation_level or 0, describe(r)) for r in rows]
 	sent = 0
-	for r in plan_climb(waiting, ladder, now):
+	for r in plan_climb(waiting, ladder, Clock(now, get_system_timezone())):
 		if raise_level(table, r.name, level, r.sent_level, r.nudge.level):
 			send(r.nudge, r.request, doctype=doctype, name=r.name, **r.about)
 			sent += 1

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ast
 import operator
+import unicodedata
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from everstep_flow.engine.expressions import CALLABLE, TEXT_METHODS, Refused, check_condition, guarded
+from everstep_flow.engine.expressions import CALLABLE, TEXT_METHODS, Refused, Text, check_condition, guarded
 
 _BIN = {
 	ast.Add: operator.add,
@@ -45,23 +46,27 @@ class ConditionError(ValueError):
 
 
 def holds(expression: str, values: Mapping[str, Any], names: Collection[str]) -> bool:
-	"""Does the condition hold over `values` (typed: see values.typed)? Empty holds."""
+	"""Does the condition hold over `values` (typed: see values.typed)? Empty holds. As Frappe's safe_eval does,
+	the text is NFKC-normalised first, and a field's value comes before a builtin of the same name."""
 	if not (expression or "").strip():
 		return True
+	expression = unicodedata.normalize("NFKC", expression)
 	try:
 		check_condition(expression, names)
 		return bool(_eval(ast.parse(expression.strip(), mode="eval").body, guarded(values)))
-	except (Refused, ArithmeticError, TypeError, ValueError, KeyError, AttributeError) as e:
-		raise ConditionError(str(e)) from e
+	except (
+		Exception
+	) as e:  # whatever goes wrong (1 / 0, a type, memory), it is this step's condition that failed
+		raise ConditionError(str(e) or type(e).__name__) from e
 
 
 def _eval(node: ast.AST, scope: Mapping[str, Any]) -> Any:
 	if isinstance(node, ast.Constant):
 		return node.value
 	if isinstance(node, ast.Name):
-		if node.id in _CALLS:
-			return _CALLS[node.id]
-		return scope[node.id]
+		if node.id in scope:
+			return scope[node.id]
+		return _CALLS[node.id]
 	if isinstance(node, ast.BoolOp):
 		result = None
 		for value in node.values:
@@ -93,11 +98,15 @@ def _eval(node: ast.AST, scope: Mapping[str, Any]) -> Any:
 		return {_eval(e, scope) for e in node.elts}
 	if isinstance(node, ast.Call):
 		args = [_eval(a, scope) for a in node.args]
-		if isinstance(node.func, ast.Name) and node.func.id in _CALLS:
-			return _CALLS[node.func.id](*args)
+		if isinstance(node.func, ast.Name):
+			function = _eval(node.func, scope)  # a field named like a builtin is the field: calling it fails
+			if function not in _CALLS.values():
+				raise TypeError(f"{node.func.id} is not callable")
+			return function(*args)
 		if isinstance(node.func, ast.Attribute) and node.func.attr in TEXT_METHODS:
 			target = _eval(node.func.value, scope)
 			if not isinstance(target, str):
 				raise TypeError(f"{node.func.attr}() needs text")
-			return getattr(target, node.func.attr)(*args)
+			result = getattr(target, node.func.attr)(*args)
+			return Text(result) if isinstance(result, str) else result  # still never repeated or formatted
 	raise Refused(f"may not use {type(node).__name__}")

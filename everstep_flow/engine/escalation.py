@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from everstep_flow.engine.plans import Clock
+
 CLAIMANT, TEAM, LEAD, MANAGERS = 1, 2, 3, 4
 LEVEL_NAMES = {CLAIMANT: "claimant", TEAM: "team", LEAD: "lead", MANAGERS: "managers"}
 
@@ -93,11 +95,12 @@ class Raise:
 	about: Mapping[str, Any]
 
 
-def plan_climb(items: Iterable[Waiting], ladder: Ladder, now: datetime) -> list[Raise]:
-	"""Every nudge due now, at the highest level each item's lateness reached."""
+def plan_climb(items: Iterable[Waiting], ladder: Ladder, clock: Clock) -> list[Raise]:
+	"""Every nudge due now, at the highest level each item's lateness reached (round-the-clock minutes in the
+	site's timezone: a daylight-saving change counts as the hour it is)."""
 	raises = []
 	for item in items:
-		lateness = (now - item.since).total_seconds() / 60
+		lateness = clock.minutes_between("", item.since, clock.now)
 		nudge = decide(lateness, item.sent_level, ladder, has_claimant=bool(item.about.get("claimant")))
 		if nudge:
 			raises.append(Raise(item.name, item.request, item.sent_level, nudge, item.about))

@@ -23,9 +23,11 @@ from everstep_flow.engine.sla import AT_RISK_SHARE, ON_TRACK, PAUSED, sla_status
 from everstep_flow.engine.values import ValuesError, intake_context, plain, typed
 from everstep_flow.engine.where import NOWHERE, WHERE_FIELDS, LiveStep, changed, where_now
 
-REQUEST_CALENDAR = (
-	""  # Clock.calendars key of the request's own calendar (its owner team's, else the service's)
-)
+# Clock.calendars key of the request's own calendar (its owner team's, else the service's).
+REQUEST_CALENDAR = ""
+# A new request is named by Frappe when it is inserted (naming series, Document Naming Rules): until then the plan
+# refers to it by this mark, which no name can contain, and the shell puts the name in (requests.apply).
+NEW_REQUEST = "<new request>"
 
 
 def handoff_name_of(task: str) -> str:
@@ -110,8 +112,8 @@ class Plan:
 
 @dataclass(frozen=True)
 class IntakeFacts:
-	"""What intake needs, loaded by the shell in one go. `request_name`: the name reserved for the new request (or
-	the bare request an email made, with `existing`); `open_request`: the client's open request of this service;
+	"""What intake needs, loaded by the shell in one go. `request_name`: the bare request an email made (with
+	`existing`); a new request is named when it is inserted (NEW_REQUEST); `open_request`: the client's open request of this service;
 	`missing_links`: Link values given that name no document; `disabled_teams`: teams of the service that are
 	disabled (it takes no new requests then)."""
 
@@ -168,20 +170,13 @@ def plan_intake(f: IntakeFacts, clock: Clock) -> Plan:
 			events=(Event("linked", details=details, is_internal=1),),
 		)
 
-	name, now = f.request_name, clock.now
+	name, now = f.request_name or NEW_REQUEST, clock.now
 	decisions = advance(defn, {}, _conditions(defn, context))
 	tasks = tuple(
-		_new_task(name, defn, d.step, d.state, clock, first=True, request_sla="", request_due=None)
+		_new_task(name, f.service, defn, d.step, d.state, clock, first=True, request_sla="", request_due=None)
 		for d in decisions
 	)
 	deadlines = _deadlines(defn.target_minutes, clock)
-	tasks = tuple(
-		NewTask(
-			t.name,
-			{**t.fields, "request_sla": deadlines["sla_status"], "request_due_on": deadlines["due_on"]},
-		)
-		for t in tasks
-	)
 	states = {d.step: d.state for d in decisions}
 	labels = {x.fieldname: x for x in defn.intake_fields}
 	request = {
@@ -228,6 +223,9 @@ def plan_intake(f: IntakeFacts, clock: Clock) -> Plan:
 		)
 		request.update(status=status, **_status_fields(status, clock), **update)
 		events += [*sla_events, Event("status_changed", from_state=S.REQ_OPEN, to_state=status)]
+	# The task list shows its request's SLA and due date as the request ends up (Met, if it is done at once).
+	mirror = {"request_sla": request["sla_status"], "request_due_on": request["due_on"]}
+	tasks = tuple(NewTask(t.name, {**t.fields, **mirror}) for t in tasks)
 	return Plan(name, request=request, tasks=tasks, events=tuple(events))
 
 
@@ -259,6 +257,7 @@ def _conditions(defn: ServiceDefinition, context: Mapping[str, Any]):
 
 def _new_task(
 	request: str,
+	service: str,
 	defn: ServiceDefinition,
 	step_key: str,
 	state: str,
@@ -278,7 +277,7 @@ def _new_task(
 		{
 			"title": step.title,
 			"request": request,
-			"service": defn.name,
+			"service": service,  # the service's name now (a snapshot keeps the name it had)
 			"step_key": step.key,
 			"team": step.team,
 			"status": state,
@@ -402,6 +401,7 @@ class RequestFacts:
 	where: Mapping[str, Any] = field(default_factory=dict)
 	sla: SlaFacts = field(default_factory=SlaFacts)
 	actor: str = ""
+	service: str = ""  # the service's name now (new tasks link to it)
 
 
 def plan_progress(f: RequestFacts, clock: Clock, completed: Completed | None = None) -> Plan:
@@ -427,6 +427,7 @@ def plan_progress(f: RequestFacts, clock: Clock, completed: Completed | None = N
 			handoff = bool(d.handoff_from)
 			task = _new_task(
 				f.name,
+				f.service or defn.name,
 				defn,
 				d.step,
 				d.state,

@@ -6,12 +6,15 @@ them as any other document); what has no hooks of its own (a request's values, t
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import frappe
 from frappe import _
+from frappe.utils.html_utils import sanitize_html
 
 from everstep_flow.base import ledger
 from everstep_flow.base.door import Collision
-from everstep_flow.engine.plans import Plan
+from everstep_flow.engine.plans import NEW_REQUEST, NewTask, Plan
 
 
 def apply(plan: Plan, existing=None):
@@ -25,6 +28,7 @@ def apply(plan: Plan, existing=None):
 	request = None
 	if plan.request is not None:
 		request = _fill_existing(existing, plan) if existing is not None else _insert_request(plan)
+		plan = named(plan, request.name)
 	for task in plan.tasks:
 		doc = frappe.get_doc({"doctype": "Flow Task", **task.fields})
 		doc.flags.flow_system = True  # created by the engine, possibly straight into Skipped
@@ -42,6 +46,20 @@ def apply(plan: Plan, existing=None):
 		)
 	ledger.record_plan(plan.request_name, plan.events)
 	return request
+
+
+def named(plan: Plan, name: str) -> Plan:
+	"""The plan with the new request's name where it said NEW_REQUEST (the tasks' names, links and events)."""
+
+	def put(value):
+		return value.replace(NEW_REQUEST, name) if isinstance(value, str) else value
+
+	return replace(
+		plan,
+		request_name=name,
+		tasks=tuple(NewTask(put(t.name), {k: put(v) for k, v in t.fields.items()}) for t in plan.tasks),
+		events=tuple(replace(e, task=put(e.task), handoff=put(e.handoff)) for e in plan.events),
+	)
 
 
 VALUE_FIELDS = (
@@ -64,8 +82,9 @@ def _insert_request(plan: Plan):
 		{"doctype": "Flow Request", **{k: v for k, v in plan.request.items() if k != "request_values"}}
 	)
 	request.flags.flow_values = {row["fieldname"]: row["value"] for row in rows}
+	request.flags.flow_value_rows = rows  # written by the controller's after_insert: insert_values
 	try:
-		request.insert(ignore_permissions=True, ignore_links=True, set_name=plan.request_name)
+		request.insert(ignore_permissions=True, ignore_links=True)  # named by Frappe's own rules
 	except frappe.UniqueValidationError:
 		if not request.open_key:
 			raise
@@ -74,14 +93,17 @@ def _insert_request(plan: Plan):
 		frappe.clear_last_message()
 		raise Collision(_("Another request for this client and service was started at the same moment."))
 	ledger.inserted_fresh(request.name)  # it carries last_event_at already
-	_insert_values(request, rows)
 	return request
 
 
-def _insert_values(request, rows: list[dict]) -> None:
-	"""The request's values in one statement (a child row has no hooks of its own), and on the document in hand."""
+def insert_values(request) -> None:
+	"""after_insert() of a request intake made: its values in one statement (a child row has no hooks of its own),
+	cleaned as Frappe cleans a child's Small Text, and on the document before on_update, so that Notifications,
+	webhooks and other apps' hooks see them as with any child table."""
+	rows = request.flags.pop("flow_value_rows", None)
 	if not rows:
 		return
+	rows = [{**row, "label": _sanitized(row["label"]), "value": _sanitized(row["value"])} for row in rows]
 	user, now = frappe.session.user, request.creation
 	full = [
 		{
@@ -104,6 +126,16 @@ def _insert_values(request, rows: list[dict]) -> None:
 	)
 	for row in full:
 		request.append("request_values", row)
+
+
+def _sanitized(value: str) -> str:
+	"""What Frappe's save does to a Data or Small Text value (BaseDocument._sanitize_content): markup is
+	sanitised."""
+	if not isinstance(value, str) or ("<" not in value and ">" not in value):
+		return value
+	if "<!-- markdown -->" in value and not ("<script" in value or "javascript:" in value):
+		return value
+	return sanitize_html(value, linkify=False)
 
 
 def _fill_existing(request, plan: Plan):

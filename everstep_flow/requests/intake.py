@@ -10,7 +10,6 @@ from typing import Any
 
 import frappe
 from frappe import _
-from frappe.model.naming import make_autoname
 from frappe.utils import escape_html, validate_email_address
 
 from everstep_flow.base import ledger
@@ -25,7 +24,6 @@ from everstep_flow.teams.availability import disabled_teams
 from everstep_flow.teams.calendars import clock_for
 
 SOURCES = ("Desk", "Portal", "API", "Email", "Trigger")
-REQUEST_NAMING = "FR-.#####"  # Flow Request's autoname
 
 
 def throw_field_problems(problems: dict[str, str], title: str) -> None:
@@ -48,17 +46,19 @@ def cached_service(service: str | None):
 
 
 def link_problems(defn: ServiceDefinition, values: dict[str, Any]) -> frozenset[str]:
-	"""Link values given that name no document (the core words the problem; only the database knows)."""
-	return frozenset(
-		f.fieldname
-		for f in defn.intake_fields
-		if f.fieldtype == "Link"
-		and f.at_intake
-		and isinstance(values.get(f.fieldname), str | int)
-		and not isinstance(values.get(f.fieldname), bool)
-		and str(values[f.fieldname]).strip()
-		and not frappe.db.exists(f.options, str(values[f.fieldname]).strip())
-	)
+	"""Link values given that name no document (the core words the problem; only the database knows). The value
+	is read as the core will store it (engine.values.normalise: text stripped, a number as its text)."""
+	missing = set()
+	for f in defn.intake_fields:
+		value = values.get(f.fieldname)
+		if f.fieldtype != "Link" or not f.at_intake or isinstance(value, bool):
+			continue
+		if not isinstance(value, str | int | float):
+			continue  # refused by the core as "must be a single value"
+		text = value.strip() if isinstance(value, str) else str(value)
+		if text and not frappe.db.exists(f.options, text):
+			missing.add(f.fieldname)
+	return frozenset(missing)
 
 
 def decide(facts: IntakeFacts, clock: Clock) -> Plan:
@@ -66,6 +66,8 @@ def decide(facts: IntakeFacts, clock: Clock) -> Plan:
 	try:
 		return plan_intake(facts, clock)
 	except Refusal as e:
+		if list(e.problems) == ["service"]:  # the service takes no work now: one plain sentence
+			frappe.throw(_("service: {0}").format(escape_html(e.problems["service"])), frappe.ValidationError)
 		throw_field_problems(e.problems, e.title)
 
 
@@ -109,8 +111,7 @@ def submit_request(
 	may_link = client.customer and duplicates_mode(duplicates, service_doc.get("duplicates")) == LINK
 	open_request = open_request_of(service_doc.name, client) if may_link else None
 	facts = IntakeFacts(
-		# Named now (the naming series, in this transaction) so that the plan can name the tasks after it.
-		request_name="" if open_request else make_autoname(REQUEST_NAMING, "Flow Request"),
+		request_name="",  # named by Frappe when it is inserted: the plan calls it NEW_REQUEST until then
 		service=service_doc.name,
 		title=service_doc.title,
 		version=service_doc.version,

@@ -65,17 +65,18 @@ REQUEST_FIELDS = ["name", "service", "status", "definition", *WHERE_FIELDS, *SLA
 
 
 def load(request_name: str, completed_task=None) -> tuple[RequestFacts, Completed | None, str]:
-	"""What progress needs, in three reads: the request, all its tasks (locked, see live_tasks) and, after a
-	completion, its values (for the conditions of the steps it makes ready)."""
+	"""What progress needs, in three reads: the request, all its tasks and, after a completion, its values (for the
+	conditions of the steps it makes ready). A completion reads the tasks locked (see live_tasks): it decides what
+	comes next; any other move only derives the status and where the request is, and locks nothing more."""
 	row = frappe.db.get_value("Flow Request", request_name, REQUEST_FIELDS, as_dict=True)
 	task = frappe.qb.DocType("Flow Task")
-	tasks = (
+	query = (
 		frappe.qb.from_(task)
 		.select(*(task[f] for f in LIVE_TASK_FIELDS))
 		.where(task.request == request_name)
 		.orderby(task.creation)
-		.for_update()
-	).run(as_dict=True)
+	)
+	tasks = (query.for_update() if completed_task is not None else query).run(as_dict=True)
 	values = {}
 	completed = None
 	if completed_task is not None:
@@ -116,6 +117,7 @@ def load(request_name: str, completed_task=None) -> tuple[RequestFacts, Complete
 		where={k: row[k] for k in WHERE_FIELDS},
 		sla=SlaFacts(**{k: row[k] for k in SLA_FIELDS}),
 		actor=frappe.session.user,
+		service=row.service,
 	)
 	return facts, completed, row.service
 

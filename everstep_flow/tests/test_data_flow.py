@@ -149,3 +149,42 @@ class TestDataFlow(FlowTestCase):
 		task_api.start(task)
 		with max_queries(self, 16 if frappe.db.db_type == "postgres" else 14):
 			task_api.complete(task)
+
+	def test_values_written_in_bulk_are_cleaned_as_frappe_cleans_a_child_and_hooks_see_them(self):
+		"""Intake writes a request's values in one statement (requests.apply.insert_values): markup in them is
+		sanitised as Frappe's own child insert does, and the document carries them by on_update."""
+		service = "DF Attach"
+		if not frappe.db.exists("Flow Service", service):
+			new_service(
+				service,
+				[step_row("a", SALES)],
+				[
+					{"fieldname": "doc", "label": "Document", "fieldtype": "Attach"},
+					{"fieldname": "notes", "label": "Notes", "fieldtype": "Small Text"},
+				],
+			).insert()
+		frappe.set_user("rt.manager@example.com")
+		hostile = '<img src=x onerror="alert(document.cookie)">'
+		request = submit_request(service, {"doc": hostile, "notes": "fine <b>bold</b>"})
+		stored = dict(
+			frappe.get_all(
+				"Flow Request Value", {"parent": request.name}, ["fieldname", "value"], as_list=True
+			)
+		)
+		self.assertNotIn("onerror", stored["doc"])
+		self.assertEqual(stored["notes"], "fine bold")  # text is plain text (engine.values)
+		# The document on_update hooks receive already carries them (written in after_insert).
+		self.assertEqual({r.fieldname: r.value for r in request.request_values}, stored)
+
+	def test_a_link_value_given_as_a_number_is_checked_as_the_text_it_is_stored_as(self):
+		service = "DF Link"
+		if not frappe.db.exists("Flow Service", service):
+			new_service(
+				service,
+				[step_row("a", SALES)],
+				[{"fieldname": "person", "label": "Person", "fieldtype": "Link", "options": "User"}],
+			).insert()
+		frappe.set_user("rt.manager@example.com")
+		for value in (12.0, 12, "nobody@nowhere.example"):
+			with self.assertRaisesRegex(frappe.ValidationError, "does not exist"):
+				submit_request(service, {"person": value})

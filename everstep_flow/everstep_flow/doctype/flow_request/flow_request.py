@@ -10,6 +10,7 @@ from everstep_flow.engine import render_svg
 from everstep_flow.engine.values import plain
 from everstep_flow.hosts.client_records import client_doctypes
 from everstep_flow.requests.actions import progress
+from everstep_flow.requests.apply import insert_values
 from everstep_flow.requests.guard import check_save, never_deleted
 from everstep_flow.teams.membership import mark_requester, works_on
 from everstep_flow.visibility.permissions import row_permlevels
@@ -65,6 +66,9 @@ class FlowRequest(Document):
 			_("Start requests through the service intake (everstep_flow.api.request.submit_request)."),
 			frappe.ValidationError,
 		)
+
+	def after_insert(self) -> None:
+		insert_values(self)  # intake's values, in one statement (requests.apply)
 
 	def validate(self) -> None:
 		if self.is_new():
