@@ -121,9 +121,7 @@ def insert_values(request) -> None:
 		}
 		for idx, row in enumerate(rows, 1)
 	]
-	frappe.db.bulk_insert(
-		"Flow Request Value", VALUE_FIELDS, [tuple(r[f] for f in VALUE_FIELDS) for r in full]
-	)
+	ledger.insert_rows("Flow Request Value", VALUE_FIELDS, [tuple(r[f] for f in VALUE_FIELDS) for r in full])
 	for row in full:
 		request.append("request_values", row)
 
