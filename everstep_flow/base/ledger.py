@@ -93,17 +93,22 @@ def record_plan(request: str, events, flush_now: bool = True) -> None:
 		flush()
 
 
+MAX_PARAMETERS = 30_000  # per statement: MariaDB and PostgreSQL both stop at 65,535 placeholders
+
+
 def insert_rows(doctype: str, fields: tuple[str, ...], rows: list[tuple]) -> None:
-	"""One parameterised INSERT of many rows (what Frappe's bulk_insert does, without building it through pypika:
-	the ledger writes on every action). Portable: Frappe's PostgreSQL layer turns the backticks into quotes."""
-	if not rows:
-		return
+	"""Parameterised INSERTs of many rows, as few as the placeholder limit allows (what Frappe's bulk_insert does,
+	without building it through pypika: the ledger writes on every action). Portable: Frappe's PostgreSQL layer
+	turns the backticks into quotes."""
 	columns = ", ".join(f"`{field}`" for field in fields)
 	one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-	frappe.db.sql(
-		f"insert into `tab{doctype}` ({columns}) values {', '.join([one] * len(rows))}",
-		[value for row in rows for value in row],
-	)
+	per_statement = max(1, MAX_PARAMETERS // len(fields))
+	for start in range(0, len(rows), per_statement):
+		chunk = rows[start : start + per_statement]
+		frappe.db.sql(
+			f"insert into `tab{doctype}` ({columns}) values {', '.join([one] * len(chunk))}",
+			[value for row in chunk for value in row],
+		)
 
 
 def flush() -> None:

@@ -188,3 +188,13 @@ class TestDataFlow(FlowTestCase):
 		for value in (12.0, 12, "nobody@nowhere.example"):
 			with self.assertRaisesRegex(frappe.ValidationError, "does not exist"):
 				submit_request(service, {"person": value})
+
+	def test_a_large_flush_stays_under_the_placeholder_limit(self):
+		"""The ledger writes with parameterised INSERTs: 4,000 events (72,000 values) need more than one."""
+		from everstep_flow.base import ledger
+
+		request = self.intake().name
+		for i in range(4000):
+			ledger.record(request, "nudged", details={"i": i})
+		ledger.flush()
+		self.assertEqual(frappe.db.count("Flow Event", {"request": request, "event_type": "nudged"}), 4000)
