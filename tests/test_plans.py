@@ -40,7 +40,7 @@ from everstep_flow.engine.plans import (
 )
 from everstep_flow.engine.seams import ALWAYS_NEW, Client
 from everstep_flow.engine.where import NOWHERE
-from tests.factories import dags, onboarding, service, step
+from tests.factories import dags, service, step
 
 NOW = datetime(2026, 12, 7, 10, 0)  # a Monday
 CLOCK = Clock(NOW, "UTC")

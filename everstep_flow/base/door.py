@@ -22,6 +22,30 @@ from frappe import _
 from frappe.utils import escape_html
 
 from everstep_flow.engine.args import ArgumentError
+from everstep_flow.engine.plans import Refusal
+
+
+def throw_field_problems(problems: dict[str, str], title: str) -> None:
+	"""417 naming each bad field, in a list."""
+	items = "".join(f"<li><b>{escape_html(k)}</b>: {escape_html(v)}</li>" for k, v in problems.items())
+	frappe.throw(f"<ul>{items}</ul>", frappe.ValidationError, title=_(title))
+
+
+def refused(e: Refusal) -> None:
+	"""The core's refusal as Frappe's 417: one sentence for a move refused for one reason, else the list."""
+	if e.one_line:
+		sentence = "; ".join(f"{escape_html(k)}: {escape_html(_(v))}" for k, v in e.problems.items())
+		frappe.throw(sentence, frappe.ValidationError, title=_(e.title))
+	throw_field_problems(e.problems, e.title)
+
+
+def decided(planner: Callable, *args, **kwargs):
+	"""Ask the core for a plan; its refusal answers 417 (`refused`)."""
+	try:
+		return planner(*args, **kwargs)
+	except Refusal as e:
+		refused(e)
+
 
 ATTEMPTS = 12
 _BACKOFF = 0.02  # seconds; doubles per attempt, capped, with full jitter

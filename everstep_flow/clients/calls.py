@@ -16,11 +16,11 @@ from frappe import _
 from frappe.utils import add_to_date, escape_html, get_datetime, now_datetime
 
 from everstep_flow.base import ledger
+from everstep_flow.base.door import decided
 from everstep_flow.engine.calls import FOLLOW_UP_OPEN, CallFacts, CallPlan, FollowUpPlan, plan_call
-from everstep_flow.engine.plans import Event, Refusal
+from everstep_flow.engine.plans import Event
 from everstep_flow.hosts import client_records as clients
 from everstep_flow.hosts import installed
-from everstep_flow.requests.intake import throw_field_problems
 from everstep_flow.teams.membership import is_member, works_on
 
 FOLLOW_UP = "Flow Follow Up"
@@ -100,12 +100,9 @@ def log_call(
 		found.update(_owner_problems(plan))
 	if call_log:
 		found.update(_call_log_problems(call_log, call_log_doctype))
-	try:
-		decision = plan_call(
-			CallFacts(doc.name, task, call, contact or "", found, call_log, call_log_doctype), now
-		)
-	except Refusal as e:
-		throw_field_problems(e.problems, e.title)
+	decision = decided(
+		plan_call, CallFacts(doc.name, task, call, contact or "", found, call_log, call_log_doctype), now
+	)
 
 	if decision.communication:
 		record = {"communication": _communication(doc, call).name}

@@ -12,12 +12,11 @@ from frappe import _
 from frappe.utils import escape_html, now_datetime
 
 from everstep_flow.base import ledger
+from everstep_flow.base.door import decided
 from everstep_flow.clients.calls import FOLLOW_UP, moment
 from everstep_flow.engine.calls import FOLLOW_UP_DONE, FOLLOW_UP_OPEN
 from everstep_flow.engine.follow_ups import FollowUpFacts, FollowUpMove, plan_done, plan_push
-from everstep_flow.engine.plans import Refusal
 from everstep_flow.requests.actions import lock
-from everstep_flow.requests.intake import throw_field_problems
 from everstep_flow.teams.membership import is_manager, user_teams
 
 
@@ -35,9 +34,7 @@ def _open_follow_up(name: str):
 		frappe.throw(
 			_("Only its owner, its team or a Flow Manager can act on this follow-up."), frappe.PermissionError
 		)
-	if row.status != FOLLOW_UP_OPEN:  # (the core says so too: engine.follow_ups)
-		frappe.throw(_("follow_up: it is already {0}").format(_(row.status)), frappe.ValidationError)
-	return row
+	return row  # whether it is still open is the core's to say (engine.follow_ups)
 
 
 def _facts(row) -> FollowUpFacts:
@@ -51,27 +48,18 @@ def _apply(row, move: FollowUpMove) -> None:
 
 def mark_done(name: str, note: str = "") -> dict[str, Any]:
 	row = _open_follow_up(name)
-	_apply(row, _decided(plan_done, _facts(row), note, actor=frappe.session.user, now=now_datetime()))
+	_apply(row, decided(plan_done, _facts(row), note, actor=frappe.session.user, now=now_datetime()))
 	return {"name": name, "status": FOLLOW_UP_DONE}
 
 
 def push(name: str, due_on: Any, reason: str) -> dict[str, Any]:
 	"""A new date, with the reason why (the owner is nudged again when it comes)."""
 	row = _open_follow_up(name)
-	problems: dict[str, str] = {}
-	due = moment(due_on, "due_on", problems)
-	if problems:
-		throw_field_problems(problems, "The follow-up cannot be moved")
-	move = _decided(plan_push, _facts(row), due, reason, now=now_datetime())
+	found: dict[str, str] = {}
+	due = moment(due_on, "due_on", found)
+	move = decided(plan_push, _facts(row), due, reason, now=now_datetime(), found=found)
 	_apply(row, move)
 	return {"name": name, "due_on": due}
-
-
-def _decided(planner, *args, **kw) -> FollowUpMove:
-	try:
-		return planner(*args, **kw)
-	except Refusal as e:
-		throw_field_problems(e.problems, e.title)
 
 
 def mine(until: datetime, limit: int = 200) -> list[dict[str, Any]]:

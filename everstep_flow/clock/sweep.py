@@ -24,7 +24,6 @@ from everstep_flow.engine.escalation import LEAD, MANAGERS, Ladder, Nudge, Waiti
 from everstep_flow.engine.plans import Clock
 from everstep_flow.engine.sla import AT_RISK, BREACHED, MET, ON_TRACK, PAUSED
 from everstep_flow.seams.triggers import requeue_lost
-from everstep_flow.teams.calendars import minutes_between
 from everstep_flow.visibility.orphans import check_orphans
 
 Task, Handoff, Request = DocType("Flow Task"), DocType("Flow Handoff"), DocType("Flow Request")

@@ -32,7 +32,7 @@ class FollowUpMove:
 
 def _still_open(f: FollowUpFacts) -> None:
 	if f.status != FOLLOW_UP_OPEN:
-		raise Refusal({"follow_up": f"it is already {f.status}"}, "Not possible now")
+		raise Refusal({"follow_up": f"it is already {f.status}"}, "Not possible now", one_line=True)
 
 
 def plan_done(f: FollowUpFacts, note: str, *, actor: str, now: datetime) -> FollowUpMove:
@@ -45,10 +45,18 @@ def plan_done(f: FollowUpFacts, note: str, *, actor: str, now: datetime) -> Foll
 	)
 
 
-def plan_push(f: FollowUpFacts, due: datetime | None, reason: str, *, now: datetime) -> FollowUpMove:
-	"""A new date in the future; the owner is nudged again when it comes (`nudged_for` cleared)."""
+def plan_push(
+	f: FollowUpFacts,
+	due: datetime | None,
+	reason: str,
+	*,
+	now: datetime,
+	found: Mapping[str, str] | None = None,
+) -> FollowUpMove:
+	"""A new date in the future; the owner is nudged again when it comes (`nudged_for` cleared). `found`: what the
+	shell found wrong parsing the arguments."""
 	_still_open(f)
-	problems = {
+	problems = dict(found or {}) or {
 		"due_on" if k == "follow_up_on" else k: v
 		for k, v in follow_up_problems(FollowUpPlan(due, f.owner_team, "", "-"), now).items()
 	}

@@ -62,7 +62,7 @@ class Move:
 
 def _needed(t: S.Transition, reasons: Mapping[str, str], message: str) -> None:
 	if t.needs and not (reasons.get(t.needs) or "").strip():
-		raise Refusal({t.needs: message}, "Reason required")
+		raise Refusal({t.needs: message}, "Reason required", one_line=True)
 
 
 def plan_task_move(t: S.Transition, task: TaskFacts, *, actor: str, now: datetime, after: str) -> Move:
@@ -199,9 +199,9 @@ def plan_cancel(
 	"""The request workflow's Cancel (workflows/flow_request.json): only from an open state, only with a reason;
 	its open tasks and pending handoffs are withdrawn by the engine. (Who may cancel is the shell's to check.)"""
 	if "Cancel" not in S.REQUEST.actions(status):
-		raise Refusal({"request": f"The request is already {status}."}, "Not possible now")
+		raise Refusal({"request": f"it is already {status}"}, "Not possible now", one_line=True)
 	if not (reason or "").strip():
-		raise Refusal({"reason": "say why the request is cancelled."}, "Reason required")
+		raise Refusal({"reason": "say why the request is cancelled."}, "Reason required", one_line=True)
 	withdraw = S.HANDOFF.between(S.PENDING, S.CANCELLED, by="system")
 	planned_handoffs = tuple((h.name, plan_handoff_move(withdraw, h, actor=actor, now=now)) for h in handoffs)
 	planned_tasks = tuple(

@@ -18,7 +18,7 @@ from everstep_flow.engine.calendar import Calendar, add_business_minutes, busine
 from everstep_flow.engine.conditions import ConditionError, holds
 from everstep_flow.engine.definition import ServiceDefinition, to_snapshot
 from everstep_flow.engine.runtime import advance, more_steps_possible
-from everstep_flow.engine.seams import LINK, Client, duplicates_mode, open_key
+from everstep_flow.engine.seams import LINK, Client, client_fields, duplicates_mode, open_key
 from everstep_flow.engine.sla import AT_RISK_SHARE, ON_TRACK, PAUSED, sla_status
 from everstep_flow.engine.values import ValuesError, intake_context, plain, typed
 from everstep_flow.engine.where import NOWHERE, WHERE_FIELDS, LiveStep, changed, where_now
@@ -36,11 +36,14 @@ def handoff_name_of(task: str) -> str:
 
 
 class Refusal(ValueError):
-	"""The action may not happen: `problems` names each bad field (or argument), `title` says what was refused."""
+	"""The action may not happen: `problems` names each bad field (or argument), `title` says what was refused.
+	`one_line`: a move refused for one reason answers in one sentence ("reason: say why…"), not a list of fields."""
 
-	def __init__(self, problems: Mapping[str, str], title: str = "Invalid request"):
+	def __init__(
+		self, problems: Mapping[str, str], title: str = "Invalid request", *, one_line: bool = False
+	):
 		super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
-		self.problems, self.title = dict(problems), title
+		self.problems, self.title, self.one_line = dict(problems), title, one_line
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,11 @@ def plan_intake(f: IntakeFacts, clock: Clock) -> Plan:
 	their events, with its deadlines, status and where it is now."""
 	if f.disabled_teams and not f.existing:
 		teams = ", ".join(sorted(f.disabled_teams))
-		raise Refusal({"service": f"{f.title} takes no new requests: team {teams} is disabled."})
+		raise Refusal(
+			{"service": f"{f.title} takes no new requests: team {teams} is disabled."},
+			"Service unavailable",
+			one_line=True,
+		)
 	defn = f.definition
 	try:
 		clean, context = intake_context(defn, f.values, relaxed=f.existing)
@@ -194,10 +201,7 @@ def plan_intake(f: IntakeFacts, clock: Clock) -> Plan:
 			{"fieldname": k, "label": labels[k].label, "fieldtype": labels[k].fieldtype, "value": v}
 			for k, v in clean.items()
 		],
-		"customer_type": f.client.customer_type or None,
-		"customer": f.client.customer or None,
-		"contact": f.client.contact or None,
-		"client_unknown": int(f.client.unknown),
+		**client_fields(f.client),
 		"open_key": open_key(f.service, f.client, mode),
 		"source": f.source,
 	}

@@ -163,6 +163,16 @@ def choose_client(
 	return Client("", "", contact, unknown=True)
 
 
+def client_fields(client: Client) -> dict[str, object]:
+	"""The fields a request stores of its client."""
+	return {
+		"customer_type": client.customer_type or None,
+		"customer": client.customer or None,
+		"contact": client.contact or None,
+		"client_unknown": int(client.unknown),
+	}
+
+
 def duplicates_mode(trigger_setting: str | None, service_setting: str | None) -> str:
 	"""The trigger's own choice, else the service's; the product's default is to link."""
 	if trigger_setting in (LINK, ALWAYS_NEW):

@@ -6,7 +6,6 @@ field at fault. The shell turns them into one `frappe.ValidationError`.
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 

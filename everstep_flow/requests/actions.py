@@ -10,10 +10,10 @@ from frappe.utils import escape_html, now_datetime
 
 from everstep_flow.base import door, ledger
 from everstep_flow.base.catalog import definition_of
+from everstep_flow.base.door import decided
 from everstep_flow.engine import states as S
 from everstep_flow.engine import topological_order
 from everstep_flow.engine.moves import HandoffFacts, TaskFacts, plan_cancel
-from everstep_flow.engine.plans import Refusal
 from everstep_flow.requests.transitions import system_move
 from everstep_flow.teams.membership import is_manager, is_member, team_lead, works_on
 
@@ -147,18 +147,15 @@ def cancel_request(name: str, reason: str):
 		order_by="creation asc",
 		ignore_permissions=True,
 	)
-	try:
-		plan = plan_cancel(
-			row.status,
-			reason,
-			tuple(TaskFacts(t.name, t.step_key, t.team, t.status) for t in tasks),
-			tuple(HandoffFacts(h.name, h.from_task, h.to_task, h.from_team, h.to_team) for h in handoffs),
-			actor=frappe.session.user,
-			now=now_datetime(),
-		)
-	except Refusal as e:
-		[(field, problem)] = e.problems.items()
-		frappe.throw(problem if field == "request" else f"{field}: {problem}", frappe.ValidationError)
+	plan = decided(
+		plan_cancel,
+		row.status,
+		reason,
+		tuple(TaskFacts(t.name, t.step_key, t.team, t.status) for t in tasks),
+		tuple(HandoffFacts(h.name, h.from_task, h.to_task, h.from_team, h.to_team) for h in handoffs),
+		actor=frappe.session.user,
+		now=now_datetime(),
+	)
 	for handoff, move in plan.handoffs:
 		doc = frappe.get_doc("Flow Handoff", handoff)
 		doc.status = S.CANCELLED

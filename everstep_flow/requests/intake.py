@@ -14,9 +14,10 @@ from frappe.utils import escape_html, validate_email_address
 
 from everstep_flow.base import ledger
 from everstep_flow.base.catalog import definition_from_doc
+from everstep_flow.base.door import decided
 from everstep_flow.engine import ServiceDefinition
 from everstep_flow.engine import states as S
-from everstep_flow.engine.plans import Clock, IntakeFacts, Plan, Refusal, plan_intake
+from everstep_flow.engine.plans import IntakeFacts, plan_intake
 from everstep_flow.engine.seams import LINK, Client, duplicates_mode
 from everstep_flow.hosts import client_records as clients
 from everstep_flow.requests.apply import apply
@@ -24,11 +25,6 @@ from everstep_flow.teams.availability import disabled_teams
 from everstep_flow.teams.calendars import clock_for
 
 SOURCES = ("Desk", "Portal", "API", "Email", "Trigger")
-
-
-def throw_field_problems(problems: dict[str, str], title: str) -> None:
-	items = "".join(f"<li><b>{escape_html(k)}</b>: {escape_html(v)}</li>" for k, v in problems.items())
-	frappe.throw(f"<ul>{items}</ul>", frappe.ValidationError, title=_(title))
 
 
 def cached_service(service: str | None):
@@ -61,14 +57,18 @@ def link_problems(defn: ServiceDefinition, values: dict[str, Any]) -> frozenset[
 	return frozenset(missing)
 
 
-def decide(facts: IntakeFacts, clock: Clock) -> Plan:
-	"""The core's plan, or its refusal as Frappe's 417 naming each field."""
-	try:
-		return plan_intake(facts, clock)
-	except Refusal as e:
-		if list(e.problems) == ["service"]:  # the service takes no work now: one plain sentence
-			frappe.throw(_("service: {0}").format(escape_html(e.problems["service"])), frappe.ValidationError)
-		throw_field_problems(e.problems, e.title)
+def intake_facts(service_doc, defn: ServiceDefinition, values: dict[str, Any], **kw) -> IntakeFacts:
+	"""What every intake knows of its service, and the Link values that name nothing; `kw`: the rest."""
+	return IntakeFacts(
+		service=service_doc.name,
+		title=service_doc.title,
+		version=service_doc.version,
+		definition=defn,
+		values=values,
+		service_duplicates=service_doc.get("duplicates"),
+		missing_links=link_problems(defn, values),
+		**kw,
+	)
 
 
 def submit_request(
@@ -110,39 +110,25 @@ def submit_request(
 	# Only a client's open request of this service can take the intake in (and then no name is used up).
 	may_link = client.customer and duplicates_mode(duplicates, service_doc.get("duplicates")) == LINK
 	open_request = open_request_of(service_doc.name, client) if may_link else None
-	facts = IntakeFacts(
+	facts = intake_facts(
+		service_doc,
+		defn,
+		values or {},
 		request_name="",  # named by Frappe when it is inserted: the plan calls it NEW_REQUEST until then
-		service=service_doc.name,
-		title=service_doc.title,
-		version=service_doc.version,
-		definition=defn,
-		values=values or {},
 		client=client,
 		subject=subject or "",
 		requester=requester,
 		requester_email=requester_email
 		or (frappe.get_cached_value("User", requester, "email") if requester else None),
 		duplicates=duplicates,
-		service_duplicates=service_doc.get("duplicates"),
 		open_request=open_request,
-		missing_links=link_problems(defn, values or {}),
 		disabled_teams=frozenset(disabled_teams(defn.teams)),
 		source=source,
 		source_doctype=source_doctype,
 		source_name=source_name,
 		trigger=trigger,
 	)
-	plan = decide(facts, clock_for(defn, service_doc.name))
-	return apply(plan)
-
-
-def client_fields(client: Client) -> dict[str, Any]:
-	return {
-		"customer_type": client.customer_type or None,
-		"customer": client.customer or None,
-		"contact": client.contact or None,
-		"client_unknown": int(client.unknown),
-	}
+	return apply(decided(plan_intake, facts, clock_for(defn, service_doc.name)))
 
 
 def open_request_of(service: str, client: Client) -> str | None:
@@ -180,20 +166,16 @@ def start_existing(
 	what is given validated and nothing required."""
 	service_doc = frappe.get_cached_doc("Flow Service", service)
 	defn = definition_from_doc(service_doc)
-	facts = IntakeFacts(
+	facts = intake_facts(
+		service_doc,
+		defn,
+		values,
 		request_name=request.name,
-		service=service_doc.name,
-		title=service_doc.title,
-		version=service_doc.version,
-		definition=defn,
-		values=values,
 		client=client or Client(),
-		service_duplicates=service_doc.get("duplicates"),
-		missing_links=link_problems(defn, values),
 		source=source,
 		existing=True,
 	)
-	plan = decide(facts, clock_for(defn, service_doc.name))
+	plan = decided(plan_intake, facts, clock_for(defn, service_doc.name))
 	if request.requester_email and not request.requester:
 		request.requester = frappe.db.get_value("User", {"email": request.requester_email}, "name")
 	apply(plan, existing=request)

@@ -4,13 +4,12 @@ SLA and "where is it now" (engine.plans.plan_progress), and apply the plan once.
 from __future__ import annotations
 
 import frappe
-from frappe import _
 from frappe.utils import get_datetime
 
-from everstep_flow.base import ledger
 from everstep_flow.base.catalog import definition_of
+from everstep_flow.base.door import decided
 from everstep_flow.engine import states as S
-from everstep_flow.engine.plans import Completed, Refusal, RequestFacts, SlaFacts, TaskRow, plan_progress
+from everstep_flow.engine.plans import Completed, RequestFacts, SlaFacts, TaskRow, plan_progress
 from everstep_flow.engine.where import WHERE_FIELDS, LiveStep
 from everstep_flow.requests.apply import apply
 from everstep_flow.teams.calendars import clock_for
@@ -31,10 +30,10 @@ LIVE_TASK_FIELDS = [
 ]
 
 
-def live_tasks(request_name: str, for_update: bool = False) -> list[frappe._dict]:
-	"""The request's live tasks, oldest first (cancelled ones are left out so the step may run again).
+def task_rows(request_name: str, lock: bool = False) -> list[frappe._dict]:
+	"""Every task of the request (cancelled ones too: they count a step's runs), oldest first.
 
-	`for_update`: a locking read, for deciding what comes next. Two people completing the two branches before a join
+	`lock`: a locking read, for deciding what comes next. Two people completing the two branches before a join
 	at the same moment each saw the other's branch still open in their snapshot, and the join was never created.
 	Locked, the second waits for (or, as a deadlock or serialization failure, is retried after) the first, and reads
 	its committed result."""
@@ -42,12 +41,15 @@ def live_tasks(request_name: str, for_update: bool = False) -> list[frappe._dict
 	query = (
 		frappe.qb.from_(task)
 		.select(*(task[f] for f in LIVE_TASK_FIELDS))
-		.where((task.request == request_name) & (task.status != S.CANCELLED))
+		.where(task.request == request_name)
 		.orderby(task.creation)
 	)
-	if for_update:
-		query = query.for_update()
-	return query.run(as_dict=True)
+	return (query.for_update() if lock else query).run(as_dict=True)
+
+
+def live_tasks(request_name: str) -> list[frappe._dict]:
+	"""The request's live tasks (cancelled ones left out, so the step may run again)."""
+	return [t for t in task_rows(request_name) if t.status != S.CANCELLED]
 
 
 def live_step(task) -> LiveStep:
@@ -65,22 +67,19 @@ REQUEST_FIELDS = ["name", "service", "status", "definition", *WHERE_FIELDS, *SLA
 
 
 def load(request_name: str, completed_task=None) -> tuple[RequestFacts, Completed | None, str]:
-	"""What progress needs, in three reads: the request, all its tasks and, after a completion, its values (for the
-	conditions of the steps it makes ready). A completion reads the tasks locked (see live_tasks): it decides what
-	comes next; any other move only derives the status and where the request is, and locks nothing more."""
-	row = frappe.db.get_value("Flow Request", request_name, REQUEST_FIELDS, as_dict=True)
-	task = frappe.qb.DocType("Flow Task")
-	query = (
-		frappe.qb.from_(task)
-		.select(*(task[f] for f in LIVE_TASK_FIELDS))
-		.where(task.request == request_name)
-		.orderby(task.creation)
+	"""What progress needs, in at most three reads: the request (unless a completion read it already), all its
+	tasks and, after a completion, its values (for the conditions of the steps it makes ready). A completion reads
+	the tasks locked (see task_rows): it decides what comes next; any other move only derives the status and where
+	the request is, and locks nothing more."""
+	flags = completed_task.flags if completed_task is not None else {}
+	row = flags.get("flow_request") or frappe.db.get_value(
+		"Flow Request", request_name, REQUEST_FIELDS, as_dict=True
 	)
-	tasks = (query.for_update() if completed_task is not None else query).run(as_dict=True)
+	tasks = task_rows(request_name, lock=completed_task is not None)
 	values = {}
 	completed = None
 	if completed_task is not None:
-		values = completed_task.flags.get("flow_request_values") or dict(
+		values = flags.get("flow_request_values") or dict(
 			frappe.get_all(
 				"Flow Request Value",
 				filters={"parent": request_name, "parenttype": "Flow Request"},
@@ -114,8 +113,8 @@ def load(request_name: str, completed_task=None) -> tuple[RequestFacts, Complete
 			for t in tasks
 		),
 		values=values,
-		where={k: row[k] for k in WHERE_FIELDS},
-		sla=SlaFacts(**{k: row[k] for k in SLA_FIELDS}),
+		where={k: row.get(k) for k in WHERE_FIELDS},
+		sla=SlaFacts(**{k: row.get(k) for k in SLA_FIELDS}),
 		actor=frappe.session.user,
 		service=row.service,
 	)
@@ -126,11 +125,7 @@ def move_on(request_name: str, completed_task=None) -> None:
 	"""After any move: load, let the core plan (new tasks and handoffs after a completion; the derived status, the
 	SLA clock and where the request is now), apply once."""
 	facts, completed, service = load(request_name, completed_task)
-	try:
-		plan = plan_progress(facts, clock_for(facts.definition, service), completed)
-	except Refusal as e:
-		frappe.throw("; ".join(e.problems.values()), frappe.ValidationError, title=_(e.title))
-	apply(plan)
+	apply(decided(plan_progress, facts, clock_for(facts.definition, service), completed))
 
 
 def output_fields(task) -> list[dict]:

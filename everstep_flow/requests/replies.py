@@ -11,9 +11,9 @@ from frappe.utils import strip_html
 
 from everstep_flow.base import ledger
 from everstep_flow.engine import states as S
-from everstep_flow.engine.seams import LINK, duplicates_mode
+from everstep_flow.engine.seams import LINK, client_fields, duplicates_mode
 from everstep_flow.hosts import client_records as clients
-from everstep_flow.requests.intake import client_fields, link_to_open, open_request_of, start_existing
+from everstep_flow.requests.intake import link_to_open, open_request_of, start_existing
 from everstep_flow.requests.transitions import system_move
 from everstep_flow.teams.availability import service_unavailable
 

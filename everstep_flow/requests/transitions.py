@@ -16,14 +16,13 @@ from frappe.utils import now_datetime
 
 from everstep_flow.base import ledger
 from everstep_flow.base.catalog import definition_of
+from everstep_flow.base.door import decided, throw_field_problems
 from everstep_flow.engine import states as S
 from everstep_flow.engine.moves import HandoffFacts, Move, TaskFacts, plan_handoff_move, plan_task_action
-from everstep_flow.engine.plans import Refusal
 from everstep_flow.engine.values import ValuesError
 from everstep_flow.engine.values import output_values as check_outputs
 from everstep_flow.requests.apply import apply
 from everstep_flow.requests.guard import check_save
-from everstep_flow.requests.intake import throw_field_problems
 from everstep_flow.requests.progress import load, move_on
 from everstep_flow.teams.calendars import clock_for
 from everstep_flow.teams.membership import is_manager, is_member, require_member, team_lead
@@ -74,7 +73,7 @@ def check_task(task) -> None:
 		_take_outputs(task)  # the outputs are values of the request: the next steps' conditions read them
 	# One decision: the move, and what the request does next (its tasks are read locked: see progress.load).
 	facts, completed, service = load(task.request, task if t.action == "Complete" else None)
-	move, plan = _decided(
+	move, plan = decided(
 		plan_task_action,
 		t,
 		TaskFacts(
@@ -105,16 +104,6 @@ def _planned(doc, t: S.Transition) -> Move | None:
 	if planned is not None and (t.by != "system" or planned.event.to_state != t.target):
 		frappe.throw(_("{0} cannot make this move.").format(_(doc.doctype)), frappe.ValidationError)
 	return planned
-
-
-def _decided(planner, t: S.Transition, *facts, **kw):
-	"""The core's plan of the move, or its refusal as Frappe's 417 naming the field ("blocked_reason: …")."""
-	try:
-		return planner(t, *facts, **kw)
-	except Refusal as e:
-		frappe.throw(
-			"; ".join(_("{0}: {1}").format(k, _(v)) for k, v in e.problems.items()), frappe.ValidationError
-		)
 
 
 def as_object(value):
@@ -178,8 +167,8 @@ def _take_outputs(task) -> None:
 						"value": value,
 					},
 				).db_insert()
-	# What progress needs for the next steps' conditions: no second read of the values (requests.progress.load).
-	task.flags.flow_request_values = {**existing, **clean}
+	# What progress needs: no second read of the request or its values (requests.progress.load).
+	task.flags.flow_request, task.flags.flow_request_values = request, {**existing, **clean}
 	previous = (
 		json.loads(task.outputs) if isinstance(task.outputs, str) and task.outputs else task.outputs or {}
 	)
@@ -212,7 +201,7 @@ def check_handoff(handoff) -> None:
 		return
 	if t.by == "member":
 		require_member(handoff.to_team, _("accept or return its handoffs"))
-	move = _decided(
+	move = decided(
 		plan_handoff_move,
 		t,
 		HandoffFacts(

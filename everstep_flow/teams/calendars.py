@@ -1,19 +1,18 @@
-"""Business time in the shell: load Flow Calendars into the core and convert Frappe's naive datetimes.
+"""Business time in the shell: load Flow Calendars into the core, and the Clock a plan runs on.
 
-Frappe stores datetimes naive, in the site's system timezone; the core works with aware datetimes.
+Frappe stores datetimes naive, in the site's system timezone; the Clock (engine.plans) converts them for the core.
 Which calendar: the team's, else the service's, else Flow Settings' default, else none (round the clock).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
 import frappe
 from frappe.utils import get_datetime, get_system_timezone, now_datetime
 
 from everstep_flow.engine import ServiceDefinition
-from everstep_flow.engine.calendar import Calendar, add_business_minutes, business_minutes_between
+from everstep_flow.engine.calendar import Calendar
 from everstep_flow.engine.plans import REQUEST_CALENDAR, Clock
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -70,24 +69,3 @@ def clock_for(defn: ServiceDefinition, service: str) -> Clock:
 			**{team: calendar_for(team, service) for team in defn.teams},
 		},
 	)
-
-
-def aware(moment: datetime | str | None) -> datetime | None:
-	if moment is None:
-		return None
-	return get_datetime(moment).replace(tzinfo=ZoneInfo(get_system_timezone()))
-
-
-def naive(moment: datetime) -> datetime:
-	return moment.astimezone(ZoneInfo(get_system_timezone())).replace(tzinfo=None)
-
-
-def due_after(minutes: float, calendar: Calendar | None, start: datetime | None = None) -> datetime | None:
-	"""`minutes` of business time after `start` (default now), as a naive system-time datetime; 0 -> None."""
-	if not minutes:
-		return None
-	return naive(add_business_minutes(calendar, aware(start or now_datetime()), minutes))
-
-
-def minutes_between(calendar: Calendar | None, start, end) -> float:
-	return business_minutes_between(calendar, aware(start), aware(end))

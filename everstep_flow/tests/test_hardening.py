@@ -629,7 +629,6 @@ RAW = ("<img", "<svg onload", "<script>alert")
 class TestEverythingUsersWroteIsEscaped(HardeningCase):
 	def test_portal_pages_with_hostile_text_in_every_field(self):
 		from everstep_flow.api import portal
-		from everstep_flow.tests.test_portal import render
 
 		frappe.set_user(PORTAL)
 		payload = " ".join(PAYLOADS)

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import random
 import threading
 import time
 
@@ -19,7 +18,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
-from everstep_flow.seams import trigger_set, triggers
+from everstep_flow.seams import trigger_set
 from everstep_flow.seams.trigger_values import condition_holds, subject_of
 from everstep_flow.tests import workers as worker_processes
 from everstep_flow.tests.http_client import PASSWORD, Session, messages

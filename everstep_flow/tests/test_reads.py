@@ -144,23 +144,20 @@ class TestReadsRevealNothing(FrappeTestCase):
 		frappe.db.commit()
 		cls.sessions = {role: Session(user) for role, user in ROLES.items()}
 		# Who must learn nothing of each datum (the others may read it)
+		staff_only = {
+			"requester",
+			"portal user of another client",
+			"agent of another team",
+			"agent who is also a requester",
+			"guest",
+		}
 		cls.hidden_from = {
-			"note_r1": {"requester", "portal user of another client", "agent of another team",
-						"agent who is also a requester", "guest"},
-			"note_r2": {"requester", "portal user of another client", "agent of another team",
-						"agent who is also a requester", "guest"},
-			"output_r2": {"requester", "portal user of another client", "agent of another team",
-						  "agent who is also a requester", "guest"},
-			"output_r1": {"requester", "portal user of another client", "agent of another team",
-						  "agent who is also a requester", "guest"},
-			"value_r1": {"requester", "portal user of another client", "agent of another team",
-						 "agent who is also a requester", "guest"},
-			"value_r2": {"requester", "portal user of another client", "agent of another team",
-						 "agent who is also a requester", "guest"},
-			"subject_r3": {"requester", "portal user of another client", "agent of another team",
-						   "agent who is also a requester", "guest"},
+			**dict.fromkeys(
+				("note_r1", "note_r2", "output_r2", "output_r1", "value_r1", "value_r2", "subject_r3"),
+				staff_only,
+			),
 			"subject_r4": {"requester", "agent of the team", "guest"},
-		}  # fmt: skip
+		}
 		cls.request_of = {
 			"note_r1": "R1",
 			"note_r2": "R2",

@@ -5,8 +5,8 @@ import frappe
 from frappe.model.document import Document
 
 from everstep_flow.requests.actions import handoff_moves_for
-from everstep_flow.requests.guard import check_save, engine_only_insert, never_deleted
-from everstep_flow.requests.transitions import action_fields, after_handoff, check_handoff
+from everstep_flow.requests.guard import engine_only_insert, never_deleted
+from everstep_flow.requests.transitions import after_handoff, check_handoff
 
 
 class FlowHandoff(Document):

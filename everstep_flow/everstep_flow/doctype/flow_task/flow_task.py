@@ -4,9 +4,9 @@
 import frappe
 from frappe.model.document import Document
 
-from everstep_flow.requests.guard import check_save, engine_only_insert, never_deleted
+from everstep_flow.requests.guard import engine_only_insert, never_deleted
 from everstep_flow.requests.progress import output_fields
-from everstep_flow.requests.transitions import action_fields, after_task, check_task
+from everstep_flow.requests.transitions import after_task, check_task
 from everstep_flow.teams.membership import works_on
 from everstep_flow.visibility.permissions import row_permlevels
 

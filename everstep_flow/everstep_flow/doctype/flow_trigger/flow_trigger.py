@@ -8,10 +8,10 @@ from frappe.utils import escape_html
 
 from everstep_flow import MODULE
 from everstep_flow.base.catalog import definition_from_doc
+from everstep_flow.base.door import throw_field_problems
 from everstep_flow.engine.expressions import Refused, check_condition, check_template
 from everstep_flow.engine.seams import BECOMES, NEW, MappingRow, mapping_problems, trigger_values
 from everstep_flow.hosts.resolvers import resolver_doctypes
-from everstep_flow.requests.intake import throw_field_problems
 from everstep_flow.seams.trigger_set import forget_triggers
 from everstep_flow.seams.trigger_values import source_fields
 
