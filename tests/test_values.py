@@ -111,3 +111,12 @@ def test_plain_text_never_holds_a_tag(text):
 	from everstep_flow.engine.values import plain
 
 	assert not re.search(r"<[A-Za-z/!?]", plain(text))
+
+
+def test_a_text_that_is_only_markup_is_as_if_not_given():
+	note = IntakeField("note", "Note", "Small Text", required=True)
+	extra = IntakeField("extra", "Extra", "Data")
+	with pytest.raises(ValuesError) as e:
+		check_values([note], {"note": "<img src=x onerror=alert(1)>"})
+	assert e.value.problems == {"note": "Note is required"}
+	assert check_values([note, extra], {"note": "fine", "extra": "<b></b>"}) == {"note": "fine"}

@@ -122,9 +122,12 @@ def check_values(
 		if _empty(value):
 			continue
 		try:
-			clean[name] = normalise(field, value)
+			text = normalise(field, value)
 		except ValueError as e:
 			problems[name] = f"{field.label} {e}"
+			continue
+		if text:  # nothing left once cleaned (markup only): as if it was not given
+			clean[name] = text
 	for name in sorted(must):
 		if name not in clean and name not in problems:
 			label = by_name[name].label if name in by_name else name
