@@ -21,6 +21,7 @@ def after_install() -> None:
 	grant_client_read()
 	install_examples()
 	list_columns()
+	helpdesk_fields()
 
 
 def after_migrate() -> None:
@@ -28,6 +29,28 @@ def after_migrate() -> None:
 	grant_client_read()
 	install_examples()
 	list_columns()
+	helpdesk_fields()
+
+
+def after_app_install(app_name: str) -> None:
+	"""Any app installed after us (Frappe calls every installed app's hook): its client records, its example
+	triggers and, for Helpdesk, the Flow Team's link to its teams."""
+	from everstep_flow.hosts import installed
+
+	installed.clear_cache()  # this process may have cached "no HD Team" before the app came
+	grant_client_read()  # its client records (Helpdesk's HD Customer)
+	install_examples()  # its example triggers
+	helpdesk_fields()
+
+
+def helpdesk_fields() -> None:
+	"""Where Helpdesk is installed: the Flow Team's link to an HD Team (everstep_flow/hosts/helpdesk_teams.py)."""
+	from everstep_flow.hosts import installed
+
+	if installed("HD Team"):
+		from everstep_flow.hosts.helpdesk_teams import ensure_fields
+
+		ensure_fields()
 
 
 # Where a request is and how long its task has waited need more columns than Frappe's default of 4 to 6.

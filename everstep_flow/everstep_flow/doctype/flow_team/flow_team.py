@@ -7,6 +7,7 @@ from frappe.model.document import Document
 
 from everstep_flow.clock.absence import on_team_update
 from everstep_flow.engine.team import Member, lead_of, member_problems
+from everstep_flow.hosts.helpdesk_teams import follow as follow_hd_team
 from everstep_flow.teams import availability as teams
 from everstep_flow.teams.membership import forget_memberships
 from everstep_flow.visibility.orphans import team_load
@@ -48,6 +49,7 @@ class FlowTeam(Document):
 		self.lead = lead_of(self.lead, members) or None
 		if self.lead and self.lead not in {row.user for row in self.members}:
 			self.append("members", {"user": self.lead, "availability": "Available"})
+		follow_hd_team(self)  # linked to a Helpdesk team: its users are the members (hosts/helpdesk_teams.py)
 		for row in self.members:
 			row.is_lead = int(row.user == self.lead)
 			if row.availability != "Away":
