@@ -11,6 +11,8 @@ app_license = "mit"
 # ------------
 after_install = "everstep_flow.install.after_install"
 after_migrate = "everstep_flow.install.after_migrate"
+# Helpdesk installed after us: the Flow Team's link to an HD Team (everstep_flow/hosts/helpdesk_teams.py)
+after_app_install = "everstep_flow.install.after_app_install"
 before_uninstall = "everstep_flow.install.before_uninstall"
 
 # Desk
@@ -57,15 +59,29 @@ has_permission = {
 # -------------------------
 doc_events = {
 	"User": {"on_update": "everstep_flow.clock.absence.on_user_update"},
-	# Emails on a request's thread, and new emails to a service's intake account
+	# A Flow Team may take its members from a Helpdesk team (one query when no Flow Team follows it)
+	"HD Team": {
+		"on_update": "everstep_flow.hosts.helpdesk_teams.on_hd_team_update",
+		"on_trash": "everstep_flow.hosts.helpdesk_teams.on_hd_team_trash",
+	},
+	# Emails on a request's thread, and new emails to a service's intake account; a customer's reply on a Helpdesk
+	# ticket resumes the step waiting on them
 	"Communication": {
 		"before_insert": "everstep_flow.requests.replies.before_communication",
-		"after_insert": "everstep_flow.requests.replies.on_communication",
+		"after_insert": [
+			"everstep_flow.requests.replies.on_communication",
+			"everstep_flow.seams.ticket_flow.on_ticket_communication",
+		],
 	},
+	# A ticket does not close while the work behind it is open (no query unless the save closes it)
+	"HD Ticket": {"validate": "everstep_flow.seams.ticket_flow.on_ticket_validate"},
 	# Seam 2: another app's document starts a service (Flow Trigger). Returns at once for a doctype with no enabled
 	# trigger; on_change, not on_update, because ERPNext converts an Opportunity with db_set.
 	"*": {"on_change": "everstep_flow.seams.triggers.on_change"},
 }
+
+# Who follows the ledger: the host document that started a request is told of its milestones (seams.host_posts)
+everstep_flow_events_written = ["everstep_flow.seams.host_posts.events_written"]
 
 # The client's form lists its requests (Connections)
 override_doctype_dashboards = {

@@ -25,6 +25,7 @@ from everstep_flow.engine.seams import (
 	mapped_values,
 	mapping_problems,
 	open_key,
+	registry_of,
 )
 from tests.factories import service, step
 
@@ -125,6 +126,38 @@ def test_client_without_erpnext_is_the_contact_unless_it_was_made_just_now():
 	assert choose_client("Contact", contact="Ann") == Client("Contact", "Ann", "Ann", False)
 	assert choose_client("Contact", contact="Ann", contact_is_new=True) == Client("", "", "Ann", True)
 	assert choose_client("Contact") == Client("", "", "", True)
+
+
+def test_the_registry_keeps_precedence_and_contact_last():
+	assert registry_of(()) == ("Contact",)
+	assert registry_of(("HD Customer",)) == ("HD Customer", "Contact")
+	assert registry_of(("HD Customer", "Customer", "Other")) == ("Customer", "HD Customer", "Contact")
+
+
+def test_a_helpdesk_site_takes_the_contacts_hd_customer():
+	hd = registry_of(("HD Customer",))
+	ann = ("HD Customer", "Northwind")
+	assert choose_client(hd, contact="Ann", contact_links=[ann]) == Client(
+		"HD Customer", "Northwind", "Ann", False
+	)
+	assert choose_client(hd, contact="Ann") == Client("Contact", "Ann", "Ann", False)
+	assert choose_client(hd, contact="Ann", contact_links=[ann, ("HD Customer", "B")]).unknown
+	assert choose_client(hd, customer="Acme", customer_type="HD Customer") == Client(
+		"HD Customer", "Acme", "", False
+	)
+
+
+def test_with_erpnext_and_helpdesk_the_customer_comes_first_then_the_hd_customer():
+	both = registry_of(("Customer", "HD Customer"))
+	links = [("HD Customer", "Northwind HD"), ("Customer", "Northwind")]
+	assert choose_client(both, contact="Ann", contact_links=links).customer == "Northwind"
+	assert choose_client(both, contact="Ann", contact_links=links[:1]) == Client(
+		"HD Customer", "Northwind HD", "Ann", False
+	)
+	# several Customers: someone picks, the HD Customer does not stand in
+	many = [("Customer", "A"), ("Customer", "B"), ("HD Customer", "C")]
+	assert choose_client(both, contact="Ann", contact_links=many).unknown
+	assert choose_client(both, contact="Ann").unknown
 
 
 def test_duplicates_mode_trigger_then_service_then_link():

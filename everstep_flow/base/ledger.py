@@ -115,6 +115,7 @@ def flush() -> None:
 	pending = frappe.local.flags.pop("flow_events", None)
 	if pending:
 		insert_rows("Flow Event", EVENT_FIELDS, pending)
+		_tell_listeners(pending)
 		# Activity resets staleness: one set-based update for every request touched by this operation
 		# (a request inserted by this operation already carries it).
 		fresh = frappe.local.flags.pop("flow_fresh_requests", set())
@@ -137,6 +138,16 @@ def flush() -> None:
 			frappe.qb.update(request).set(request.history_at, pending[-1][time_at]).where(
 				request.name.isin(quiet)
 			).run()
+
+
+def _tell_listeners(pending: list[tuple]) -> None:
+	"""Hooks `everstep_flow_events_written`: who follows the ledger (a host document told of its request's
+	milestones, seams.host_posts) hears of each operation's events once they are written."""
+	listeners = frappe.get_hooks("everstep_flow_events_written")
+	if listeners:
+		rows = [dict(zip(EVENT_FIELDS, row, strict=True)) for row in pending]
+		for listener in listeners:
+			frappe.get_attr(listener)(rows)
 
 
 def details_of(event) -> dict[str, Any]:

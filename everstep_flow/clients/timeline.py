@@ -55,7 +55,7 @@ def page(
 					)
 		if "ticket" in kinds and staff.readable("HD Ticket"):
 			contacts = contacts if contacts is not None else clients.contacts_of(customer_type, customer)
-			sources.append(staff.tickets(contacts, need))
+			sources.append(staff.tickets(customer_type, customer, contacts, need))
 	ordered = [sorted(source, key=lambda i: i.sort_key, reverse=True) for source in sources]  # ties, too
 	return [entry.as_dict() for entry in merge_page(ordered, start, limit)]
 

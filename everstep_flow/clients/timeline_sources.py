@@ -161,12 +161,16 @@ def host_documents(kind: str, doctype: str, filters: dict, title: str, fields, n
 	]
 
 
-def tickets(contacts: list[str], need: int) -> list:
-	if not contacts:
+def tickets(customer_type: str, customer: str, contacts: list[str], need: int) -> list:
+	"""Helpdesk's tickets of the client: those of its HD Customer, and those its contacts raised."""
+	or_filters = {"contact": ("in", contacts)} if contacts else {}
+	if customer_type == "HD Customer":
+		or_filters["customer"] = customer
+	if not or_filters:
 		return []
 	rows = frappe.get_list(
 		"HD Ticket",
-		filters={"contact": ("in", contacts)},
+		or_filters=or_filters,
 		fields=["name", "subject", "status", "creation", "owner"],
 		order_by="creation desc",
 		limit=need,

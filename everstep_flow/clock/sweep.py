@@ -23,6 +23,7 @@ from everstep_flow.engine import states as S
 from everstep_flow.engine.escalation import LEAD, MANAGERS, Ladder, Nudge, Waiting, plan_climb, plan_stale
 from everstep_flow.engine.plans import Clock
 from everstep_flow.engine.sla import AT_RISK, BREACHED, MET, ON_TRACK, PAUSED
+from everstep_flow.seams.host_posts import catch_up
 from everstep_flow.seams.triggers import requeue_lost
 from everstep_flow.visibility.orphans import check_orphans
 
@@ -59,6 +60,7 @@ def run(now=None) -> dict:
 		report.stale_requests = _stale_requests(now, stale_after, ladder, report)
 	report.sla_changes = _sla(now)
 	report.firings_requeued = requeue_lost(now)
+	report.host_posts_caught_up = catch_up(now)
 	ledger.flush()
 	if report.more_queued:
 		frappe.enqueue(

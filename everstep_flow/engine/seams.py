@@ -138,27 +138,50 @@ class Client:
 	unknown: bool = True
 
 
+# The host apps' client records, in precedence order (README, "Who the client is"): ERPNext's Customer, Frappe
+# Helpdesk's HD Customer, then Frappe core's Contact. A site has those of its installed apps, Contact always.
+CLIENT_REGISTRY = ("Customer", "HD Customer", "Contact")
+
+
+def registry_of(installed: Iterable[str]) -> tuple[str, ...]:
+	"""The client doctypes of a site with these doctypes installed, in precedence order; Contact always last."""
+	have = set(installed)
+	return tuple(d for d in CLIENT_REGISTRY if d in have or d == "Contact")
+
+
 def choose_client(
-	client_doctype: str,
+	registry: tuple[str, ...] | str,
 	*,
 	customer: str = "",
+	customer_type: str = "",
 	contact: str = "",
+	contact_links: Iterable[tuple[str, str]] = (),
 	contact_customers: Iterable[str] = (),
 	contact_is_new: bool = False,
 ) -> Client:
 	"""The client of a request from what a door found.
 
-	`client_doctype` is "Customer" where ERPNext is installed, else "Contact". A Customer found directly wins; else
-	the contact's only linked Customer; without ERPNext the contact itself, unless it was made just now from an
-	unknown address (then the person is known but the client is not: someone has to link one)."""
+	`registry` is the site's client doctypes in precedence order (`registry_of`; a single doctype stands for
+	itself and Contact). A client record found directly wins (of `customer_type`, else the first of the
+	registry). Else the contact's links, doctype by doctype in precedence order: the first doctype the contact is
+	linked to decides, when it is linked to exactly one record of it (to several, someone has to pick: the client
+	is unknown). A contact linked to none is the client itself, except where ERPNext is installed (a person is a
+	client there once a Customer stands behind them) or when it was made just now from an unknown address (the
+	person is known, the client is not)."""
+	if isinstance(registry, str):
+		registry = registry_of((registry,))
 	if customer:
-		return Client(client_doctype, customer, contact, unknown=False)
-	if client_doctype == "Customer":
-		customers = sorted(set(contact_customers))
-		if len(customers) == 1:
-			return Client("Customer", customers[0], contact, unknown=False)
-		return Client("", "", contact, unknown=True)
-	if contact and not contact_is_new:
+		return Client(customer_type or registry[0], customer, contact, unknown=False)
+	links = [*contact_links, *(("Customer", c) for c in contact_customers)]
+	for doctype in registry:
+		if doctype == "Contact":
+			break
+		names = sorted({name for kind, name in links if kind == doctype and name})
+		if len(names) == 1:
+			return Client(doctype, names[0], contact, unknown=False)
+		if names:
+			return Client("", "", contact, unknown=True)
+	if "Customer" not in registry and contact and not contact_is_new:
 		return Client("Contact", contact, contact, unknown=False)
 	return Client("", "", contact, unknown=True)
 

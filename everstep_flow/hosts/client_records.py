@@ -1,8 +1,10 @@
-"""The client of a request: an ERPNext Customer where ERPNext is installed, else a Frappe Contact.
+"""The client of a request: the host's own client record (ERPNext's Customer, Helpdesk's HD Customer), else a
+Frappe Contact.
 
-Every door asks here; the decision itself (engine.seams.choose_client) is pure. People reach us as an email address,
-a website user or a Contact; those become a Contact (Frappe core's `Contact Email`, `Contact.user`) and, through the
-Contact's links, its Customer.
+Every door asks here; the decision itself (engine.seams.choose_client) is pure, and so is the registry of client
+doctypes and their precedence (engine.seams.CLIENT_REGISTRY). People reach us as an email address, a website user or
+a Contact; those become a Contact (Frappe core's `Contact Email`, `Contact.user`) and, through the Contact's links
+(Frappe's Dynamic Link, which ERPNext and Helpdesk both use), its client record.
 """
 
 from __future__ import annotations
@@ -12,19 +14,16 @@ from frappe import _
 from frappe.contacts.doctype.contact.contact import get_contact_name
 from frappe.utils import escape_html, validate_email_address
 
-from everstep_flow.engine.seams import Client, choose_client
+from everstep_flow.engine.seams import CLIENT_REGISTRY, Client, choose_client, registry_of
 from everstep_flow.hosts import installed
 
-CLIENT_DOCTYPES = ("Customer", "Contact")
-
-
-def client_doctype() -> str:
-	return "Customer" if installed("Customer") else "Contact"
+CLIENT_DOCTYPES = CLIENT_REGISTRY
 
 
 def client_doctypes() -> list[str]:
-	"""The client doctypes of this site (a Customer only where ERPNext is installed)."""
-	return [d for d in CLIENT_DOCTYPES if installed(d)]
+	"""The client doctypes of this site in precedence order (a Customer only where ERPNext is installed, an HD
+	Customer only where Helpdesk is), Contact last."""
+	return list(registry_of(d for d in CLIENT_REGISTRY if d != "Contact" and installed(d)))
 
 
 def contacts_of(customer_type: str, customer: str) -> list[str]:
@@ -44,25 +43,28 @@ def of_contact_or_email(contact: str | None, email: str | None) -> Client:
 	return of_contact(contact) if contact else of_email(email, create=True)
 
 
-def customers_of_contact(contact: str) -> list[str]:
-	"""The Customers a Contact is linked to (its Links table), where ERPNext is installed."""
-	if not contact or not installed("Customer"):
+def links_of_contact(contact: str, registry: list[str]) -> list[tuple[str, str]]:
+	"""The client records a Contact is linked to (its Links table), of this site's client doctypes."""
+	kinds = [d for d in registry if d != "Contact"]
+	if not contact or not kinds:
 		return []
-	return frappe.get_all(
+	rows = frappe.get_all(
 		"Dynamic Link",
-		filters={"parenttype": "Contact", "parent": contact, "link_doctype": "Customer"},
-		pluck="link_name",
+		filters={"parenttype": "Contact", "parent": contact, "link_doctype": ("in", kinds)},
+		fields=["link_doctype", "link_name"],
 		order_by="idx asc",
 	)
+	return [(r.link_doctype, r.link_name) for r in rows]
 
 
 def of_contact(contact: str | None, *, is_new: bool = False) -> Client:
 	if not contact:
 		return Client()
+	registry = client_doctypes()
 	return choose_client(
-		client_doctype(),
+		tuple(registry),
 		contact=contact,
-		contact_customers=customers_of_contact(contact),
+		contact_links=links_of_contact(contact, registry),
 		contact_is_new=is_new,
 	)
 
@@ -107,14 +109,14 @@ def of_user(user: str) -> Client:
 	return of_contact(contact)
 
 
-def of_link(doctype: str | None, name: str | None) -> Client:
-	"""A Customer or Contact a document links to."""
+def of_link(doctype: str | None, name: str | None, contact: str | None = None) -> Client:
+	"""A client record (of this site's client doctypes) or a Contact a document links to."""
 	if not doctype or not name:
 		return Client()
-	if doctype == "Customer":
-		return choose_client("Customer", customer=name)
 	if doctype == "Contact":
 		return of_contact(name)
+	if doctype in client_doctypes():
+		return Client(doctype, str(name), contact or "", unknown=False)
 	return Client()
 
 
@@ -138,6 +140,6 @@ def checked(customer_type: str | None, customer: str | None) -> Client:
 		)
 	if customer_type == "Contact":
 		client = of_contact(customer)
-		# Named explicitly: the Contact is the client unless a Customer stands behind it.
+		# Named explicitly: the Contact is the client unless a client record stands behind it.
 		return client if not client.unknown else Client("Contact", customer, customer, unknown=False)
-	return Client("Customer", customer, unknown=False)
+	return Client(customer_type, customer, unknown=False)

@@ -1,17 +1,27 @@
 """Frappe Helpdesk (when installed): the client of an HD Ticket, and its example trigger.
 
-HD Ticket's own `customer` is Helpdesk's HD Customer, not ERPNext's Customer, so the client comes from the ticket's
-Contact (or the address that raised it) and that Contact's Customer. Nothing here imports Helpdesk.
+A ticket's client is Helpdesk's own client record: the ticket's HD Customer, with its Contact. A ticket that names
+no HD Customer goes by its Contact (or the address that raised it) and the client records that Contact is linked
+to, in the registry's precedence (ERPNext's Customer first where ERPNext is installed too, then HD Customer). HD
+Ticket names are integers (autoincrement): every reference to one is kept as text. Nothing here imports Helpdesk.
 """
 
 from __future__ import annotations
 
+import frappe
+from frappe import _
+
 from everstep_flow.engine.seams import NEW, Client
 from everstep_flow.hosts import client_records as clients
 
+TICKET = "HD Ticket"
+
 
 def ticket_client(doc) -> Client:
-	return clients.of_contact_or_email(doc.get("contact"), doc.get("raised_by"))
+	contact = doc.get("contact") or clients.contact_of_email(doc.get("raised_by"))
+	if doc.get("customer"):
+		return Client("HD Customer", doc.customer, contact or "", unknown=False)
+	return clients.of_contact_or_email(contact, doc.get("raised_by"))
 
 
 RESOLVERS = {"Helpdesk Ticket": ("HD Ticket", ticket_client)}
@@ -30,3 +40,119 @@ EXAMPLES = (
 		],
 	},
 )
+
+
+# ------------------------------------------------------------------------------------------- the ticket itself
+
+# HD Ticket's statuses that end a ticket (Helpdesk 2024: Open, Replied, Resolved, Closed)
+CLOSED = ("Resolved", "Closed")
+OPEN = "Open"
+
+
+def ticket_statuses() -> list[str]:
+	"""The statuses this site's HD Ticket has (its Select options, from the cached meta)."""
+	field = frappe.get_meta(TICKET).get_field("status")
+	return [o for o in (field.options or "").split("\n") if o] if field else []
+
+
+def closed_statuses() -> tuple[str, ...]:
+	have = set(ticket_statuses())
+	return tuple(s for s in CLOSED if s in have)
+
+
+def ticket_state(ticket: str) -> frappe._dict | None:
+	"""The ticket's status and the statuses its service level agreement pauses on (one query each)."""
+	row = frappe.db.get_value(TICKET, ticket, ["name", "status", "sla"], as_dict=True)
+	if not row:
+		return None
+	row.paused_on = (
+		frappe.get_all(
+			"HD Pause Service Level Agreement On Status",
+			filters={"parenttype": "HD Service Level Agreement", "parent": row.sla},
+			pluck="status",
+			order_by="idx asc",
+		)
+		if row.sla
+		else []
+	)
+	return row
+
+
+def comment(ticket: str, html: str, author: str | None) -> None:
+	"""An internal comment in the ticket's activity (Helpdesk's HD Ticket Comment: agents only)."""
+	frappe.get_doc(
+		{
+			"doctype": "HD Ticket Comment",
+			"reference_ticket": ticket,
+			"commented_by": author if author and frappe.db.exists("User", author) else "Administrator",
+			"content": html,
+			"is_pinned": 0,
+		}
+	).insert(ignore_permissions=True)
+
+
+def reply(ticket: str, html: str) -> None:
+	"""A reply the customer sees in Helpdesk's portal, sent by mail as Helpdesk's own agent replies are
+	(HD Ticket.reply_via_agent). Where mail cannot go out (no outgoing account), the reply is kept on the ticket
+	and the mail problem is logged: the customer still reads it in the portal."""
+	doc = frappe.get_doc(TICKET, ticket)
+	frappe.db.savepoint("flow_ticket_reply")
+	try:
+		doc.reply_via_agent(html)
+	except Exception:
+		frappe.db.rollback(save_point="flow_ticket_reply")
+		frappe.clear_last_message()
+		frappe.log_error(title=f"everstep_flow: reply on HD Ticket {ticket} kept, not mailed")
+		frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": "Communication",
+				"communication_medium": "",
+				"content": html,
+				"reference_doctype": TICKET,
+				"reference_name": ticket,
+				"sender": frappe.session.user,
+				"sent_or_received": "Sent",
+				"status": "Linked",
+				"subject": f"Re: {doc.subject} (#{doc.name})",
+			}
+		).insert(ignore_permissions=True)
+
+
+def set_status(ticket: str, status: str) -> None:
+	"""The ticket follows its request. Saved through Helpdesk (its SLA, activity log and notifications run) by the
+	system: resolving needs no customer feedback then, and our own close check lets it through."""
+	doc = frappe.get_doc(TICKET, ticket)
+	if doc.status == status:
+		return
+	doc.status = status
+	doc.flags.flow_follows = True
+	doc.flags.ignore_flow_triggers = True  # no trigger chain from the ticket following its own request
+	user = frappe.session.user
+	frappe.set_user("Administrator")
+	try:
+		doc.save(ignore_permissions=True)
+	finally:
+		frappe.set_user(user)
+
+
+def check_service(doc) -> dict[str, str]:
+	"""Problems with a Flow Service's Helpdesk settings, by field (none where Helpdesk is not installed)."""
+	from everstep_flow.hosts import installed
+
+	if not installed(TICKET):
+		return {}
+	problems = {}
+	statuses = ticket_statuses()
+	for fieldname in ("ticket_status_on_complete", "ticket_status_on_cancel", "ticket_status_waiting"):
+		value = doc.get(fieldname)
+		if value and value not in statuses:
+			problems[fieldname] = _("{0} is not a status of HD Ticket (it has: {1})").format(
+				value, ", ".join(statuses)
+			)
+	seen = set()
+	for row in doc.get("host_milestones") or []:
+		if row.milestone in seen:
+			problems[f"host_milestones row {row.idx}"] = _("{0} is listed twice").format(row.milestone)
+		seen.add(row.milestone)
+	return problems

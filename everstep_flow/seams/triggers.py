@@ -1,14 +1,12 @@
 """Flow Trigger: another app's document starts a service by itself, once, tied to its client (seam 2).
 
-Frappe calls `on_change` for every document of every doctype (hooks: doc_events "*"); it returns before any query
-for a doctype with no enabled trigger (seams.trigger_set). What a manager wrote (the condition, the subject) runs as
-seams.trigger_values, and the client is found by seams.resolvers. `on_change`
-is the one hook that also runs for `db_set` (ERPNext converts an Opportunity with it), and it may run more than once
-for one change, so each firing is keyed on (trigger, source document, target value) and recorded once as a
-Flow Trigger Firing in the host's own transaction (rolled back with it). The request is made by a job enqueued after
-the host commits: the host's save never waits for us and never fails because of us. A failure is logged, marked on
-the firing, and reported by the no-orphan check as a missed seam; running the firing again never makes a second
-request (the firing is locked and done once; the request itself de-duplicates per client and service).
+Frappe calls `on_change` for every save of every doctype (hooks: doc_events "*"; the one hook `db_set` runs too, as
+ERPNext converts an Opportunity with it); it returns before any query for a doctype with no enabled trigger
+(seams.trigger_set). What a manager wrote runs as seams.trigger_values; the client is found by hosts.resolvers.
+A change may be seen more than once, so each firing is keyed on (trigger, source document, target value) and
+recorded once as a Flow Trigger Firing in the host's own transaction (rolled back with it). A job enqueued after the
+host commits makes the request: the host's save never waits for us nor fails because of us. A failure is logged,
+marked on the firing and reported as a missed seam; running a firing again never makes a second request.
 """
 
 from __future__ import annotations
@@ -27,6 +25,7 @@ from everstep_flow.engine import seams as core
 from everstep_flow.engine.seams import Client
 from everstep_flow.hosts.resolvers import client_of
 from everstep_flow.requests.intake import submit_request
+from everstep_flow.seams import host_posts
 from everstep_flow.seams.trigger_set import triggered_doctypes
 from everstep_flow.seams.trigger_values import condition_holds, subject_of
 
@@ -112,7 +111,7 @@ def _record(trigger: str, doc, value: str, error: str | None) -> None:
 			"doctype": FIRING,
 			"trigger": trigger,
 			"reference_doctype": doc.doctype,
-			"reference_name": doc.name,
+			"reference_name": str(doc.name),  # Helpdesk's ticket names are integers
 			"value": value[:140],
 			"key": key,
 			"status": "Failed" if error else "Queued",
@@ -234,6 +233,8 @@ def _process(firing: str, retry_failed: bool) -> str | None:
 		update_modified=True,
 	)
 	ledger.flush()
+	if row.reference_doctype in host_posts.HOSTS:
+		host_posts.enqueue([request.name])  # the ticket hears it started (or joined) the work
 	return status
 
 
@@ -262,9 +263,7 @@ def fail(firing: str, e: Exception) -> None:
 
 
 def _as_text(value: Any) -> Any:
-	if isinstance(value, str | int | float) and not isinstance(value, bool):
-		return value
-	return cstr(value)
+	return value if isinstance(value, str | int | float) and not isinstance(value, bool) else cstr(value)
 
 
 def _contact_email(client: Client) -> str | None:

@@ -53,15 +53,16 @@ def _never_fired(start: datetime, end: datetime) -> list[dict]:
 		candidates = frappe.get_all(doc.document_type, filters=filters, pluck="name", limit=LIMIT)
 		if not candidates:
 			continue
+		# Names may be integers (Helpdesk's tickets); a firing keeps them as text.
 		fired = set(
 			frappe.get_all(
 				FIRING,
-				filters={"trigger": trigger, "reference_name": ("in", candidates)},
+				filters={"trigger": trigger, "reference_name": ("in", [str(c) for c in candidates])},
 				pluck="reference_name",
 			)
 		)
 		for name in candidates:
-			if name in fired:
+			if str(name) in fired:
 				continue
 			source = frappe.get_doc(doc.document_type, name)
 			if doc.condition:
@@ -104,13 +105,13 @@ def _lost_sources() -> list[dict]:
 		meta = frappe.get_meta(doctype)
 		fields = ["name", "docstatus", "modified"] + (["status"] if meta.has_field("status") else [])
 		sources = {
-			s.name: s
+			str(s.name): s
 			for s in frappe.get_all(
 				doctype, filters={"name": ("in", [r.source_name for r in requests])}, fields=fields
 			)
 		}
 		for r in requests:
-			s = sources.get(r.source_name)
+			s = sources.get(str(r.source_name))
 			if s is None:
 				found.append(
 					leak(

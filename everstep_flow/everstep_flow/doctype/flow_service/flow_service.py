@@ -6,7 +6,9 @@ from frappe.model.document import Document
 from frappe.utils import cint
 
 from everstep_flow.base.catalog import definition_from_doc, throw_problems
+from everstep_flow.base.door import throw_field_problems
 from everstep_flow.engine import fingerprint, problems, render_svg
+from everstep_flow.hosts.helpdesk import check_service
 from everstep_flow.requests.guard import refuse_changes
 from everstep_flow.teams.availability import disabled_teams_of
 from everstep_flow.visibility.measures import edge_bounces, step_waits
@@ -48,6 +50,8 @@ class FlowService(Document):
 		definition = definition_from_doc(self)
 		if found := problems(definition):
 			throw_problems(found, "Invalid process definition")
+		if found := check_service(self):
+			throw_field_problems(found, "Invalid Helpdesk settings")
 		self.bump_version(fingerprint(definition))
 
 	def bump_version(self, new_fingerprint: str) -> None:

@@ -11,6 +11,7 @@ from everstep_flow.base.catalog import definition_from_doc
 from everstep_flow.base.door import throw_field_problems
 from everstep_flow.engine.expressions import Refused, check_condition, check_template
 from everstep_flow.engine.seams import BECOMES, NEW, MappingRow, mapping_problems, trigger_values
+from everstep_flow.hosts.client_records import client_doctypes
 from everstep_flow.hosts.resolvers import resolver_doctypes
 from everstep_flow.seams.trigger_set import forget_triggers
 from everstep_flow.seams.trigger_values import source_fields
@@ -179,11 +180,15 @@ class FlowTrigger(Document):
 			df = fields.get(self.client_field or "")
 			ok = df is not None and (
 				(how == "Email Field" and df.fieldtype in ("Data", "Small Text", "Dynamic Link", "Link"))
-				or (df.fieldtype == "Link" and df.options in ("Customer", "Contact"))
+				or (df.fieldtype == "Link" and df.options in client_doctypes())
 				or df.fieldtype == "Dynamic Link"
 			)
 			if not ok:
-				kind = "an email field" if how == "Email Field" else "a Link to Customer or Contact"
+				kind = (
+					"an email field"
+					if how == "Email Field"
+					else _("a Link to one of {0}").format(", ".join(client_doctypes()))
+				)
 				frappe.throw(
 					_("client_field: {0} is not {1} of {2}").format(
 						escape_html(self.client_field or "(empty)"), kind, self.document_type

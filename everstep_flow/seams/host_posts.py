@@ -1,0 +1,269 @@
+"""The host document that started a request is told of its work: milestones in a Helpdesk ticket's activity,
+replies the customer sees in Helpdesk's portal, and the ticket's status following the request.
+
+A move never waits for the host: the ledger tells us which requests it wrote events for (hooks:
+`everstep_flow_events_written`, one query, only for events that can be milestones), and a job posts them once the
+move has committed. Each source document (a Flow Trigger Firing that started or was linked to the request) keeps
+how far it has been told (`posted_until`); the job moves that mark with a compare-and-set before it posts, so two
+workers, a retry and the sweep's catch-up never post twice, and a lost job is made good by the sweep. What each
+milestone becomes is decided by engine.milestones on plain data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import frappe
+from frappe.query_builder import DocType
+from frappe.utils import add_to_date, now_datetime
+
+from everstep_flow.base.catalog import definition_of
+from everstep_flow.base.door import collided
+from everstep_flow.engine import milestones as core
+from everstep_flow.hosts import helpdesk, installed
+
+FIRING = "Flow Trigger Firing"
+POSTED = ("Done", "Linked")  # a firing that started, or was linked to, its request
+HOSTS = (helpdesk.TICKET,)  # the source doctypes that are told of their request's work
+MILESTONE_EVENTS = frozenset(
+	{
+		"created",
+		"started",
+		"completed",
+		"accepted",
+		"returned",
+		"waiting",
+		"resumed",
+		"status_changed",
+		"cancelled",
+	}
+)
+CATCH_UP_DAYS = 2
+
+
+def _could_post(row: dict[str, Any]) -> bool:
+	kind = row["event_type"]
+	return kind in MILESTONE_EVENTS or (kind == "commented" and not row["is_internal"])
+
+
+def events_written(rows: list[dict[str, Any]]) -> None:
+	"""Ledger listener (base.ledger.flush): the requests among these events that a host document follows get a
+	post job after commit. No query without Helpdesk or without a milestone; else one."""
+	if not installed(helpdesk.TICKET):
+		return
+	requests = sorted({r["request"] for r in rows if _could_post(r)})
+	if not requests:
+		return
+	followed = frappe.get_all(
+		FIRING,
+		filters={"request": ("in", requests), "reference_doctype": ("in", HOSTS), "status": ("in", POSTED)},
+		pluck="request",
+		distinct=True,
+	)
+	if followed:
+		enqueue(followed)
+
+
+def enqueue(requests: list[str]) -> None:
+	frappe.enqueue(
+		"everstep_flow.seams.host_posts.post",
+		queue="short",
+		requests=sorted(set(requests)),
+		enqueue_after_commit=True,
+	)
+
+
+def post(requests: list[str]) -> None:
+	"""Job: post each request's new milestones on its host documents, one transaction per request."""
+	for request in requests:
+		try:
+			post_request(request)
+			frappe.db.commit()
+		except Exception as e:
+			frappe.db.rollback()
+			frappe.local.message_log = []
+			if not collided(e):  # another worker posts them; otherwise the sweep tries again
+				frappe.log_error(title=f"everstep_flow: could not post {request} to its source")
+
+
+def post_request(request: str) -> int:
+	"""Post what each host document of `request` has not been told yet; returns the number of posts."""
+	links = frappe.get_all(
+		FIRING,
+		filters={"request": request, "reference_doctype": ("in", HOSTS), "status": ("in", POSTED)},
+		fields=["name", "reference_doctype", "reference_name", "status", "posted_until", "finished_on"],
+		order_by="creation asc",
+	)
+	if not links:
+		return 0
+	req = frappe.get_doc("Flow Request", request)
+	facts = _request_facts(req)
+	settings = _settings(req.service)
+	count = 0
+	for link in links:
+		count += _post_link(link, facts, settings)
+	return count
+
+
+def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
+	linked = link.status == "Linked" and not link.posted_until
+	since = link.posted_until or (link.finished_on if linked else None)
+	events = _events(facts.name, since)
+	mark = events[-1].creation if events else (now_datetime() if linked else None)
+	if mark is None:
+		return 0
+	ticket = helpdesk.ticket_state(link.reference_name)
+	if ticket is None:
+		return 0  # the ticket was deleted: the audit reports the request's lost source
+	plan = core.plan_posts(
+		[_event_fact(e) for e in events],
+		_tasks(events),
+		facts,
+		_with_waiting(settings, ticket),
+		host_status=ticket.status,
+		closed_statuses=helpdesk.closed_statuses(),
+		linked=linked,
+	)
+	if not _advance(link.name, link.posted_until, mark):
+		return 0  # posted by another worker in the meantime
+	for p in plan.posts:
+		if p.kind == core.COMMENT:
+			helpdesk.comment(link.reference_name, p.html, _author(events))
+		else:
+			helpdesk.reply(link.reference_name, p.html)
+	if plan.status:
+		helpdesk.set_status(link.reference_name, plan.status)
+	return len(plan.posts)
+
+
+def _advance(firing: str, before, mark) -> bool:
+	"""Compare-and-set of the firing's mark: only the worker that moves it posts."""
+	f = DocType(FIRING)
+	query = frappe.qb.update(f).set(f.posted_until, mark).where(f.name == firing)
+	query = query.where(f.posted_until.isnull() if before is None else f.posted_until == before)
+	query.run()
+	return bool(frappe.db._cursor.rowcount)
+
+
+def _events(request: str, since) -> list:
+	filters: dict[str, Any] = {"request": request}
+	if since:
+		filters["creation"] = (">", since)
+	return frappe.get_all(
+		"Flow Event",
+		filters=filters,
+		fields=[
+			"name",
+			"creation",
+			"event_type",
+			"task",
+			"handoff",
+			"from_team",
+			"to_team",
+			"to_state",
+			"actor",
+			"is_internal",
+			"details",
+		],
+		order_by="creation asc, name asc",
+		limit=2000,
+	)
+
+
+def _event_fact(e) -> core.EventFact:
+	from everstep_flow.base.ledger import details_of
+
+	return core.EventFact(
+		e.event_type,
+		task=e.task or "",
+		handoff=e.handoff or "",
+		from_team=e.from_team or "",
+		to_team=e.to_team or "",
+		to_state=e.to_state or "",
+		actor=e.actor or "",
+		is_internal=bool(e.is_internal),
+		details=details_of(e),
+	)
+
+
+def _tasks(events) -> dict[str, core.TaskFact]:
+	names = sorted({e.task for e in events if e.task})
+	if not names:
+		return {}
+	rows = frappe.get_all(
+		"Flow Task", filters={"name": ("in", names)}, fields=["name", "title", "step_key", "team"]
+	)
+	return {r.name: core.TaskFact(r.title or "", r.step_key or "", r.team or "") for r in rows}
+
+
+def _author(events) -> str | None:
+	"""The comments are the last mover's (the job runs after their move), else the system's."""
+	actors = [e.actor for e in events if e.actor]
+	return actors[-1] if actors else None
+
+
+def _request_facts(req) -> core.RequestFact:
+	return core.RequestFact(
+		name=req.name,
+		subject=req.subject or "",
+		service_title=frappe.get_cached_value("Flow Service", req.service, "title") or req.service or "",
+		status=req.status or "",
+		current_team=req.current_team or "",
+		requester=req.requester or "",
+		definition=definition_of(req) if req.definition else None,
+		values={row.fieldname: row.value for row in req.request_values},
+	)
+
+
+def _settings(service: str | None) -> core.Settings:
+	if not service or not frappe.db.exists("Flow Service", service):
+		return core.Settings(status_on_complete="Resolved")
+	doc = frappe.get_cached_doc("Flow Service", service)
+	return core.Settings(
+		post_as={row.milestone: row.post_as for row in doc.get("host_milestones") or []},
+		status_on_complete=doc.get("ticket_status_on_complete") or "",
+		status_on_cancel=doc.get("ticket_status_on_cancel") or "",
+		status_waiting=doc.get("ticket_status_waiting") or "",
+		status_open=helpdesk.OPEN,
+	)
+
+
+def _with_waiting(settings: core.Settings, ticket) -> core.Settings:
+	"""No waiting status chosen: the one the ticket's service level agreement pauses on, if any."""
+	if settings.status_waiting or not ticket.paused_on:
+		return settings
+	return core.Settings(
+		post_as=settings.post_as,
+		status_on_complete=settings.status_on_complete,
+		status_on_cancel=settings.status_on_cancel,
+		status_waiting=ticket.paused_on[0],
+		status_open=settings.status_open,
+	)
+
+
+# ------------------------------------------------------------------------------------------- the sweep
+
+
+def catch_up(now=None, limit: int = 200) -> int:
+	"""Sweep: requests with events their host documents were not told of (a job lost with Redis or a worker);
+	idempotent, and a no-op for a request whose job is still on its way (the mark)."""
+	if not installed(helpdesk.TICKET):
+		return 0
+	f, r = DocType(FIRING), DocType("Flow Request")
+	since = add_to_date(now or now_datetime(), days=-CATCH_UP_DAYS)
+	behind = (
+		frappe.qb.from_(f)
+		.join(r)
+		.on(r.name == f.request)
+		.select(f.request)
+		.distinct()
+		.where(f.reference_doctype.isin(HOSTS))
+		.where(f.status.isin(POSTED))
+		.where(r.history_at >= since)
+		.where(f.posted_until.isnull() | (r.history_at > f.posted_until))
+		.limit(limit)
+		.run(pluck=True)
+	)
+	if behind:
+		enqueue(list(behind))
+	return len(behind)

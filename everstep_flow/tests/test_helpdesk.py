@@ -1,0 +1,508 @@
+"""Inside Frappe Helpdesk (issue 20), on Helpdesk's real doctypes: a ticket starts the work behind it, tied to its
+HD Customer; the ticket's activity shows the milestones and the customer gets the public ones as replies; the
+customer's reply resumes the step waiting on them; the ticket follows the request and does not close while it is open.
+Skipped where Helpdesk is not installed."""
+
+from __future__ import annotations
+
+import threading
+import unittest
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from everstep_flow.clients import timeline
+from everstep_flow.hosts import installed
+from everstep_flow.requests import actions
+from everstep_flow.requests.intake import submit_request
+from everstep_flow.seams import host_posts, trigger_set, triggers
+from everstep_flow.seams.ticket_flow import on_ticket_communication
+from everstep_flow.tests.utils import (
+	make_team,
+	make_user,
+	new_service,
+	purge_requests,
+	recorded_queries,
+	step_row,
+)
+from everstep_flow.visibility.seam_audit_deals import deals
+
+AGENT = "hdx.agent@example.com"
+OTHER = "hdx.other@example.com"
+TEAM = "HDX Support"
+SERVICE = "HDX Case"
+TRIGGER = "HDX ticket trigger"
+HD_CUSTOMER = "HDX Client Co"
+EMAIL = "ann@hdx-client.example"
+SECRET = "internal-only-hdx-note"
+FIELDS = [
+	{"fieldname": "summary", "label": "Summary", "fieldtype": "Data", "required": 1},
+	{"fieldname": "details", "label": "Details", "fieldtype": "Long Text"},
+	{"fieldname": "fix", "label": "Fix", "fieldtype": "Data", "at_intake": 0},
+	{"fieldname": "cost", "label": "Cost", "fieldtype": "Data", "at_intake": 0},
+]
+
+
+def hd_contact() -> str:
+	name = frappe.db.get_value("Contact Email", {"email_id": EMAIL}, "parent")
+	if not name:
+		contact = frappe.get_doc({"doctype": "Contact", "first_name": "Ann", "last_name": "HDX"})
+		contact.add_email(EMAIL, is_primary=True)
+		contact.append("links", {"link_doctype": "HD Customer", "link_name": HD_CUSTOMER})
+		contact.insert(ignore_permissions=True)
+		name = contact.name
+	return name
+
+
+class HelpdeskCase(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		if not installed("HD Ticket"):
+			raise unittest.SkipTest("Frappe Helpdesk is not installed on this site")
+		super().setUpClass()
+		make_user(AGENT, ("Flow Agent", "Agent"))
+		make_user(OTHER, ("Flow Agent", "Agent"))
+		for user in (AGENT, OTHER):
+			if not frappe.db.exists("HD Agent", user):
+				frappe.get_doc({"doctype": "HD Agent", "user": user, "is_active": 1}).insert(
+					ignore_permissions=True
+				)
+		make_team(TEAM, AGENT)
+		if not frappe.db.exists("HD Customer", HD_CUSTOMER):
+			frappe.get_doc({"doctype": "HD Customer", "customer_name": HD_CUSTOMER}).insert(
+				ignore_permissions=True
+			)
+		if not frappe.db.exists("Flow Service", SERVICE):
+			new_service(
+				SERVICE,
+				[
+					step_row("triage", TEAM, required_outputs="fix, cost", public_outputs="cost"),
+					step_row("fix", TEAM, depends_on="triage"),
+				],
+				FIELDS,
+			).insert()
+		cls.contact = hd_contact()
+		if frappe.db.exists("Flow Trigger", TRIGGER):
+			frappe.delete_doc("Flow Trigger", TRIGGER, force=True)
+		frappe.get_doc(
+			{
+				"doctype": "Flow Trigger",
+				"trigger_name": TRIGGER,
+				"enabled": 1,
+				"document_type": "HD Ticket",
+				"event": "New",
+				"service": SERVICE,
+				"client_from": "Helpdesk Ticket",
+				"subject": "{{ doc.subject }}",
+				"mapping": [
+					{"intake_field": "summary", "source_field": "subject"},
+					{"intake_field": "details", "source_field": "description"},
+				],
+			}
+		).insert()
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		frappe.set_user("Administrator")
+		made = frappe.get_all("Flow Request", {"service": SERVICE}, pluck="name")
+		tickets = frappe.get_all(
+			"Flow Trigger Firing", {"trigger": TRIGGER}, pluck="reference_name"
+		) + frappe.get_all("HD Ticket", {"raised_by": EMAIL}, pluck="name")
+		purge_requests(*made)
+		for ticket in set(map(str, tickets)):
+			frappe.db.delete("HD Ticket Comment", {"reference_ticket": ticket})
+			frappe.db.delete("Communication", {"reference_doctype": "HD Ticket", "reference_name": ticket})
+			frappe.db.delete("HD Ticket Activity", {"ticket": ticket})
+			frappe.db.delete("HD Ticket", {"name": ticket})
+		frappe.db.delete("Flow Trigger Firing", {"trigger": TRIGGER})
+		frappe.db.delete("Flow Trigger Field", {"parent": TRIGGER})
+		frappe.db.delete("Flow Trigger", {"name": TRIGGER})
+		frappe.db.commit()
+		trigger_set.forget_triggers()
+		super().tearDownClass()
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		if not frappe.db.get_value("Flow Trigger", TRIGGER, "enabled"):
+			frappe.db.set_value("Flow Trigger", TRIGGER, "enabled", 1)
+			trigger_set.forget_triggers()
+		frappe.db.set_value(
+			"Flow Request",
+			{"service": SERVICE, "status": ("in", ("Open", "In Progress", "Waiting on Customer"))},
+			{"status": "Cancelled", "open_key": None},
+		)
+		service = frappe.get_doc("Flow Service", SERVICE)
+		service.host_milestones = []
+		service.ticket_status_on_complete = "Resolved"
+		service.ticket_status_on_cancel = None
+		service.ticket_status_waiting = "Replied"
+		service.ticket_close_open = "Refuse"
+		service.save()
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		trigger_set.forget_triggers()
+
+	# ----------------------------------------------------------------------------------------- helpers
+
+	def ticket(self, subject="Printer hdx", **kw):
+		return frappe.get_doc(
+			{
+				"doctype": "HD Ticket",
+				"subject": subject,
+				"description": "<p>It prints nothing</p>",
+				"raised_by": EMAIL,
+				"contact": self.contact,
+				"customer": HD_CUSTOMER,
+				**kw,
+			}
+		).insert(ignore_permissions=True)
+
+	def firing(self, ticket):
+		return frappe.get_all(
+			"Flow Trigger Firing",
+			filters={
+				"trigger": TRIGGER,
+				"reference_doctype": "HD Ticket",
+				"reference_name": str(ticket.name),
+			},
+			fields=["name", "status", "request", "reference_name", "posted_until"],
+		)
+
+	def started(self, ticket) -> str:
+		(firing,) = self.firing(ticket)
+		triggers.process(firing.name)
+		return frappe.db.get_value("Flow Trigger Firing", firing.name, "request")
+
+	def task(self, request, step="triage") -> str:
+		return frappe.db.get_value("Flow Task", {"request": request, "step_key": step}, "name")
+
+	def act(self, task, *moves, **kw):
+		frappe.set_user(AGENT)
+		try:
+			for move in moves:
+				actions.act_on_task(task, move, **(kw if move == "Complete" else {}))
+		finally:
+			frappe.set_user("Administrator")
+
+	def comments(self, ticket) -> list[str]:
+		return frappe.get_all(
+			"HD Ticket Comment",
+			filters={"reference_ticket": str(ticket.name)},
+			pluck="content",
+			order_by="creation asc",
+		)
+
+	def replies(self, ticket) -> list[str]:
+		return frappe.get_all(
+			"Communication",
+			filters={
+				"reference_doctype": "HD Ticket",
+				"reference_name": str(ticket.name),
+				"sent_or_received": "Sent",
+			},
+			pluck="content",
+			order_by="creation asc",
+		)
+
+	def customer_reply(self, ticket, text="Here is the serial number"):
+		return frappe.get_doc(
+			{
+				"doctype": "Communication",
+				"communication_type": "Communication",
+				"communication_medium": "Email",
+				"sent_or_received": "Received",
+				"subject": f"Re: {ticket.subject}",
+				"sender": EMAIL,
+				"content": text,
+				"reference_doctype": "HD Ticket",
+				"reference_name": ticket.name,
+			}
+		).insert(ignore_permissions=True)
+
+
+class TestTicketStartsWork(HelpdeskCase):
+	def test_a_new_ticket_starts_one_request_tied_to_its_hd_customer(self):
+		ticket = self.ticket()
+		(firing,) = self.firing(ticket)
+		self.assertEqual(firing.status, "Queued")
+		self.assertEqual(firing.reference_name, str(ticket.name))
+		request = frappe.get_doc("Flow Request", self.started(ticket))
+		self.assertEqual((request.customer_type, request.customer), ("HD Customer", HD_CUSTOMER))
+		self.assertEqual(request.contact, self.contact)
+		self.assertEqual((request.source_doctype, request.source_name), ("HD Ticket", str(ticket.name)))
+		self.assertEqual(request.subject, "Printer hdx")
+		# a re-save, a status flip: still one firing
+		ticket.reload()
+		ticket.priority = ticket.priority
+		ticket.save(ignore_permissions=True)
+		self.assertEqual(len(self.firing(ticket)), 1)
+
+	def test_a_ticket_without_hd_customer_takes_its_contacts(self):
+		ticket = self.ticket(customer=None)
+		request = frappe.get_doc("Flow Request", self.started(ticket))
+		self.assertEqual((request.customer_type, request.customer), ("HD Customer", HD_CUSTOMER))
+
+	def test_a_second_ticket_of_the_customer_joins_the_open_request_and_says_so(self):
+		first = self.ticket("First hdx")
+		request = self.started(first)
+		second = self.ticket("Second hdx")
+		self.assertEqual(self.started(second), request)
+		self.assertEqual(self.firing(second)[0].status, "Linked")
+		host_posts.post_request(request)
+		(said,) = self.comments(second)
+		self.assertIn("Linked to the open request", said)
+		self.assertIn(request, said)
+		self.assertTrue(any("Request opened" in c for c in self.comments(first)))
+
+	def test_the_hd_customers_timeline_lists_its_tickets_and_requests(self):
+		ticket = self.ticket("Timeline hdx")
+		request = self.started(ticket)
+		items = timeline.page("HD Customer", HD_CUSTOMER, kinds=("request", "ticket"), limit=50)
+		refs = {(i["reference_doctype"], str(i["reference_name"])) for i in items}
+		self.assertIn(("HD Ticket", str(ticket.name)), refs)
+		self.assertIn(("Flow Request", request), refs)
+
+	def test_the_audit_sees_a_ticket_that_never_fired(self):
+		ticket = self.ticket("Unseen hdx")
+		frappe.db.delete("Flow Trigger Firing", {"reference_name": str(ticket.name), "trigger": TRIGGER})
+		fired = self.ticket("Seen hdx")
+		start, end = frappe.utils.add_days(frappe.utils.now_datetime(), -1), frappe.utils.add_days(None, 1)
+		found = {(f["reference_doctype"], str(f["reference_name"])) for f in deals(start, end)}
+		self.assertIn(("HD Ticket", str(ticket.name)), found)
+		self.assertNotIn(("HD Ticket", str(fired.name)), found)
+
+	def test_a_ticket_save_with_no_enabled_trigger_costs_no_query_of_ours(self):
+		ticket = self.ticket("Cheap hdx")
+		frappe.db.set_value("Flow Trigger", TRIGGER, "enabled", 0)
+		trigger_set.forget_triggers()
+		trigger_set.triggered_doctypes()
+		frappe.local.flags.flow_triggers_changed = False
+		ticket.reload()
+		ticket.subject = "Cheaper hdx"
+		with recorded_queries() as queries:
+			triggers.on_change(ticket)
+			from everstep_flow.seams.ticket_flow import on_ticket_validate
+
+			on_ticket_validate(ticket)
+		self.assertEqual(len(queries), 0, queries)
+
+
+class TestTicketShowsWork(HelpdeskCase):
+	def test_milestones_are_internal_comments_public_ones_replies_and_nothing_internal_leaks(self):
+		ticket = self.ticket("Milestones hdx")
+		request = self.started(ticket)
+		triage = self.task(request)
+		frappe.set_user(AGENT)
+		from everstep_flow.api.request import comment
+
+		comment(request, SECRET, is_internal=1)
+		frappe.set_user("Administrator")
+		self.act(
+			triage, "Claim", "Start", "Complete", outputs={"fix": "swap-drum-internal", "cost": "40 EUR"}
+		)
+		self.assertGreater(host_posts.post_request(request), 0)
+		said = self.comments(ticket)
+		text = " ".join(said)
+		for milestone in ("Request opened", "Step started", "Step done"):
+			self.assertIn(milestone, text)
+		self.assertIn(f"/app/flow-request/{request}", text)
+		self.assertIn(TEAM, text)
+		self.assertNotIn(SECRET, text)
+		self.assertNotIn("swap-drum-internal", text)
+		replies = " ".join(self.replies(ticket))
+		self.assertIn("40 EUR", replies)  # the public output, for the customer
+		self.assertNotIn("swap-drum-internal", replies)
+		self.assertNotIn(SECRET, replies)
+		# posted once: running again (a second worker, the sweep) adds nothing
+		self.assertEqual(host_posts.post_request(request), 0)
+		self.assertEqual(len(self.comments(ticket)), len(said))
+
+	def test_a_message_for_the_customer_is_a_reply_and_a_service_can_turn_milestones_off(self):
+		service = frappe.get_doc("Flow Service", SERVICE)
+		service.append("host_milestones", {"milestone": "Step started", "post_as": "Not posted"})
+		service.append("host_milestones", {"milestone": "Request opened", "post_as": "Reply to the customer"})
+		service.save()
+		ticket = self.ticket("Settings hdx")
+		request = self.started(ticket)
+		from everstep_flow.api.request import comment
+
+		frappe.set_user(AGENT)
+		self.act(self.task(request), "Claim", "Start")
+		frappe.set_user(AGENT)
+		comment(request, "Could you send a photo?", is_internal=0)
+		frappe.set_user("Administrator")
+		host_posts.post_request(request)
+		self.assertNotIn("Step started", " ".join(self.comments(ticket)))
+		replies = " ".join(self.replies(ticket))
+		self.assertIn("Could you send a photo?", replies)
+		self.assertIn("Request opened", replies)
+
+	def test_bad_settings_are_refused_naming_the_field(self):
+		service = frappe.get_doc("Flow Service", SERVICE)
+		service.ticket_status_on_complete = "Done-ish"
+		with self.assertRaises(frappe.ValidationError) as caught:
+			service.save()
+		self.assertIn("ticket_status_on_complete", str(caught.exception))
+
+
+class TestConversationAndStatus(HelpdeskCase):
+	def test_waiting_pauses_the_ticket_and_the_customers_reply_resumes_the_step(self):
+		ticket = self.ticket("Waiting hdx")
+		request = self.started(ticket)
+		triage = self.task(request)
+		self.act(triage, "Claim", "Start", "Wait on Customer")
+		host_posts.post_request(request)
+		self.assertEqual(frappe.db.get_value("HD Ticket", ticket.name, "status"), "Replied")
+		before = frappe.db.count("Flow Event", {"request": request})
+		self.customer_reply(ticket)
+		self.assertEqual(frappe.db.get_value("Flow Task", triage, "status"), "In Progress")
+		new = frappe.get_all(
+			"Flow Event",
+			filters={"request": request},
+			fields=["event_type", "task"],
+			order_by="creation desc",
+			limit=frappe.db.count("Flow Event", {"request": request}) - before,
+		)
+		self.assertIn(("resumed", triage), [(e.event_type, e.task) for e in new])
+		self.assertEqual(sum(1 for e in new if e.task == triage), 1)  # one ledger event for the step
+		host_posts.post_request(request)
+		self.assertEqual(frappe.db.get_value("HD Ticket", ticket.name, "status"), "Open")
+		self.assertIn("Resumed", " ".join(self.comments(ticket)))
+
+	def test_a_reply_with_nothing_waiting_changes_nothing(self):
+		ticket = self.ticket("Chatty hdx")
+		request = self.started(ticket)
+		before = frappe.db.count("Flow Event", {"request": request})
+		self.customer_reply(ticket, "thanks!")
+		self.assertEqual(frappe.db.count("Flow Event", {"request": request}), before)
+
+	def test_completion_resolves_the_ticket_and_tells_the_customer(self):
+		ticket = self.ticket("Done hdx")
+		request = self.started(ticket)
+		self.act(self.task(request), "Claim", "Start", "Complete", outputs={"fix": "x", "cost": "1"})
+		self.act(self.task(request, "fix"), "Claim", "Start", "Complete")
+		self.assertEqual(frappe.db.get_value("Flow Request", request, "status"), "Completed")
+		host_posts.post_request(request)
+		self.assertEqual(frappe.db.get_value("HD Ticket", ticket.name, "status"), "Resolved")
+		self.assertIn("is complete", " ".join(self.replies(ticket)))
+
+	def test_closing_a_ticket_while_its_request_is_open_is_refused_naming_request_and_team(self):
+		ticket = self.ticket("Close hdx")
+		request = self.started(ticket)
+		ticket.reload()
+		ticket.status = "Closed"
+		with self.assertRaises(frappe.ValidationError) as caught:
+			ticket.save(ignore_permissions=True)
+		self.assertIn(request, str(caught.exception))
+		self.assertIn(TEAM, str(caught.exception))
+		frappe.db.set_value("Flow Service", SERVICE, "ticket_close_open", "Allow with an internal comment")
+		frappe.clear_document_cache("Flow Service", SERVICE)
+		ticket.reload()
+		ticket.status = "Closed"
+		ticket.save(ignore_permissions=True)
+		self.assertIn("Ticket closed while its request is open", " ".join(self.comments(ticket)))
+
+	def test_cancelling_the_request_moves_the_ticket_as_configured(self):
+		frappe.db.set_value("Flow Service", SERVICE, "ticket_status_on_cancel", "Closed")
+		frappe.clear_document_cache("Flow Service", SERVICE)
+		ticket = self.ticket("Cancel hdx")
+		request = self.started(ticket)
+		actions.cancel_request(request, "duplicate of another ticket")
+		host_posts.post_request(request)
+		self.assertEqual(frappe.db.get_value("HD Ticket", ticket.name, "status"), "Closed")
+		self.assertIn("Cancelled", " ".join(self.comments(ticket)))
+
+	def test_a_move_tells_the_ticket_with_at_most_two_queries_after_commit(self):
+		"""The same move on a request a ticket follows and on one nobody follows: the ticket costs at most two
+		more queries (the ledger listener's lookup; the posting runs in a job after commit)."""
+
+		def start_costs(request: str) -> list:
+			task = self.task(request)
+			self.act(task, "Claim")
+			frappe.set_user(AGENT)
+			try:
+				with recorded_queries() as queries:
+					actions.act_on_task(task, "Start")
+			finally:
+				frappe.set_user("Administrator")
+			return queries
+
+		followed = start_costs(self.started(self.ticket("Budget hdx")))
+		plain = start_costs(submit_request(SERVICE, {"summary": "x"}, subject="No ticket hdx").name)
+		self.assertLessEqual(len(followed) - len(plain), 2, followed)
+		self.assertLessEqual(len([q for q in followed if "Flow Trigger Firing" in q]), 1, followed)
+		self.assertEqual(frappe.get_all("HD Ticket Comment", {"content": ("like", "%Budget hdx%")}), [])
+
+
+def together(calls: list) -> list:
+	"""Each call on its own connection as Administrator, all released at once; what each returned or raised."""
+	site, sites_path = frappe.local.site, frappe.local.sites_path
+	barrier = threading.Barrier(len(calls))
+	results: list = [None] * len(calls)
+
+	def go(i: int, call):
+		frappe.init(site=site, sites_path=sites_path)
+		frappe.connect()
+		try:
+			frappe.set_user("Administrator")
+			barrier.wait(timeout=60)
+			results[i] = call()
+			frappe.db.commit()
+		except Exception as e:
+			frappe.db.rollback()
+			results[i] = repr(e)
+		finally:
+			frappe.destroy()
+
+	threads = [threading.Thread(target=go, args=(i, c)) for i, c in enumerate(calls)]
+	for thread in threads:
+		thread.start()
+	for thread in threads:
+		thread.join(timeout=300)
+	frappe.db.rollback()
+	return results
+
+
+class TestTicketsAtOnce(HelpdeskCase):
+	def test_ten_tickets_at_once_from_one_customer_give_one_request_and_one_firing_each(self):
+		frappe.db.commit()
+		contact = self.contact
+
+		def raise_ticket(i):
+			def go():
+				return (
+					frappe.get_doc(
+						{
+							"doctype": "HD Ticket",
+							"subject": f"Burst {i} hdx",
+							"description": "<p>burst</p>",
+							"raised_by": EMAIL,
+							"contact": contact,
+							"customer": HD_CUSTOMER,
+						}
+					)
+					.insert(ignore_permissions=True)
+					.name
+				)
+
+			return go
+
+		tickets = together([raise_ticket(i) for i in range(10)])
+		self.assertTrue(all(isinstance(t, int) for t in tickets), tickets)
+		firings = frappe.get_all(
+			"Flow Trigger Firing",
+			filters={"trigger": TRIGGER, "reference_name": ("in", [str(t) for t in tickets])},
+			fields=["name", "reference_name"],
+		)
+		self.assertEqual(sorted(f.reference_name for f in firings), sorted(str(t) for t in tickets))
+		statuses = together([lambda f=f: triggers.run_firing(f.name) for f in firings])
+		self.assertEqual(sorted(statuses), ["Done"] + ["Linked"] * 9, statuses)
+		requests = set(
+			frappe.get_all(
+				"Flow Trigger Firing", filters={"name": ("in", [f.name for f in firings])}, pluck="request"
+			)
+		)
+		self.assertEqual(len(requests), 1)
