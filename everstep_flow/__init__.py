@@ -1,4 +1,4 @@
-__version__ = "0.11.0"
+__version__ = "0.12.0"
 
 # The Frappe module every doctype, report and page of the app belongs to (modules.txt)
 MODULE = "Everstep Flow"

@@ -108,7 +108,7 @@ class HelpdeskCase(FrappeTestCase):
 		frappe.set_user("Administrator")
 		made = frappe.get_all("Flow Request", {"service": SERVICE}, pluck="name")
 		tickets = frappe.get_all(
-			"Flow Trigger Firing", {"trigger": TRIGGER}, pluck="reference_name"
+			"Flow Trigger Firing", {"trigger": ("like", "HDX %")}, pluck="reference_name"
 		) + frappe.get_all("HD Ticket", {"raised_by": EMAIL}, pluck="name")
 		purge_requests(*made)
 		for ticket in set(map(str, tickets)):
@@ -116,9 +116,9 @@ class HelpdeskCase(FrappeTestCase):
 			frappe.db.delete("Communication", {"reference_doctype": "HD Ticket", "reference_name": ticket})
 			frappe.db.delete("HD Ticket Activity", {"ticket": ticket})
 			frappe.db.delete("HD Ticket", {"name": ticket})
-		frappe.db.delete("Flow Trigger Firing", {"trigger": TRIGGER})
-		frappe.db.delete("Flow Trigger Field", {"parent": TRIGGER})
-		frappe.db.delete("Flow Trigger", {"name": TRIGGER})
+		frappe.db.delete("Flow Trigger Firing", {"trigger": ("like", "HDX %")})
+		frappe.db.delete("Flow Trigger Field", {"parent": ("like", "HDX %")})
+		frappe.db.delete("Flow Trigger", {"name": ("like", "HDX %")})
 		frappe.db.commit()
 		trigger_set.forget_triggers()
 		super().tearDownClass()
@@ -274,9 +274,40 @@ class TestTicketStartsWork(HelpdeskCase):
 		self.assertIn(("HD Ticket", str(ticket.name)), found)
 		self.assertNotIn(("HD Ticket", str(fired.name)), found)
 
+	def test_a_field_becoming_a_value_fires_once_per_document_and_value(self):
+		team = frappe.get_all("HD Team", pluck="name", limit=1)
+		if not team:
+			team = [frappe.get_doc({"doctype": "HD Team", "team_name": "HDX Billing"}).insert().name]
+		frappe.db.set_value("Flow Trigger", TRIGGER, "enabled", 0)
+		moved = frappe.get_doc(
+			{
+				"doctype": "Flow Trigger",
+				"trigger_name": "HDX ticket to team",
+				"enabled": 1,
+				"document_type": "HD Ticket",
+				"event": "Field Becomes Value",
+				"field": "agent_group",
+				"values": team[0],
+				"service": SERVICE,
+				"client_from": "Helpdesk Ticket",
+				"mapping": [{"intake_field": "summary", "source_field": "subject"}],
+			}
+		).insert()
+		trigger_set.forget_triggers()
+		ticket = self.ticket("Escalated hdx")
+		fired = lambda: frappe.get_all(  # noqa: E731
+			"Flow Trigger Firing", {"trigger": moved.name, "reference_name": str(ticket.name)}, pluck="value"
+		)
+		self.assertEqual(fired(), [])  # born without the team: nothing
+		for _ in range(2):  # moved to the team, then saved again: one firing
+			ticket.reload()
+			ticket.agent_group = team[0]
+			ticket.save(ignore_permissions=True)
+		self.assertEqual(fired(), [team[0]])
+
 	def test_a_ticket_save_with_no_enabled_trigger_costs_no_query_of_ours(self):
 		ticket = self.ticket("Cheap hdx")
-		frappe.db.set_value("Flow Trigger", TRIGGER, "enabled", 0)
+		frappe.db.set_value("Flow Trigger", {"document_type": "HD Ticket"}, "enabled", 0)
 		trigger_set.forget_triggers()
 		trigger_set.triggered_doctypes()
 		frappe.local.flags.flow_triggers_changed = False
@@ -316,6 +347,13 @@ class TestTicketShowsWork(HelpdeskCase):
 		self.assertIn("40 EUR", replies)  # the public output, for the customer
 		self.assertNotIn("swap-drum-internal", replies)
 		self.assertNotIn(SECRET, replies)
+		# the customer (a website user) reads none of the internal comments; Helpdesk keeps them for agents
+		customer = make_user("hdx.customer@hdx-client.example", ())
+		frappe.set_user(customer)
+		try:
+			self.assertFalse(frappe.has_permission("HD Ticket Comment", "read"))
+		finally:
+			frappe.set_user("Administrator")
 		# posted once: running again (a second worker, the sweep) adds nothing
 		self.assertEqual(host_posts.post_request(request), 0)
 		self.assertEqual(len(self.comments(ticket)), len(said))

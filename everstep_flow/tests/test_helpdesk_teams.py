@@ -14,7 +14,14 @@ from frappe.tests.utils import FrappeTestCase
 from everstep_flow.api import task as task_api
 from everstep_flow.hosts import helpdesk_teams, installed
 from everstep_flow.requests.intake import submit_request
-from everstep_flow.tests.utils import make_user, max_queries, new_service, recorded_queries, step_row
+from everstep_flow.tests.utils import (
+	make_user,
+	max_queries,
+	new_service,
+	purge_requests,
+	recorded_queries,
+	step_row,
+)
 
 ANN, BOB, CAT, DAN = (f"hdt.{n}@example.com" for n in ("ann", "bob", "cat", "dan"))
 MANAGER = "hdt.manager@example.com"
@@ -55,6 +62,25 @@ def members(team: str) -> dict[str, str]:
 	return {row.user: row.availability for row in rows}
 
 
+def clean_up() -> None:
+	"""What an earlier run left (Helpdesk's HD Team code commits: its Assignment Rule is made and dropped with it)."""
+	services = frappe.get_all("Flow Service", {"name": ("like", "HDT %")}, pluck="name")
+	if services:
+		purge_requests(*frappe.get_all("Flow Request", {"service": ("in", services)}, pluck="name"))
+		for child in ("Flow Service Step", "Flow Intake Field"):
+			frappe.db.delete(child, {"parenttype": "Flow Service", "parent": ("in", services)})
+		frappe.db.delete("Flow Service", {"name": ("in", services)})
+	for doctype, child in (("Flow Team", "Flow Team Member"), ("HD Team", "HD Team Member")):
+		names = frappe.get_all(doctype, {"name": ("like", "HDT %")}, pluck="name")
+		if names:
+			frappe.db.delete(child, {"parenttype": doctype, "parent": ("in", names)})
+			frappe.db.delete(doctype, {"name": ("in", names)})
+	for child in ("Assignment Rule Day", "Assignment Rule User"):
+		frappe.db.delete(child, {"parenttype": "Assignment Rule", "parent": ("like", "HDT %")})
+	frappe.db.delete("Assignment Rule", {"name": ("like", "HDT %")})
+	frappe.db.commit()
+
+
 class TestHelpdeskTeams(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -66,6 +92,13 @@ class TestHelpdeskTeams(FrappeTestCase):
 		for user in (ANN, BOB, CAT, DAN):
 			make_user(user)
 		make_user(MANAGER, ("Flow Manager", "Flow Agent"))
+		clean_up()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		clean_up()
+		super().tearDownClass()
 
 	def tearDown(self):
 		frappe.set_user("Administrator")

@@ -704,7 +704,8 @@ class TestClientAtEveryDoor(SeamCase):
 		form = request_api.intake_form(service=SERVICE)
 		self.assertEqual([f["fieldname"] for f in form["fields"]], ["company", "notes", "priority"])
 		self.assertEqual(
-			form["client_doctypes"], ["Customer", "Contact"] if installed("Customer") else ["Contact"]
+			form["client_doctypes"],
+			[d for d in ("Customer", "HD Customer") if installed(d)] + ["Contact"],
 		)
 		self.assertRaises(frappe.DoesNotExistError, request_api.intake_form, service="No Such Service")
 
