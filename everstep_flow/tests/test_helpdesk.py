@@ -12,7 +12,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from everstep_flow.clients import timeline
-from everstep_flow.hosts import installed
+from everstep_flow.hosts import helpdesk, installed
 from everstep_flow.requests import actions
 from everstep_flow.requests.intake import submit_request
 from everstep_flow.seams import host_posts, trigger_set, triggers
@@ -25,6 +25,7 @@ from everstep_flow.tests.utils import (
 	recorded_queries,
 	step_row,
 )
+from everstep_flow.visibility import seam_audit
 from everstep_flow.visibility.seam_audit_deals import deals
 
 AGENT = "hdx.agent@example.com"
@@ -394,6 +395,11 @@ class TestConversationAndStatus(HelpdeskCase):
 		self.act(triage, "Claim", "Start", "Wait on Customer")
 		host_posts.post_request(request)
 		self.assertEqual(frappe.db.get_value("HD Ticket", ticket.name, "status"), "Replied")
+		# seam 3: waiting with no contact since is a leak, until the agent writes to the customer on the ticket
+		now = frappe.utils.add_to_date(None, minutes=1)
+		self.assertIn(triage, [f["reference_name"] for f in seam_audit.waiting(now)])
+		helpdesk.reply(str(ticket.name), "<p>Which model is it?</p>")  # as Helpdesk's agent reply does
+		self.assertNotIn(triage, [f["reference_name"] for f in seam_audit.waiting(now)])
 		before = frappe.db.count("Flow Event", {"request": request})
 		self.customer_reply(ticket)
 		self.assertEqual(frappe.db.get_value("Flow Task", triage, "status"), "In Progress")

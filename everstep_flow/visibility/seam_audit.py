@@ -12,6 +12,7 @@ from frappe.utils import get_datetime
 
 from everstep_flow.base import ledger
 from everstep_flow.engine.calls import call_without_next_step, follow_up_leak, waiting_without_contact
+from everstep_flow.hosts import installed
 from everstep_flow.visibility.orphans import available_members
 
 LIMIT = 500  # rows per kind of leak: the summary counts stay exact, the list stops here
@@ -112,6 +113,8 @@ def waiting(now: datetime) -> list[dict]:
 		fields=["reference_name", "communication_date"],
 	):
 		contacts.setdefault(c.reference_name, []).append(c.communication_date)
+	for request, at in _ticket_conversation(requests):
+		contacts.setdefault(request, []).append(at)
 	found = []
 	for t in tasks:
 		started = since.get(t.name)
@@ -126,6 +129,35 @@ def waiting(now: datetime) -> list[dict]:
 				)
 			)
 	return found
+
+
+def _ticket_conversation(requests: list[str]) -> list[tuple[str, datetime]]:
+	"""Where Helpdesk is installed, a request's conversation with the customer is also on the tickets that started
+	or joined it: the emails and replies there count as contact."""
+	if not installed("HD Ticket"):
+		return []
+	tickets: dict[str, list[str]] = {}
+	for f in frappe.get_all(
+		"Flow Trigger Firing",
+		filters={
+			"request": ("in", requests),
+			"reference_doctype": "HD Ticket",
+			"status": ("in", ("Done", "Linked")),
+		},
+		fields=["request", "reference_name"],
+	):
+		tickets.setdefault(str(f.reference_name), []).append(f.request)
+	if not tickets:
+		return []
+	return [
+		(request, c.communication_date)
+		for c in frappe.get_all(
+			"Communication",
+			filters={"reference_doctype": "HD Ticket", "reference_name": ("in", list(tickets))},
+			fields=["reference_name", "communication_date"],
+		)
+		for request in tickets.get(str(c.reference_name), [])
+	]
 
 
 def _happened(value) -> datetime | None:
