@@ -10,13 +10,14 @@ import unittest
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils.password import update_password
 
 from everstep_flow.clients import timeline
 from everstep_flow.hosts import helpdesk, installed
 from everstep_flow.requests import actions
 from everstep_flow.requests.intake import submit_request
 from everstep_flow.seams import host_posts, trigger_set, triggers
-from everstep_flow.seams.ticket_flow import on_ticket_communication
+from everstep_flow.tests.http_client import PASSWORD, Session, messages
 from everstep_flow.tests.utils import (
 	make_team,
 	make_user,
@@ -550,3 +551,60 @@ class TestTicketsAtOnce(HelpdeskCase):
 			)
 		)
 		self.assertEqual(len(requests), 1)
+
+
+class TestHelpdeskDoorsOverHttp(HelpdeskCase):
+	"""Helpdesk's own doors, as its users reach them (real WSGI, JSON bodies, Helpdesk's permission hooks)."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.ann = make_user(EMAIL, ())
+		cls.eve = make_user("eve@hdx-other.example", ())
+		for user in (cls.ann, cls.eve, AGENT):
+			update_password(user, PASSWORD)
+		frappe.db.set_value("Contact", cls.contact, "user", cls.ann)
+		frappe.db.commit()
+
+	def waiting_ticket(self):
+		ticket = self.ticket("Http hdx")
+		request = self.started(ticket)
+		task = self.task(request)
+		self.act(task, "Claim", "Start", "Wait on Customer")
+		frappe.db.commit()
+		return ticket, request, task
+
+	def reply_as(self, user: str, ticket):
+		return Session(user).call(
+			"run_doc_method",
+			{
+				"dt": "HD Ticket",
+				"dn": ticket.name,
+				"method": "create_communication_via_contact",
+				"args": {"message": "<p>the photo you asked for</p>"},
+			},
+		)
+
+	def test_another_customer_cannot_reply_on_the_ticket_nor_resume_its_work(self):
+		ticket, _request, task = self.waiting_ticket()
+		response = self.reply_as(self.eve, ticket)
+		self.assertIn(response.status_code, (403, 404), messages(response))
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Flow Task", task, "status"), "Waiting on Customer")
+
+	def test_the_customers_reply_through_helpdesk_resumes_the_step(self):
+		ticket, _request, task = self.waiting_ticket()
+		response = self.reply_as(self.ann, ticket)
+		self.assertEqual(response.status_code, 200, messages(response))
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Flow Task", task, "status"), "In Progress")
+		resumed = frappe.get_all("Flow Event", {"task": task, "event_type": "resumed"}, pluck="actor")
+		self.assertEqual(len(resumed), 1)
+
+	def test_an_agent_closing_the_ticket_over_rest_gets_a_417_naming_the_request_and_nothing_changes(self):
+		ticket, request, _task = self.waiting_ticket()
+		response = Session(AGENT).put("HD Ticket", ticket.name, {"status": "Closed"})
+		self.assertEqual(response.status_code, 417, messages(response))
+		self.assertIn(request, messages(response))
+		frappe.db.rollback()
+		self.assertNotEqual(frappe.db.get_value("HD Ticket", ticket.name, "status"), "Closed")
