@@ -254,25 +254,30 @@ def _with_waiting(settings: core.Settings, ticket) -> core.Settings:
 
 
 def catch_up(now=None, limit: int = 200) -> int:
-	"""Sweep: requests with events their host documents were not told of (a job lost with Redis or a worker);
-	idempotent, and a no-op for a request whose job is still on its way (the mark)."""
+	"""Sweep: requests with events their host documents were not told of (a job lost with Redis or a worker) get
+	a post job again; idempotent, and a no-op for a request whose job is still on its way (the mark)."""
+	behind = behind_requests(now, limit)
+	if behind:
+		enqueue(behind)
+	return len(behind)
+
+
+def behind_requests(now=None, limit: int = 200) -> list[str]:
+	"""Requests active in the last days whose host documents have not been told of their latest events."""
 	if not installed(helpdesk.TICKET):
-		return 0
+		return []
 	f, r = DocType(FIRING), DocType("Flow Request")
 	since = add_to_date(now or now_datetime(), days=-CATCH_UP_DAYS)
-	behind = (
-		frappe.qb.from_(f)
-		.join(r)
-		.on(r.name == f.request)
+	return (  # recent activity first (indexed), then its firings (indexed by request)
+		frappe.qb.from_(r)
+		.join(f)
+		.on(f.request == r.name)
 		.select(f.request)
 		.distinct()
+		.where(r.last_event_at >= since)
 		.where(f.reference_doctype.isin(HOSTS))
 		.where(f.status.isin(POSTED))
-		.where(r.history_at >= since)
 		.where(f.posted_until.isnull() | (r.history_at > f.posted_until))
 		.limit(limit)
 		.run(pluck=True)
 	)
-	if behind:
-		enqueue(list(behind))
-	return len(behind)

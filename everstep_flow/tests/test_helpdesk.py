@@ -356,6 +356,13 @@ class TestTicketShowsWork(HelpdeskCase):
 			self.assertFalse(frappe.has_permission("HD Ticket Comment", "read"))
 		finally:
 			frappe.set_user("Administrator")
+		# the sweep's catch-up sees nothing behind once posted; more work puts the request behind again
+		self.assertNotIn(request, host_posts.behind_requests())
+		self.act(self.task(request, "fix"), "Claim")
+		self.assertIn(request, host_posts.behind_requests())
+		host_posts.post_request(request)
+		self.assertNotIn(request, host_posts.behind_requests())
+		said = self.comments(ticket)
 		# posted once: running again (a second worker, the sweep) adds nothing
 		self.assertEqual(host_posts.post_request(request), 0)
 		self.assertEqual(len(self.comments(ticket)), len(said))
