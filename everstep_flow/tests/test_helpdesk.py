@@ -5,7 +5,6 @@ Skipped where Helpdesk is not installed."""
 
 from __future__ import annotations
 
-import threading
 import unittest
 
 import frappe
@@ -25,6 +24,7 @@ from everstep_flow.tests.utils import (
 	purge_requests,
 	recorded_queries,
 	step_row,
+	together,
 )
 from everstep_flow.visibility import seam_audit
 from everstep_flow.visibility.seam_audit_deals import deals
@@ -487,35 +487,6 @@ class TestConversationAndStatus(HelpdeskCase):
 		self.assertLessEqual(len(followed) - len(plain), 2, followed)
 		self.assertLessEqual(len([q for q in followed if "Flow Trigger Firing" in q]), 1, followed)
 		self.assertEqual(frappe.get_all("HD Ticket Comment", {"content": ("like", "%Budget hdx%")}), [])
-
-
-def together(calls: list) -> list:
-	"""Each call on its own connection as Administrator, all released at once; what each returned or raised."""
-	site, sites_path = frappe.local.site, frappe.local.sites_path
-	barrier = threading.Barrier(len(calls))
-	results: list = [None] * len(calls)
-
-	def go(i: int, call):
-		frappe.init(site=site, sites_path=sites_path)
-		frappe.connect()
-		try:
-			frappe.set_user("Administrator")
-			barrier.wait(timeout=60)
-			results[i] = call()
-			frappe.db.commit()
-		except Exception as e:
-			frappe.db.rollback()
-			results[i] = repr(e)
-		finally:
-			frappe.destroy()
-
-	threads = [threading.Thread(target=go, args=(i, c)) for i, c in enumerate(calls)]
-	for thread in threads:
-		thread.start()
-	for thread in threads:
-		thread.join(timeout=300)
-	frappe.db.rollback()
-	return results
 
 
 class TestTicketsAtOnce(HelpdeskCase):

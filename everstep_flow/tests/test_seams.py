@@ -31,6 +31,7 @@ from everstep_flow.tests.utils import (
 	purge_requests,
 	recorded_queries,
 	step_row,
+	together,
 )
 from everstep_flow.visibility.orphans import check_orphans
 
@@ -543,28 +544,7 @@ class TestDeduplication(SeamCase):
 		todos = [self.todo(description=f"Race {i} sm-seam") for i in range(10)]
 		firings = [self.firings(t)[0].name for t in todos]
 		frappe.db.commit()
-		site, sites_path = frappe.local.site, frappe.local.sites_path
-		barrier = threading.Barrier(len(firings))
-		results: list = [None] * len(firings)
-
-		def go(i: int, firing: str):
-			frappe.init(site=site, sites_path=sites_path)
-			frappe.connect()
-			try:
-				frappe.set_user("Administrator")
-				barrier.wait(timeout=60)
-				results[i] = triggers.run_firing(firing)
-			except Exception as e:
-				results[i] = repr(e)
-			finally:
-				frappe.destroy()
-
-		threads = [threading.Thread(target=go, args=(i, f)) for i, f in enumerate(firings)]
-		for thread in threads:
-			thread.start()
-		for thread in threads:
-			thread.join(timeout=300)
-		frappe.db.rollback()
+		results = together([lambda f=f: triggers.run_firing(f) for f in firings])
 		requests = set(
 			frappe.get_all("Flow Trigger Firing", filters={"name": ("in", firings)}, pluck="request")
 		)

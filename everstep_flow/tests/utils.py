@@ -150,3 +150,32 @@ def at_once(calls: dict[str, Callable[[], object]]) -> dict[str, object]:
 	for t in threads:
 		t.join(timeout=60)
 	return results
+
+
+def together(calls: list) -> list:
+	"""Each call on its own connection as Administrator, all released at once; what each returned or raised."""
+	site, sites_path = frappe.local.site, frappe.local.sites_path
+	barrier = threading.Barrier(len(calls))
+	results: list = [None] * len(calls)
+
+	def go(i: int, call):
+		frappe.init(site=site, sites_path=sites_path)
+		frappe.connect()
+		try:
+			frappe.set_user("Administrator")
+			barrier.wait(timeout=60)
+			results[i] = call()
+			frappe.db.commit()
+		except Exception as e:
+			frappe.db.rollback()
+			results[i] = repr(e)
+		finally:
+			frappe.destroy()
+
+	threads = [threading.Thread(target=go, args=(i, c)) for i, c in enumerate(calls)]
+	for thread in threads:
+		thread.start()
+	for thread in threads:
+		thread.join(timeout=300)
+	frappe.db.rollback()
+	return results
