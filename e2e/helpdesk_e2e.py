@@ -56,7 +56,9 @@ TEAM1, TEAM2 = "E2E Support", "E2E Field"
 SERVICE = "E2E Support Case"
 TRIGGER = "E2E ticket starts a support case"
 
-INTERNAL_OUTPUT = "Fuser unit worn out, internal part no. FX-99"  # Diagnose's diagnosis: never for the customer
+INTERNAL_OUTPUT = (
+	"Fuser unit worn out, internal part no. FX-99"  # Diagnose's diagnosis: never for the customer
+)
 ETA = "A technician visits on Tuesday morning"  # Diagnose's public output
 RESOLUTION = "Fuser unit replaced, test page printed"  # On-site fix's public output
 MESSAGE = "Could you tell us which floor the printer is on, and a time the room is open?"
@@ -79,16 +81,16 @@ class Client:
 		if r.status_code != 200:
 			raise Stop(f"{self.who}: login as {user} failed: {r.status_code} {r.text[:300]}")
 
-	def call(self, method: str, http: str = "POST", **params) -> requests.Response:
-		url = f"{self.base}/api/method/{method}"
+	def call(self, path: str, http: str = "POST", **params) -> requests.Response:
+		url = f"{self.base}/api/method/{path}"
 		if http == "GET":
 			return self.s.get(url, params={k: _q(v) for k, v in params.items()}, timeout=120)
 		return self.s.post(url, json=params, timeout=120)
 
-	def ok(self, method: str, http: str = "POST", **params):
-		r = self.call(method, http, **params)
+	def ok(self, path: str, http: str = "POST", **params):
+		r = self.call(path, http, **params)
 		if r.status_code != 200:
-			raise Stop(f"{self.who}: {method} -> {r.status_code} {_error(r)}")
+			raise Stop(f"{self.who}: {path} -> {r.status_code} {_error(r)}")
 		return r.json().get("message")
 
 	def get_doc(self, doctype: str, name: str) -> requests.Response:
@@ -211,7 +213,9 @@ def ensure_team(admin: Client, team: str, member: str) -> None:
 	doc = admin.doc("Flow Team", team)
 	members = doc.get("members") or []
 	if not any(m["user"] == member and m.get("availability", "Available") == "Available" for m in members):
-		members = [m for m in members if m["user"] != member] + [{"user": member, "availability": "Available"}]
+		members = [m for m in members if m["user"] != member] + [
+			{"user": member, "availability": "Available"}
+		]
 		admin.update("Flow Team", team, {"members": members, "disabled": 0})
 
 
@@ -310,7 +314,9 @@ def setup(admin: Client) -> None:
 		["name"],
 		limit_page_length=0,
 	):
-		admin.ok("everstep_flow.api.request.cancel_request", request=r["name"], reason="left open by an e2e run")
+		admin.ok(
+			"everstep_flow.api.request.cancel_request", request=r["name"], reason="left open by an e2e run"
+		)
 	if not admin.exists("Flow Trigger", TRIGGER):
 		admin.insert("Flow Trigger", TRIGGER_DOC)
 	else:
@@ -331,7 +337,10 @@ def disable_trigger(admin: Client) -> None:
 
 
 def comments_of(client: Client, ticket) -> list[str]:
-	return [c["content"] for c in client.ok("helpdesk.helpdesk.doctype.hd_ticket.api.get_one", "GET", name=ticket)["comments"]]
+	return [
+		c["content"]
+		for c in client.ok("helpdesk.helpdesk.doctype.hd_ticket.api.get_one", "GET", name=ticket)["comments"]
+	]
 
 
 def ticket_view(client: Client, ticket) -> dict:
@@ -390,7 +399,11 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 	def firing():
 		rows = admin.rows(
 			"Flow Trigger Firing",
-			[["trigger", "=", TRIGGER], ["reference_doctype", "=", "HD Ticket"], ["reference_name", "=", ticket]],
+			[
+				["trigger", "=", TRIGGER],
+				["reference_doctype", "=", "HD Ticket"],
+				["reference_name", "=", ticket],
+			],
 			["name", "status", "request", "error"],
 		)
 		return rows[0] if rows and rows[0]["status"] != "Queued" else None
@@ -413,7 +426,9 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 		f"{request}: {req['customer_type']}/{req['customer']}, source {req['source_doctype']} "
 		f"{req['source_name']}, requester {req.get('requester')}, contact {req.get('contact')}, status {req['status']}",
 	)
-	opened = wait_for("'Request opened' on the ticket", lambda: has_comment(agent1, ticket, "Request opened"), 60)
+	opened = wait_for(
+		"'Request opened' on the ticket", lambda: has_comment(agent1, ticket, "Request opened"), 60
+	)
 	check(
 		"the ticket's activity has the internal comment 'Request opened' linking the request (Helpdesk get_one, agent)",
 		bool(opened) and f"/app/flow-request/{request}" in opened[0],
@@ -443,20 +458,32 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 	if not handoffs:
 		raise Stop("no handoff")
 	accepted = agent2.ok("everstep_flow.api.handoff.accept_handoff", handoff=handoffs[0]["name"])
-	check("agent 2 accepted the handoff (everstep_flow.api.handoff.accept_handoff)", accepted["status"] == "Accepted", str(accepted))
+	check(
+		"agent 2 accepted the handoff (everstep_flow.api.handoff.accept_handoff)",
+		accepted["status"] == "Accepted",
+		str(accepted),
+	)
 	fix = accepted["to_task"]
 	agent2.ok("everstep_flow.api.task.claim", task=fix)
 	agent2.ok("everstep_flow.api.task.start", task=fix)
 	agent2.ok("everstep_flow.api.request.comment", request=request, text=MESSAGE, is_internal=0)
 	waiting = agent2.ok("everstep_flow.api.task.wait_on_customer", task=fix)
-	check("agent 2 started On-site fix, wrote to the customer and put it on Wait on Customer", waiting["status"] == "Waiting on Customer", str(waiting))
+	check(
+		"agent 2 started On-site fix, wrote to the customer and put it on Wait on Customer",
+		waiting["status"] == "Waiting on Customer",
+		str(waiting),
+	)
 
 	status = wait_for(
 		"the ticket's status 'Replied'",
 		lambda: (s := agent2.doc("HD Ticket", ticket)["status"]) == "Replied" and s,
 		60,
 	)
-	check("the ticket's status follows: Replied while the step waits on the customer", status == "Replied", f"status {agent2.doc('HD Ticket', ticket)['status']}")
+	check(
+		"the ticket's status follows: Replied while the step waits on the customer",
+		status == "Replied",
+		f"status {agent2.doc('HD Ticket', ticket)['status']}",
+	)
 	seen = wait_for(
 		"the message in the customer's portal",
 		lambda: any(MESSAGE in c["content"] for c in ticket_view(customer, ticket)["communications"]),
@@ -479,15 +506,35 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 		r.status_code == 403 or (r.status_code == 200 and not r.json().get("data")),
 		f"{r.status_code} {r.text[:200]}",
 	)
-	r = customer.call("frappe.client.get_count", doctype="HD Ticket Comment", filters=[["reference_ticket", "=", ticket]])
+	r = customer.call(
+		"frappe.client.get_count", doctype="HD Ticket Comment", filters=[["reference_ticket", "=", ticket]]
+	)
 	check(
 		"attack: the customer cannot count HD Ticket Comment (frappe.client.get_count)",
 		r.status_code == 403 or (r.status_code == 200 and not r.json().get("message")),
 		f"{r.status_code} {r.text[:200]}",
 	)
+	# ... nor learn what they say by counting with a filter on their content (an oracle)
+	probe = {}
+	for word in (request, "no-such-word-in-any-comment"):
+		r = customer.call(
+			"frappe.client.get_count",
+			doctype="HD Ticket Comment",
+			filters=[["reference_ticket", "=", ticket], ["content", "like", f"%{word}%"]],
+		)
+		probe[word] = (r.status_code, r.json().get("message") if r.status_code == 200 else None)
+	check(
+		"attack: the customer cannot probe internal comments' content (get_count with a content filter)",
+		all(code == 403 or not n for code, n in probe.values()),
+		f"(status, count) by word: {probe}",
+	)
 	view = ticket_view(customer, ticket)
 	portal = json.dumps(view)
-	check("attack: Helpdesk's get_one gives the customer no comments", view["comments"] == [], f"{len(view['comments'])} comments")
+	check(
+		"attack: Helpdesk's get_one gives the customer no comments",
+		view["comments"] == [],
+		f"{len(view['comments'])} comments",
+	)
 	check(
 		"attack: no internal output or internal note reaches the customer's ticket view",
 		INTERNAL_OUTPUT not in portal and INTERNAL_NOTE not in portal and "FX-99" not in portal,
@@ -503,7 +550,11 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 			f"{sorted(k for k, v in data.items() if v not in (None, '', [], 0))}",
 		)
 	else:
-		check("the customer may not read the Flow Request", r.status_code in (403, 404), f"{r.status_code} {_error(r)}")
+		check(
+			"the customer may not read the Flow Request",
+			r.status_code in (403, 404),
+			f"{r.status_code} {_error(r)}",
+		)
 	r = customer.call("everstep_flow.api.request.timeline", request=request)
 	if r.status_code == 200:
 		kinds = [e["event_type"] for e in r.json()["message"]]
@@ -513,17 +564,30 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 			f"events: {kinds}",
 		)
 	else:
-		check("the customer's request timeline is refused", r.status_code in (403, 404), f"{r.status_code} {_error(r)}")
+		check(
+			"the customer's request timeline is refused",
+			r.status_code in (403, 404),
+			f"{r.status_code} {_error(r)}",
+		)
 	r = customer.list("Flow Trigger Firing", [["reference_name", "=", ticket]], ["name", "request"])
-	check("attack: the customer cannot read Flow Trigger Firing", r.status_code == 403 or not r.json().get("data"), f"{r.status_code}")
+	check(
+		"attack: the customer cannot read Flow Trigger Firing",
+		r.status_code == 403 or not r.json().get("data"),
+		f"{r.status_code}",
+	)
 	for who, client in (("agent", agent1), ("customer", customer)):
-		r = client.call("frappe.client.set_value", doctype="HD Ticket", name=ticket, fieldname="status", value="Closed")
+		r = client.call(
+			"frappe.client.set_value", doctype="HD Ticket", name=ticket, fieldname="status", value="Closed"
+		)
 		check(
 			f"closing the ticket while its request is open is refused ({who}, frappe.client.set_value): 417 naming the request",
 			r.status_code == 417 and request in _error(r),
 			f"{r.status_code} {_error(r)}",
 		)
-	check("the ticket is still open after the refused closes", admin.doc("HD Ticket", ticket)["status"] == "Replied")
+	check(
+		"the ticket is still open after the refused closes",
+		admin.doc("HD Ticket", ticket)["status"] == "Replied",
+	)
 
 	# --- the customer replies in Helpdesk's portal: the step resumes
 	resumed_before = len(
@@ -536,10 +600,16 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 		method="create_communication_via_contact",
 		args=json.dumps({"message": f"<p>{REPLY}</p>", "attachments": []}),
 	)
-	check("the customer replied through Helpdesk's portal (run_doc_method create_communication_via_contact)", r.status_code == 200, f"{r.status_code} {_error(r) if r.status_code != 200 else ''}")
+	check(
+		"the customer replied through Helpdesk's portal (run_doc_method create_communication_via_contact)",
+		r.status_code == 200,
+		f"{r.status_code} {_error(r) if r.status_code != 200 else ''}",
+	)
 	state_now = task_of(agent2, request, "onsite_fix")["state"]
 	check("the customer's reply resumed the step: In Progress", state_now == "In Progress", state_now)
-	resumed = admin.rows("Flow Event", [["request", "=", request], ["event_type", "=", "resumed"]], ["name", "task", "actor"])
+	resumed = admin.rows(
+		"Flow Event", [["request", "=", request], ["event_type", "=", "resumed"]], ["name", "task", "actor"]
+	)
 	check(
 		"exactly one `resumed` event for the step",
 		len(resumed) - resumed_before == 1 and resumed[-1]["task"] == fix,
@@ -547,7 +617,11 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 	)
 	got = wait_for("'Resumed' on the ticket", lambda: has_comment(agent2, ticket, "Resumed"), 60)
 	check("the ticket's activity shows 'Resumed'", bool(got), text_of(got[0]) if got else "")
-	check("the ticket is Open again", agent2.doc("HD Ticket", ticket)["status"] == "Open", agent2.doc("HD Ticket", ticket)["status"])
+	check(
+		"the ticket is Open again",
+		agent2.doc("HD Ticket", ticket)["status"] == "Open",
+		agent2.doc("HD Ticket", ticket)["status"],
+	)
 	req = agent2.doc("Flow Request", request)
 	check("the request is In Progress again", req["status"] == "In Progress", req["status"])
 
@@ -564,18 +638,37 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 	replies = [text_of(c["content"]) for c in view["communications"]]
 	said = " ".join(replies)
 	check("the customer reads the completion reply in the portal", "is complete" in said, said[-300:])
-	check("the customer reads the public outputs (visit, resolution) in the portal", ETA in said and RESOLUTION in said)
-	check("the customer reads the agent's message and their own reply in the portal", MESSAGE in said and REPLY in said)
+	check(
+		"the customer reads the public outputs (visit, resolution) in the portal",
+		ETA in said and RESOLUTION in said,
+	)
+	check(
+		"the customer reads the agent's message and their own reply in the portal",
+		MESSAGE in said and REPLY in said,
+	)
 	check(
 		"no internal output or note ever reached the customer's portal",
-		INTERNAL_OUTPUT not in json.dumps(view) and INTERNAL_NOTE not in json.dumps(view) and view["comments"] == [],
+		INTERNAL_OUTPUT not in json.dumps(view)
+		and INTERNAL_NOTE not in json.dumps(view)
+		and view["comments"] == [],
 	)
 	comments = " ".join(text_of(c) for c in comments_of(agent1, ticket))
-	check("the ticket's activity shows the last step done with the request now Completed", "now: Completed" in comments, comments[-300:])
-	check("no internal note in the ticket's activity (the agents' comments carry milestones only)", INTERNAL_NOTE not in comments)
+	check(
+		"the ticket's activity shows the last step done with the request now Completed",
+		"now: Completed" in comments,
+		comments[-300:],
+	)
+	check(
+		"no internal note in the ticket's activity (the agents' comments carry milestones only)",
+		INTERNAL_NOTE not in comments,
+	)
 	n = len(comments_of(agent1, ticket))
 	time.sleep(3)
-	check("milestones are posted once (no duplicates after the jobs settle)", len(comments_of(agent1, ticket)) == n, f"{n} comments")
+	check(
+		"milestones are posted once (no duplicates after the jobs settle)",
+		len(comments_of(agent1, ticket)) == n,
+		f"{n} comments",
+	)
 	state["comments"] = [text_of(c) for c in comments_of(agent1, ticket)]
 	state["replies"] = replies
 
@@ -583,7 +676,9 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 def main() -> int:
 	p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 	p.add_argument("--url", default="http://127.0.0.1:8000", help="the web server (default %(default)s)")
-	p.add_argument("--site", default="hd.localhost", help="the site, sent as Host header (default %(default)s)")
+	p.add_argument(
+		"--site", default="hd.localhost", help="the site, sent as Host header (default %(default)s)"
+	)
 	p.add_argument("--admin-password", default="admin")
 	args = p.parse_args()
 	state = run(args)

@@ -65,8 +65,36 @@ def test_comments_name_the_step_its_team_and_link_the_request_escaped():
 	html = plan.posts[0].html
 	assert "Triage &lt;b&gt; (Support)" in html
 	assert 'href="/app/flow-request/FR-1"' in html
-	assert "now: Support" in html
+	assert "now with team Support" in html
 	assert "<b>" not in html and "<script>" not in html
+
+
+def test_handoffs_are_milestones_though_their_events_name_the_next_task():
+	events = [
+		ev("accepted", task="T2", handoff="H1", from_team="Support", to_team="Field", actor="b@x"),
+		ev("returned", task="T1", handoff="H2", from_team="Field", to_team="Support", actor="c@x"),
+	]
+	plan = plan_posts(events, TASKS, REQUEST, Settings())
+	assert kinds(plan) == [("comment", m.ACCEPTED), ("comment", m.RETURNED)]
+	assert "Fix (Field)" in plan.posts[0].html
+
+
+def test_each_post_is_its_movers_and_only_the_last_comment_says_who_holds_it_now():
+	events = [
+		ev("started", task="T1", actor="a@x"),
+		ev("completed", task="T1", actor="a@x"),
+		ev("accepted", task="T2", actor="b@x"),
+	]
+	plan = plan_posts(events, TASKS, REQUEST, Settings())
+	assert [p.actor for p in plan.posts] == [
+		"a@x",
+		"a@x",
+		"a@x",
+		"b@x",
+	]  # started, done, outputs (reply), accepted
+	comments = [p.html for p in plan.posts if p.kind == m.COMMENT]
+	assert all('href="/app/flow-request/FR-1"' in c for c in comments)
+	assert ["now with team" in c for c in comments] == [False, False, True]
 
 
 def test_internal_notes_and_the_customers_own_words_are_never_posted():

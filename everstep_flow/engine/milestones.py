@@ -10,7 +10,7 @@ the request (resolved when done, the waiting status while the request waits on t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -106,6 +106,7 @@ class Post:
 	kind: str  # COMMENT or REPLY
 	milestone: str
 	html: str
+	actor: str = ""  # who made the move it tells of
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,10 @@ def milestone_of(e: EventFact, request: RequestFact) -> str | None:
 		return OPENED
 	if kind == "linked":
 		return None  # the ticket that was linked says so itself (LINKED), the request's own ticket need not
+	if kind == "accepted":  # a handoff's events name the task it leads to
+		return ACCEPTED
+	if kind == "returned":
+		return RETURNED
 	if e.task:
 		return {
 			"started": STARTED,
@@ -133,10 +138,6 @@ def milestone_of(e: EventFact, request: RequestFact) -> str | None:
 			"waiting": WAITING,
 			"resumed": RESUMED,
 		}.get(kind)
-	if kind == "accepted":
-		return ACCEPTED
-	if kind == "returned":
-		return RETURNED
 	if kind == "status_changed" and e.to_state == S.REQ_COMPLETED:
 		return COMPLETED
 	if kind == "cancelled":
@@ -154,15 +155,19 @@ def _link(request: RequestFact) -> str:
 	return f'<a href="/app/flow-request/{name}">{name}</a>'
 
 
-def _comment(milestone: str, what: str, request: RequestFact) -> str:
-	holder = (
-		escape(request.current_team)
-		if request.current_team and request.status in S.REQ_OPEN_STATES
-		else escape(request.status)
-	)
+def _comment(milestone: str, what: str, request: RequestFact, last: bool = False) -> str:
+	"""A milestone, the request it belongs to and, under the batch's last comment only, who holds it now (earlier
+	comments of a batch tell of moments when someone else may have held it)."""
+	holder = ""
+	if last:
+		holder = (
+			f" · now with team {escape(request.current_team)}"
+			if request.current_team and request.status in S.REQ_OPEN_STATES
+			else f" · now {escape(request.status.lower())}"
+		)
 	return (
 		f"<p><strong>{escape(milestone)}</strong>{': ' + what if what else ''}</p>"
-		f"<p>{escape(request.service_title)} {_link(request)} · now: {holder}</p>"
+		f"<p>{escape(request.service_title)} {_link(request)}{holder}</p>"
 	)
 
 
@@ -218,21 +223,23 @@ def plan_posts(
 ) -> HostPlan:
 	"""The posts and the status move for the events since the last post, in their order. `linked`: this host
 	document was linked to a request another one started (its first post says so)."""
-	posts: list[Post] = []
+	chosen: list[tuple[str, str, Callable[[bool], str], str]] = []  # kind, milestone, render(last), actor
 	status = host_status
 	closed = set(closed_statuses)
 
-	def post(milestone: str, make_comment, make_reply) -> None:
+	def post(
+		milestone: str, comment: Callable[[bool], str], reply: Callable[[], str], actor: str = ""
+	) -> None:
 		how = how_posted(settings, milestone)
 		if how == INTERNAL:
-			posts.append(Post(COMMENT, milestone, make_comment()))
+			chosen.append((COMMENT, milestone, comment, actor))
 		elif how == PUBLIC:
-			posts.append(Post(REPLY, milestone, make_reply()))
+			chosen.append((REPLY, milestone, lambda _last: reply(), actor))
 
 	if linked:
 		post(
 			LINKED,
-			lambda: _comment(LINKED, "", request),
+			lambda last: _comment(LINKED, "", request, last),
 			lambda: f"<p>Your request joins the work already under way on “{escape(request.subject)}”.</p>",
 		)
 	for e in events:
@@ -241,13 +248,23 @@ def plan_posts(
 			continue
 		post(
 			milestone,
-			lambda m=milestone, e=e: _comment(m, _what(e, tasks), request),
+			lambda last, m=milestone, e=e: _comment(m, _what(e, tasks), request, last),
 			lambda m=milestone, e=e: _reply(m, e, request, tasks),
+			e.actor,
 		)
 		if milestone == DONE and (shown := _outputs(request, tasks.get(e.task))):
-			post(OUTPUTS, lambda shown=shown: _comment(OUTPUTS, shown, request), lambda shown=shown: shown)
+			post(
+				OUTPUTS,
+				lambda last, shown=shown: _comment(OUTPUTS, shown, request, last),
+				lambda shown=shown: shown,
+				e.actor,
+			)
 		status = _status_after(milestone, status, settings, closed)
-	return HostPlan(tuple(posts), status if status != host_status else None)
+	last = max((i for i, c in enumerate(chosen) if c[0] == COMMENT), default=-1)
+	posts = tuple(
+		Post(kind, m, render(i == last), actor) for i, (kind, m, render, actor) in enumerate(chosen)
+	)
+	return HostPlan(posts, status if status != host_status else None)
 
 
 def _status_after(milestone: str, status: str, settings: Settings, closed: set[str]) -> str:

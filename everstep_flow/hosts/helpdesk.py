@@ -93,9 +93,12 @@ def comment(ticket: str, html: str, author: str | None) -> None:
 
 def reply(ticket: str, html: str) -> None:
 	"""A reply the customer sees in Helpdesk's portal, sent by mail as Helpdesk's own agent replies are
-	(HD Ticket.reply_via_agent). Where mail cannot go out (no outgoing account), the reply is kept on the ticket
-	and the mail problem is logged: the customer still reads it in the portal."""
+	(HD Ticket.reply_via_agent). Where the site has no outgoing account for it, the reply is kept on the ticket
+	(the portal shows it); a mail that fails otherwise is logged, and the reply kept all the same."""
 	doc = frappe.get_doc(TICKET, ticket)
+	if not doc.skip_email_workflow() and not doc.sender_email():
+		_keep(doc, html)
+		return
 	frappe.db.savepoint("flow_ticket_reply")
 	try:
 		doc.reply_via_agent(html)
@@ -103,20 +106,24 @@ def reply(ticket: str, html: str) -> None:
 		frappe.db.rollback(save_point="flow_ticket_reply")
 		frappe.clear_last_message()
 		frappe.log_error(title=f"everstep_flow: reply on HD Ticket {ticket} kept, not mailed")
-		frappe.get_doc(
-			{
-				"doctype": "Communication",
-				"communication_type": "Communication",
-				"communication_medium": "",
-				"content": html,
-				"reference_doctype": TICKET,
-				"reference_name": ticket,
-				"sender": frappe.session.user,
-				"sent_or_received": "Sent",
-				"status": "Linked",
-				"subject": f"Re: {doc.subject} (#{doc.name})",
-			}
-		).insert(ignore_permissions=True)
+		_keep(doc, html)
+
+
+def _keep(doc, html: str) -> None:
+	frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_type": "Communication",
+			"communication_medium": "",
+			"content": html,
+			"reference_doctype": TICKET,
+			"reference_name": doc.name,
+			"sender": frappe.session.user,
+			"sent_or_received": "Sent",
+			"status": "Linked",
+			"subject": f"Re: {doc.subject} (#{doc.name})",
+		}
+	).insert(ignore_permissions=True)
 
 
 def set_status(ticket: str, status: str) -> None:

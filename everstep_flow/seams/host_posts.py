@@ -126,11 +126,13 @@ def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
 	)
 	if not _advance(link.name, link.posted_until, mark):
 		return 0  # posted by another worker in the meantime
-	author = _author(events)
 	user = frappe.session.user
-	frappe.set_user(author)  # the staff member who moved the work speaks on the ticket, else the system
 	try:
 		for p in plan.posts:
+			author = _speaker(p.actor)
+			frappe.set_user(
+				author
+			)  # the staff member who made the move speaks on the ticket, else the system
 			if p.kind == core.COMMENT:
 				helpdesk.comment(link.reference_name, p.html, author)
 			else:
@@ -202,12 +204,13 @@ def _tasks(events) -> dict[str, core.TaskFact]:
 	return {r.name: core.TaskFact(r.title or "", r.step_key or "", r.team or "") for r in rows}
 
 
-def _author(events) -> str:
-	"""Who speaks on the ticket: the last staff member who moved the work (the job runs after their move), else
-	the system (never the customer, whose reply resumed the work, nor a website user)."""
-	for actor in reversed([e.actor for e in events if e.actor]):
-		if actor == "Administrator" or frappe.get_cached_value("User", actor, "user_type") == "System User":
-			return actor
+def _speaker(actor: str) -> str:
+	"""Who speaks on the ticket for a move: its staff member, else the system (never the customer, whose reply
+	resumed the work, nor another website user)."""
+	if actor == "Administrator" or (
+		actor and frappe.get_cached_value("User", actor, "user_type") == "System User"
+	):
+		return actor
 	return "Administrator"
 
 

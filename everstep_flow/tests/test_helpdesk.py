@@ -586,3 +586,23 @@ class TestHelpdeskDoorsOverHttp(HelpdeskCase):
 		self.assertIn(request, messages(response))
 		frappe.db.rollback()
 		self.assertNotEqual(frappe.db.get_value("HD Ticket", ticket.name, "status"), "Closed")
+
+	def test_the_customer_counts_and_probes_none_of_the_internal_comments_nor_reads_the_process(self):
+		ticket, request, _task = self.waiting_ticket()
+		host_posts.post_request(request)
+		frappe.db.commit()
+		self.assertTrue(self.comments(ticket))
+		customer = Session(self.ann)
+		answers = {
+			probe: customer.call(
+				"frappe.client.get_count",
+				{"doctype": "HD Ticket Comment", "filters": [["content", "like", f"%{probe}%"]]},
+			)
+			for probe in (request, "no-such-word-in-any-comment")
+		}
+		for response in answers.values():
+			self.assertEqual(response.status_code, 403, messages(response))
+		# as the requester they read their request, but not the process behind it (instructions, conditions)
+		response = customer.get(f"/api/resource/Flow Request/{request}")
+		if response.status_code == 200:
+			self.assertNotIn("definition", response.get_json()["data"])
