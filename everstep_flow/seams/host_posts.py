@@ -113,8 +113,9 @@ def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
 	if mark is None:
 		return 0
 	ticket = helpdesk.ticket_state(link.reference_name)
-	if ticket is None:
-		return 0  # the ticket was deleted: the audit reports the request's lost source
+	if ticket is None:  # the ticket was deleted (the audit reports the lost source): nothing more to tell it
+		_advance(link.name, link.posted_until, mark)
+		return 0
 	plan = core.plan_posts(
 		[_event_fact(e) for e in events],
 		_tasks(events),
@@ -140,7 +141,17 @@ def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
 	finally:
 		frappe.set_user(user)
 	if plan.status:
-		helpdesk.set_status(link.reference_name, plan.status)
+		frappe.db.savepoint("flow_ticket_status")
+		try:
+			helpdesk.set_status(link.reference_name, plan.status)
+		except Exception:  # Helpdesk refused the save (its own rules): the posts stand, the refusal is logged
+			frappe.db.rollback(save_point="flow_ticket_status")
+			frappe.clear_last_message()
+			frappe.log_error(
+				title=f"everstep_flow: HD Ticket {link.reference_name} could not move to {plan.status}",
+				reference_doctype=helpdesk.TICKET,
+				reference_name=str(link.reference_name),
+			)
 	return len(plan.posts)
 
 

@@ -387,6 +387,14 @@ class TestTicketShowsWork(HelpdeskCase):
 		self.assertIn("Could you send a photo?", replies)
 		self.assertIn("Request opened", replies)
 
+	def test_a_deleted_ticket_is_told_nothing_and_does_not_stay_behind(self):
+		ticket = self.ticket("Deleted hdx")
+		request = self.started(ticket)
+		frappe.db.delete("HD Ticket", {"name": ticket.name})
+		self.assertIn(request, host_posts.behind_requests())
+		self.assertEqual(host_posts.post_request(request), 0)
+		self.assertNotIn(request, host_posts.behind_requests())
+
 	def test_bad_settings_are_refused_naming_the_field(self):
 		service = frappe.get_doc("Flow Service", SERVICE)
 		service.ticket_status_on_complete = "Done-ish"
