@@ -20,7 +20,11 @@ before_uninstall = "everstep_flow.install.before_uninstall"
 extend_bootinfo = "everstep_flow.boot.boot_session"
 app_include_js = "everstep_flow.bundle.js"
 # Start a request from a client's form
-doctype_js = {"Customer": "public/js/client_form.js", "Contact": "public/js/client_form.js"}
+doctype_js = {
+	"Customer": "public/js/client_form.js",
+	"HD Customer": "public/js/client_form.js",
+	"Contact": "public/js/client_form.js",
+}
 
 # A NUL character in an argument of our doors is a 417 naming it (PostgreSQL cannot store one)
 before_request = ["everstep_flow.base.door.refuse_nul_arguments"]
@@ -86,6 +90,7 @@ everstep_flow_events_written = ["everstep_flow.seams.host_posts.events_written"]
 # The client's form lists its requests (Connections)
 override_doctype_dashboards = {
 	"Customer": "everstep_flow.hosts.dashboards.customer",
+	"HD Customer": "everstep_flow.hosts.dashboards.customer",
 	"Contact": "everstep_flow.hosts.dashboards.contact",
 }
 

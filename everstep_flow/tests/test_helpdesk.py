@@ -266,6 +266,10 @@ class TestTicketStartsWork(HelpdeskCase):
 		refs = {(i["reference_doctype"], str(i["reference_name"])) for i in items}
 		self.assertIn(("HD Ticket", str(ticket.name)), refs)
 		self.assertIn(("Flow Request", request), refs)
+		data = frappe.get_meta(
+			"HD Customer"
+		).get_dashboard_data()  # and its desk form's connections list them
+		self.assertIn("Flow Request", [i for g in data.transactions for i in g["items"]])
 
 	def test_the_audit_sees_a_ticket_that_never_fired(self):
 		ticket = self.ticket("Unseen hdx")

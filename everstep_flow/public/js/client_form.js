@@ -1,6 +1,6 @@
-// Customer and Contact forms (hooks.doctype_js): staff start a request or log a call for this client in one click,
+// Customer, HD Customer and Contact forms (hooks.doctype_js): staff start a request or log a call for this client in one click,
 // and the form shows the client's service timeline (everything about the client, newest first).
-["Customer", "Contact"].forEach((doctype) => {
+["Customer", "HD Customer", "Contact"].forEach((doctype) => {
 	frappe.ui.form.on(doctype, {
 		refresh(frm) {
 			frm.$wrapper.find(".esf-client-timeline-section").remove();
