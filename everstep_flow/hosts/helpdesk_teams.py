@@ -15,6 +15,9 @@ decision is `engine.team_sync.plan_sync`):
   is set (Availability, Away Until and Delegate stay editable: absences are still set here), and every save of a
   linked Flow Team makes its members exactly the HD Team's users: a row added by hand (through the API, say) is
   marked Left, a row deleted by hand comes back. A lead who is not in the HD Team is a Left member too.
+- Who: any Helpdesk agent may edit an HD Team, and membership of a Flow Team opens its requests, so an HD Team
+  saved by someone who may not manage Flow Teams only takes people out (marked Left); those it adds wait, named on
+  the Flow Team's timeline, until a Flow Manager saves the Flow Team or the HD Team.
 - When: an HD Team is saved (each Flow Team linked to it is saved if, and only if, something changed), a linked
   Flow Team is saved (on the rows being saved, in its validate), an HD Team is deleted (the link is cleared, the
   members stay as they are). The rows are always written by a save of the Flow Team, so its own hooks (the
@@ -25,10 +28,13 @@ decision is `engine.team_sync.plan_sync`):
 from __future__ import annotations
 
 import frappe
+from frappe import _
 from frappe.query_builder import DocType
+from frappe.utils import escape_html
 
 from everstep_flow.engine.team import Member
 from everstep_flow.engine.team_sync import SyncPlan, plan_sync
+from everstep_flow.teams.membership import is_manager
 
 FIELD = "hd_team"
 FROM_HD_TEAM = "flow_from_hd_team"
@@ -112,12 +118,34 @@ def on_hd_team_update(doc, method=None) -> None:
 		if row.user:
 			rows.append(Member(user=row.user, availability=row.availability or "Available"))
 	users = [row.user for row in doc.get("users") or ()]
+	manager = is_manager()
 	for name, rows in members.items():
-		if plan := plan_sync(rows, users):
+		plan = plan_sync(rows, users)
+		granted = plan if manager else plan.removals()
+		if granted:
 			team = frappe.get_doc("Flow Team", name)
-			_apply(team, plan)
+			_apply(team, granted)
 			team.flags[FROM_HD_TEAM] = True
 			team.save(ignore_permissions=True)
+		if (plan.add or plan.rejoin) and not manager:
+			_awaiting(name, doc.name, [*plan.add, *plan.rejoin])
+
+
+def _awaiting(team: str, hd_team: str, users: list[str]) -> None:
+	"""Any Helpdesk agent may edit an HD Team, but joining a Flow Team opens its requests: people added there by
+	someone who may not manage Flow Teams wait for a Flow Manager, who takes them in by saving the Flow Team (or
+	the HD Team). The Flow Team's timeline says who waits."""
+	frappe.get_doc(
+		{
+			"doctype": "Comment",
+			"comment_type": "Info",
+			"reference_doctype": "Flow Team",
+			"reference_name": team,
+			"content": _(
+				"{0} added {1} to Helpdesk team {2}: a Flow Manager takes them in by saving this team."
+			).format(escape_html(frappe.session.user), escape_html(", ".join(users)), escape_html(hd_team)),
+		}
+	).insert(ignore_permissions=True)
 
 
 def on_hd_team_trash(doc, method=None) -> None:

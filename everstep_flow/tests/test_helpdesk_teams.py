@@ -125,6 +125,41 @@ class TestHelpdeskTeams(FrappeTestCase):
 		set_hd_users("HDT Move", BOB, CAT, ANN)  # back again
 		self.assertEqual(members("HDT Move Flow"), {ANN: "Available", BOB: "Available", CAT: "Available"})
 
+	def test_an_agent_who_may_not_manage_flow_teams_only_takes_people_out(self):
+		"""Any Helpdesk agent may edit an HD Team; joining a Flow Team opens its requests."""
+		agent = make_user("hdt.agent@example.com", ("Agent", "Flow Agent"))
+		hd_team("HDT Guard", ANN, BOB)
+		flow_team("HDT Guard Flow", "HDT Guard")
+		doc = frappe.get_doc("HD Team", "HDT Guard")
+		doc.set("users", [{"user": ANN}, {"user": agent}])  # Bob out, themselves in
+		frappe.set_user(agent)
+		try:  # the hook as the agent's save runs it (Helpdesk's own rotation code wants more than Agent here)
+			helpdesk_teams.on_hd_team_update(doc)
+		finally:
+			frappe.set_user("Administrator")
+		# what the agent's save stored
+		frappe.db.delete("HD Team Member", {"parenttype": "HD Team", "parent": "HDT Guard", "user": BOB})
+		frappe.get_doc(
+			{
+				"doctype": "HD Team Member",
+				"parenttype": "HD Team",
+				"parent": "HDT Guard",
+				"parentfield": "users",
+				"user": agent,
+			}
+		).db_insert()
+		self.assertEqual(members("HDT Guard Flow"), {ANN: "Available", BOB: "Left"})
+		said = frappe.get_all(
+			"Comment", {"reference_doctype": "Flow Team", "reference_name": "HDT Guard Flow"}, pluck="content"
+		)
+		self.assertTrue(any(agent in c and "a Flow Manager takes them in" in c for c in said), said)
+		frappe.set_user(MANAGER)
+		try:
+			frappe.get_doc("Flow Team", "HDT Guard Flow").save()  # a Flow Manager takes them in
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(members("HDT Guard Flow"), {ANN: "Available", BOB: "Left", agent: "Available"})
+
 	def test_an_away_member_stays_away_until_they_leave_the_hd_team(self):
 		hd_team("HDT Away", ANN, BOB)
 		flow_team("HDT Away Flow", "HDT Away")
