@@ -82,17 +82,3 @@ def test_the_plan_keeps_away_and_changes_no_one_needlessly(members, listed):
 @given(member_lists, st.lists(users))
 def test_a_second_plan_has_nothing_left_to_do(members, listed):
 	assert not plan_sync(applied(members, plan_sync(members, listed)), listed)
-
-
-def test_removals_keep_only_what_takes_access_away():
-	plan = plan_sync(
-		[
-			Member(user="a", availability="Available"),
-			Member(user="b", availability="Left"),
-			Member(user="c", availability="Available"),
-		],
-		["b", "d"],
-	)
-	assert plan == SyncPlan(add=("d",), leave=("a", "c"), rejoin=("b",))
-	assert plan.removals() == SyncPlan(leave=("a", "c"))
-	assert not plan_sync([Member(user="a", availability="Available")], ["a", "x"]).removals()

@@ -27,11 +27,6 @@ class SyncPlan:
 		"""False when nothing changes: the caller then writes nothing."""
 		return bool(self.add or self.leave or self.rejoin)
 
-	def removals(self) -> SyncPlan:
-		"""Only what takes access away: what a change made by someone who may not manage the team may do (an HD
-		Team's users are edited by any Helpdesk agent; membership of a Flow Team opens its requests)."""
-		return SyncPlan(leave=self.leave)
-
 	def availability(self) -> dict[str, str]:
 		"""The new availability of each existing member the plan touches."""
 		return {**dict.fromkeys(self.leave, LEFT), **dict.fromkeys(self.rejoin, AVAILABLE)}

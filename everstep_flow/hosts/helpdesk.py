@@ -15,12 +15,31 @@ from everstep_flow.engine.seams import NEW, Client
 from everstep_flow.hosts import client_records as clients
 
 TICKET = "HD Ticket"
+CUSTOMER = "HD Customer"
 
 
 def ticket_client(doc) -> Client:
+	"""The ticket's client. Who raised it decides what its fields are worth: a customer (a website user, through
+	Helpdesk's portal or REST) fills in `customer`, `contact` and `raised_by` as they like, so their ticket's client
+	is who they are (their own Contact and its links), and the HD Customer it names only when that Contact is linked
+	to it; a guest proves nothing (client unknown). A ticket staff or the system made (an agent, an email Helpdesk
+	pulled in) is taken as it says."""
+	owner = doc.get("owner") or frappe.session.user
+	if owner == "Guest":
+		return Client()
+	if frappe.get_cached_value("User", owner, "user_type") == "Website User":
+		person = clients.of_user(owner)
+		claimed = doc.get("customer")
+		if (
+			claimed
+			and person.contact
+			and (CUSTOMER, claimed) in clients.links_of_contact(person.contact, [CUSTOMER])
+		):
+			return Client(CUSTOMER, claimed, person.contact, unknown=False)
+		return person
 	contact = doc.get("contact") or clients.contact_of_email(doc.get("raised_by"))
 	if doc.get("customer"):
-		return Client("HD Customer", doc.customer, contact or "", unknown=False)
+		return Client(CUSTOMER, doc.customer, contact or "", unknown=False)
 	return clients.of_contact_or_email(contact, doc.get("raised_by"))
 
 
@@ -129,7 +148,7 @@ def _keep(doc, html: str) -> None:
 def set_status(ticket: str, status: str) -> None:
 	"""The ticket follows its request. Saved through Helpdesk (its SLA, activity log and notifications run) by the
 	system: resolving needs no customer feedback then, and our own close check lets it through."""
-	doc = frappe.get_doc(TICKET, ticket)
+	doc = frappe.get_doc(TICKET, ticket, for_update=True)  # an agent saving it at the same moment goes first
 	if doc.status == status:
 		return
 	doc.status = status
@@ -157,6 +176,11 @@ def check_service(doc) -> dict[str, str]:
 			problems[fieldname] = _("{0} is not a status of HD Ticket (it has: {1})").format(
 				value, ", ".join(statuses)
 			)
+	waiting = doc.get("ticket_status_waiting")
+	if waiting and waiting in closed_statuses() and "ticket_status_waiting" not in problems:
+		problems["ticket_status_waiting"] = _(
+			"{0} closes the ticket: a ticket waiting on its customer stays open (pick Replied, say)"
+		).format(waiting)
 	seen = set()
 	for row in doc.get("host_milestones") or []:
 		if row.milestone in seen:

@@ -12,14 +12,14 @@ decision is `engine.team_sync.plan_sync`):
   the queue) work as for anyone who leaves; a Left member back in the HD Team is Available again; an Away member
   stays Away while still in it.
 - Members are added and removed in Helpdesk only. In the form the rows' User column is read-only while the link
-  is set (Availability, Away Until and Delegate stay editable: absences are still set here), and every save of a
-  linked Flow Team makes its members exactly the HD Team's users: a row added by hand (through the API, say) is
-  marked Left, a row deleted by hand comes back. A lead who is not in the HD Team is a Left member too.
-- Who: any Helpdesk agent may edit an HD Team, and membership of a Flow Team opens its requests, so an HD Team
-  saved by someone who may not manage Flow Teams only takes people out (marked Left); those it adds wait, named on
-  the Flow Team's timeline, until a Flow Manager saves the Flow Team or the HD Team.
-- When: an HD Team is saved (each Flow Team linked to it is saved if, and only if, something changed), a linked
-  Flow Team is saved (on the rows being saved, in its validate), an HD Team is deleted (the link is cleared, the
+  is set (Availability, Away Until and Delegate stay editable: absences are still set here); adding or removing
+  rows by hand (through the API, say) is refused. A team that starts following an HD Team takes its users then.
+- Who: an HD Team saved by a Flow Manager (or System Manager) is followed at once. Any Helpdesk agent may edit an
+  HD Team too, and who is in a Flow Team decides who reads and works its requests, so a change made by anyone else
+  changes nothing here: it waits, named on the Flow Team's timeline, until a Flow Manager applies it (*Sync with
+  Helpdesk Team*, `everstep_flow.api.team.sync_with_hd_team`).
+- When: an HD Team is saved (each Flow Team linked to it is saved if, and only if, something changed), a Flow Team
+  starts following one or is synced (in its validate), an HD Team is deleted (the link is cleared, the
   members stay as they are). The rows are always written by a save of the Flow Team, so its own hooks (the
   membership cache, claims released by absence) run; a save made here carries `FROM_HD_TEAM` in its flags so the
   Flow Team does not ask the HD Team again.
@@ -38,6 +38,7 @@ from everstep_flow.teams.membership import is_manager
 
 FIELD = "hd_team"
 FROM_HD_TEAM = "flow_from_hd_team"
+SYNC = "flow_sync_hd_team"
 MODULE = "Everstep Flow"
 CUSTOM_FIELDS = {
 	"Flow Team": [
@@ -84,17 +85,44 @@ def _linked() -> bool:
 
 
 def follow(team) -> None:
-	"""Flow Team validate: a linked team's rows become its HD Team's users, unless this save was made here."""
-	if not team.get(FIELD) or team.flags.get(FROM_HD_TEAM):
+	"""Flow Team validate. A team that starts following an HD Team (or changes which one) takes its users now: a
+	Flow Manager chose it. Otherwise its people change only with the HD Team (and `sync`): adding or removing rows
+	by hand is refused, naming the HD Team; availability, delegates and absences stay editable here."""
+	hd_team = team.get(FIELD)
+	if not hd_team or team.flags.get(FROM_HD_TEAM):
 		return
-	users = frappe.get_all(
+	before = team.get_doc_before_save()
+	if team.flags.get(SYNC) or before is None or before.get(FIELD) != hd_team:
+		rows = [Member(user=row.user, availability=row.availability or "Available") for row in team.members]
+		_apply(team, plan_sync(rows, _users_of(hd_team)))
+		return
+	if {r.user for r in team.members} != {r.user for r in before.members}:
+		frappe.throw(
+			_(
+				"members: this team takes its members from Helpdesk team {0}: add and remove people there "
+				"(a Flow Manager applies that team's changes with Sync with Helpdesk Team)"
+			).format(escape_html(hd_team)),
+			frappe.ValidationError,
+		)
+
+
+def sync(team_name: str) -> None:
+	"""A Flow Manager takes the HD Team's people in as they are now (what an agent changed there waits for this)."""
+	team = frappe.get_doc("Flow Team", team_name)
+	team.check_permission("write")
+	if not team.get(FIELD):
+		frappe.throw(_("team: {0} does not follow a Helpdesk team").format(escape_html(team_name)))
+	team.flags[SYNC] = True
+	team.save()
+
+
+def _users_of(hd_team: str) -> list[str]:
+	return frappe.get_all(
 		"HD Team Member",
-		filters={"parenttype": "HD Team", "parentfield": "users", "parent": team.get(FIELD)},
+		filters={"parenttype": "HD Team", "parentfield": "users", "parent": hd_team},
 		pluck="user",
 		order_by="idx asc",
 	)
-	rows = [Member(user=row.user, availability=row.availability or "Available") for row in team.members]
-	_apply(team, plan_sync(rows, users))
 
 
 def on_hd_team_update(doc, method=None) -> None:
@@ -121,20 +149,21 @@ def on_hd_team_update(doc, method=None) -> None:
 	manager = is_manager()
 	for name, rows in members.items():
 		plan = plan_sync(rows, users)
-		granted = plan if manager else plan.removals()
-		if granted:
+		if plan and not manager:
+			_awaiting(name, doc.name, plan)
+		elif plan:
 			team = frappe.get_doc("Flow Team", name)
-			_apply(team, granted)
+			_apply(team, plan)
 			team.flags[FROM_HD_TEAM] = True
 			team.save(ignore_permissions=True)
-		if (plan.add or plan.rejoin) and not manager:
-			_awaiting(name, doc.name, [*plan.add, *plan.rejoin])
 
 
-def _awaiting(team: str, hd_team: str, users: list[str]) -> None:
-	"""Any Helpdesk agent may edit an HD Team, but joining a Flow Team opens its requests: people added there by
-	someone who may not manage Flow Teams wait for a Flow Manager, who takes them in by saving the Flow Team (or
-	the HD Team). The Flow Team's timeline says who waits."""
+def _awaiting(team: str, hd_team: str, plan: SyncPlan) -> None:
+	"""Any Helpdesk agent may edit an HD Team, but who is in a Flow Team decides who reads and works its requests:
+	a change made there by someone who may not manage Flow Teams waits for a Flow Manager (Sync with Helpdesk
+	Team). The Flow Team's timeline says what waits."""
+	coming = ", ".join([*plan.add, *plan.rejoin]) or "-"
+	going = ", ".join(plan.leave) or "-"
 	frappe.get_doc(
 		{
 			"doctype": "Comment",
@@ -142,8 +171,14 @@ def _awaiting(team: str, hd_team: str, users: list[str]) -> None:
 			"reference_doctype": "Flow Team",
 			"reference_name": team,
 			"content": _(
-				"{0} added {1} to Helpdesk team {2}: a Flow Manager takes them in by saving this team."
-			).format(escape_html(frappe.session.user), escape_html(", ".join(users)), escape_html(hd_team)),
+				"{0} changed Helpdesk team {1} (in: {2}; out: {3}): waiting for a Flow Manager to Sync with "
+				"Helpdesk Team."
+			).format(
+				escape_html(frappe.session.user),
+				escape_html(hd_team),
+				escape_html(coming),
+				escape_html(going),
+			),
 		}
 	).insert(ignore_permissions=True)
 

@@ -4,9 +4,9 @@ replies the customer sees in Helpdesk's portal, and the ticket's status followin
 A move never waits for the host: the ledger tells us which requests it wrote events for (hooks:
 `everstep_flow_events_written`, one query, only for events that can be milestones), and a job posts them once the
 move has committed. Each source document (a Flow Trigger Firing that started or was linked to the request) keeps
-how far it has been told (`posted_until`); the job moves that mark with a compare-and-set before it posts, so two
-workers, a retry and the sweep's catch-up never post twice, and a lost job is made good by the sweep. What each
-milestone becomes is decided by engine.milestones on plain data.
+how far it has been told (seams.host_marks); the job moves that mark with a compare-and-set before it posts, so two
+workers, a retry and the sweep's catch-up never post twice, an event committed late is still posted, and a lost
+job is made good by the sweep. What each milestone becomes is decided by engine.milestones on plain data.
 """
 
 from __future__ import annotations
@@ -14,17 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 import frappe
-from frappe.query_builder import DocType
-from frappe.utils import add_to_date, now_datetime
 
 from everstep_flow.base.catalog import definition_of
 from everstep_flow.base.door import collided
 from everstep_flow.engine import milestones as core
 from everstep_flow.hosts import helpdesk, installed
+from everstep_flow.seams.host_marks import FIRING, HOSTS, POSTED, advance, behind_requests, links_of, unposted
 
-FIRING = "Flow Trigger Firing"
-POSTED = ("Done", "Linked")  # a firing that started, or was linked to, its request
-HOSTS = (helpdesk.TICKET,)  # the source doctypes that are told of their request's work
 MILESTONE_EVENTS = frozenset(
 	{
 		"created",
@@ -38,7 +34,6 @@ MILESTONE_EVENTS = frozenset(
 		"cancelled",
 	}
 )
-CATCH_UP_DAYS = 2
 
 
 def _could_post(row: dict[str, Any]) -> bool:
@@ -88,12 +83,7 @@ def post(requests: list[str]) -> None:
 
 def post_request(request: str) -> int:
 	"""Post what each host document of `request` has not been told yet; returns the number of posts."""
-	links = frappe.get_all(
-		FIRING,
-		filters={"request": request, "reference_doctype": ("in", HOSTS), "status": ("in", POSTED)},
-		fields=["name", "reference_doctype", "reference_name", "status", "posted_until", "finished_on"],
-		order_by="creation asc",
-	)
+	links = links_of(request)
 	if not links:
 		return 0
 	req = frappe.get_doc("Flow Request", request)
@@ -107,14 +97,12 @@ def post_request(request: str) -> int:
 
 def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
 	linked = link.status == "Linked" and not link.posted_until
-	since = link.posted_until or (link.finished_on if linked else None)
-	events = _events(facts.name, since)
-	mark = events[-1].creation if events else (now_datetime() if linked else None)
-	if mark is None:
+	events, mark, recent = unposted(link, facts.name)
+	if not events and not linked:
 		return 0
 	ticket = helpdesk.ticket_state(link.reference_name)
 	if ticket is None:  # the ticket was deleted (the audit reports the lost source): nothing more to tell it
-		_advance(link.name, link.posted_until, mark)
+		advance(link, mark, recent)
 		return 0
 	plan = core.plan_posts(
 		[_event_fact(e) for e in events],
@@ -125,7 +113,7 @@ def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
 		closed_statuses=helpdesk.closed_statuses(),
 		linked=linked,
 	)
-	if not _advance(link.name, link.posted_until, mark):
+	if not advance(link, mark, recent):
 		return 0  # posted by another worker in the meantime
 	user = frappe.session.user
 	try:
@@ -153,40 +141,6 @@ def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
 				reference_name=str(link.reference_name),
 			)
 	return len(plan.posts)
-
-
-def _advance(firing: str, before, mark) -> bool:
-	"""Compare-and-set of the firing's mark: only the worker that moves it posts."""
-	f = DocType(FIRING)
-	query = frappe.qb.update(f).set(f.posted_until, mark).where(f.name == firing)
-	query = query.where(f.posted_until.isnull() if before is None else f.posted_until == before)
-	query.run()
-	return bool(frappe.db._cursor.rowcount)
-
-
-def _events(request: str, since) -> list:
-	filters: dict[str, Any] = {"request": request}
-	if since:
-		filters["creation"] = (">", since)
-	return frappe.get_all(
-		"Flow Event",
-		filters=filters,
-		fields=[
-			"name",
-			"creation",
-			"event_type",
-			"task",
-			"handoff",
-			"from_team",
-			"to_team",
-			"to_state",
-			"actor",
-			"is_internal",
-			"details",
-		],
-		order_by="creation asc, name asc",
-		limit=2000,
-	)
 
 
 def _event_fact(e) -> core.EventFact:
@@ -274,24 +228,3 @@ def catch_up(now=None, limit: int = 200) -> int:
 	if behind:
 		enqueue(behind)
 	return len(behind)
-
-
-def behind_requests(now=None, limit: int = 200) -> list[str]:
-	"""Requests active in the last days whose host documents have not been told of their latest events."""
-	if not installed(helpdesk.TICKET):
-		return []
-	f, r = DocType(FIRING), DocType("Flow Request")
-	since = add_to_date(now or now_datetime(), days=-CATCH_UP_DAYS)
-	return (  # recent activity first (indexed), then its firings (indexed by request)
-		frappe.qb.from_(r)
-		.join(f)
-		.on(f.request == r.name)
-		.select(f.request)
-		.distinct()
-		.where(r.last_event_at >= since)
-		.where(f.reference_doctype.isin(HOSTS))
-		.where(f.status.isin(POSTED))
-		.where(f.posted_until.isnull() | (r.history_at > f.posted_until))
-		.limit(limit)
-		.run(pluck=True)
-	)

@@ -15,7 +15,7 @@ from everstep_flow.engine import milestones
 from everstep_flow.engine import states as S
 from everstep_flow.hosts import helpdesk
 from everstep_flow.requests.transitions import system_move
-from everstep_flow.seams.host_posts import FIRING, POSTED
+from everstep_flow.seams.host_marks import FIRING, POSTED
 
 ALLOW = "Allow with an internal comment"
 
@@ -67,13 +67,16 @@ def _open_requests(ticket) -> list[frappe._dict]:
 
 def on_ticket_communication(doc, method=None) -> None:
 	"""Communication after_insert: the customer's reply on a ticket (Helpdesk's portal, or an email Helpdesk
-	threads on the ticket) resumes each step of the ticket's requests that waits on the customer, one `resumed`
-	event each. The conversation itself stays in Helpdesk."""
+	threads on it) resumes each step of the ticket's requests that waits on the customer, one `resumed` event each.
+	Only the customer's side resumes (an agent resumes with the task's own Resume), and Helpdesk's save never fails
+	because of us: a step someone moved meanwhile is left as it is."""
 	if (
 		doc.reference_doctype != helpdesk.TICKET
 		or doc.sent_or_received != "Received"
 		or not doc.reference_name
 	):
+		return
+	if not _from_the_customer(doc):
 		return
 	t, f = frappe.qb.DocType("Flow Task"), frappe.qb.DocType(FIRING)
 	waiting = (
@@ -89,8 +92,26 @@ def on_ticket_communication(doc, method=None) -> None:
 		.run(pluck=True)
 	)
 	for task in waiting:
-		system_move(
-			task,
-			S.IN_PROGRESS,
-			flow_reason=_("the customer replied on HD Ticket {0}").format(doc.reference_name),
-		)
+		pending = list(frappe.local.flags.get("flow_events") or [])
+		frappe.db.savepoint("flow_ticket_resume")
+		try:
+			system_move(
+				task,
+				S.IN_PROGRESS,
+				flow_reason=_("the customer replied on HD Ticket {0}").format(doc.reference_name),
+			)
+		except Exception:
+			# Resumed (or moved on) by someone else meanwhile: their move stands, the reply is kept.
+			frappe.db.rollback(save_point="flow_ticket_resume")
+			frappe.local.flags.flow_events = pending  # nor any event of the move that did not happen
+			frappe.clear_last_message()
+
+
+def _from_the_customer(doc) -> bool:
+	"""A website user (Helpdesk checked they may reply on this ticket), or mail the system pulled in from an address
+	that is not staff's. Staff writing "Received" by hand is not the customer."""
+	user = frappe.session.user
+	if user not in ("Administrator", "Guest"):
+		return frappe.get_cached_value("User", user, "user_type") == "Website User"
+	sender = frappe.db.get_value("User", {"email": doc.sender}, "user_type") if doc.sender else None
+	return sender != "System User"

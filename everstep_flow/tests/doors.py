@@ -44,6 +44,7 @@ METHODS = {
 	"everstep_flow.api.task.unblock": WRITE,
 	"everstep_flow.api.task.view": READ,
 	"everstep_flow.api.task.wait_on_customer": WRITE,
+	"everstep_flow.api.team.sync_with_hd_team": WRITE,
 	"everstep_flow.api.trigger.run_again": WRITE,
 	"everstep_flow.everstep_flow.doctype.flow_calendar.flow_calendar.import_holiday_list": WRITE,
 	# Frappe's own doors, answered by us for our doctypes (hooks: override_whitelisted_methods)

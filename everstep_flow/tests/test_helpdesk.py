@@ -391,6 +391,32 @@ class TestTicketShowsWork(HelpdeskCase):
 		self.assertIn("Could you send a photo?", replies)
 		self.assertIn("Request opened", replies)
 
+	def test_an_event_committed_after_a_later_one_was_posted_is_posted_once(self):
+		ticket = self.ticket("Late hdx")
+		request = self.started(ticket)
+		host_posts.post_request(request)
+		mark = frappe.db.get_value("Flow Trigger Firing", self.firing(ticket)[0].name, "posted_until")
+		late = frappe.utils.add_to_date(
+			mark, minutes=-1
+		)  # recorded before the mark, committed after the post
+		frappe.get_doc(
+			{
+				"doctype": "Flow Event",
+				"request": request,
+				"event_type": "started",
+				"task": self.task(request),
+				"to_team": TEAM,
+				"at": late,
+				"actor": AGENT,
+			}
+		).db_insert()
+		frappe.db.set_value(
+			"Flow Event", {"request": request, "at": late}, "creation", late, update_modified=False
+		)
+		self.assertEqual(host_posts.post_request(request), 1)
+		self.assertEqual(host_posts.post_request(request), 0)
+		self.assertEqual(sum("Step started" in c for c in self.comments(ticket)), 1)
+
 	def test_a_deleted_ticket_is_told_nothing_and_does_not_stay_behind(self):
 		ticket = self.ticket("Deleted hdx")
 		request = self.started(ticket)
@@ -405,6 +431,13 @@ class TestTicketShowsWork(HelpdeskCase):
 		with self.assertRaises(frappe.ValidationError) as caught:
 			service.save()
 		self.assertIn("ticket_status_on_complete", str(caught.exception))
+		service.reload()
+		service.ticket_status_waiting = (
+			"Closed"  # would close the ticket while the request waits on its customer
+		)
+		with self.assertRaises(frappe.ValidationError) as caught:
+			service.save()
+		self.assertIn("ticket_status_waiting", str(caught.exception))
 
 
 class TestConversationAndStatus(HelpdeskCase):
@@ -618,3 +651,74 @@ class TestHelpdeskDoorsOverHttp(HelpdeskCase):
 		response = customer.get(f"/api/resource/Flow Request/{request}")
 		if response.status_code == 200:
 			self.assertNotIn("definition", response.get_json()["data"])
+
+	def test_a_customer_naming_another_customers_hd_customer_gets_no_part_of_its_work(self):
+		"""Helpdesk keeps the `customer` a customer types into their own ticket: our client is who they are."""
+		victim = self.ticket("Victim hdx")  # raised by staff for Ann's client: an open request
+		victims_request = self.started(victim)
+		frappe.db.commit()
+		response = Session(self.eve).call(
+			"helpdesk.helpdesk.doctype.hd_ticket.api.new",
+			{
+				"doc": {
+					"subject": "Spoof hdx",
+					"description": "x",
+					"customer": HD_CUSTOMER,
+					"raised_by": EMAIL,
+				}
+			},
+		)
+		self.assertEqual(response.status_code, 200, messages(response))
+		frappe.db.rollback()
+		spoof = response.get_json()["message"]["name"]
+		(firing,) = frappe.get_all(
+			"Flow Trigger Firing", {"trigger": TRIGGER, "reference_name": str(spoof)}, pluck="name"
+		)
+		triggers.process(firing)
+		request = frappe.get_doc(
+			"Flow Request", frappe.db.get_value("Flow Trigger Firing", firing, "request")
+		)
+		self.assertNotEqual(request.name, victims_request)
+		self.assertNotEqual(request.customer, HD_CUSTOMER)
+		self.assertEqual(request.requester, self.eve)
+		frappe.db.commit()
+		# as its requester she reads her request, but a filter cannot confirm what its staff-only process says
+		probes = {
+			text: Session(self.eve).call(
+				"frappe.client.get_count",
+				{"doctype": "Flow Request", "filters": [["definition", "like", f"%{text}%"]]},
+			)
+			for text in (TEAM, "no-such-text-anywhere")
+		}
+		answers = {k: (r.status_code, r.get_json().get("message")) for k, r in probes.items()}
+		self.assertEqual(answers[TEAM], answers["no-such-text-anywhere"], answers)
+
+	def test_a_customer_reply_racing_an_agents_resume_is_kept_and_resumes_once(self):
+		ticket, _request, task = self.waiting_ticket()
+
+		def agent_resumes():
+			frappe.set_user(AGENT)
+			actions.act_on_task(task, "Resume")
+
+		def customer_replies():
+			frappe.set_user(self.ann)
+			frappe.get_doc("HD Ticket", ticket.name).create_communication_via_contact("<p>here it is</p>")
+
+		outcome = together([agent_resumes, customer_replies])
+		self.assertEqual(outcome, [None, None], outcome)
+		self.assertEqual(frappe.db.get_value("Flow Task", task, "status"), "In Progress")
+		self.assertEqual(frappe.db.count("Flow Event", {"task": task, "event_type": "resumed"}), 1)
+		self.assertTrue(
+			frappe.db.exists(
+				"Communication", {"reference_name": str(ticket.name), "content": "<p>here it is</p>"}
+			)
+		)
+
+	def test_staff_writing_received_on_a_ticket_does_not_resume_the_customers_step(self):
+		ticket, _request, task = self.waiting_ticket()
+		frappe.set_user(AGENT)
+		try:
+			self.customer_reply(ticket, "typed by an agent")
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Flow Task", task, "status"), "Waiting on Customer")

@@ -12,6 +12,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from everstep_flow.api import task as task_api
+from everstep_flow.api import team as team_api
 from everstep_flow.hosts import helpdesk_teams, installed
 from everstep_flow.requests.intake import submit_request
 from everstep_flow.tests.utils import (
@@ -125,8 +126,8 @@ class TestHelpdeskTeams(FrappeTestCase):
 		set_hd_users("HDT Move", BOB, CAT, ANN)  # back again
 		self.assertEqual(members("HDT Move Flow"), {ANN: "Available", BOB: "Available", CAT: "Available"})
 
-	def test_an_agent_who_may_not_manage_flow_teams_only_takes_people_out(self):
-		"""Any Helpdesk agent may edit an HD Team; joining a Flow Team opens its requests."""
+	def test_an_agents_change_to_the_hd_team_waits_for_a_flow_manager(self):
+		"""Any Helpdesk agent may edit an HD Team; who is in a Flow Team decides who reads its requests."""
 		agent = make_user("hdt.agent@example.com", ("Agent", "Flow Agent"))
 		hd_team("HDT Guard", ANN, BOB)
 		flow_team("HDT Guard Flow", "HDT Guard")
@@ -148,17 +149,30 @@ class TestHelpdeskTeams(FrappeTestCase):
 				"user": agent,
 			}
 		).db_insert()
-		self.assertEqual(members("HDT Guard Flow"), {ANN: "Available", BOB: "Left"})
+		self.assertEqual(members("HDT Guard Flow"), {ANN: "Available", BOB: "Available"})
 		said = frappe.get_all(
 			"Comment", {"reference_doctype": "Flow Team", "reference_name": "HDT Guard Flow"}, pluck="content"
 		)
-		self.assertTrue(any(agent in c and "a Flow Manager takes them in" in c for c in said), said)
+		self.assertTrue(any(agent in c and "waiting for a Flow Manager" in c for c in said), said)
 		frappe.set_user(MANAGER)
 		try:
-			frappe.get_doc("Flow Team", "HDT Guard Flow").save()  # a Flow Manager takes them in
+			team = frappe.get_doc("Flow Team", "HDT Guard Flow")
+			team.description = "unrelated edit"
+			team.save()  # an unrelated save takes nobody in
+			self.assertEqual(members("HDT Guard Flow"), {ANN: "Available", BOB: "Available"})
+			result = team_api.sync_with_hd_team("HDT Guard Flow")  # the Flow Manager's own decision
 		finally:
 			frappe.set_user("Administrator")
-		self.assertEqual(members("HDT Guard Flow"), {ANN: "Available", BOB: "Left", agent: "Available"})
+		self.assertEqual(
+			{r.user: r.availability for r in result["members"]},
+			{ANN: "Available", BOB: "Left", agent: "Available"},
+		)
+		frappe.set_user(agent)
+		try:
+			with self.assertRaises(frappe.PermissionError):
+				team_api.sync_with_hd_team("HDT Guard Flow")
+		finally:
+			frappe.set_user("Administrator")
 
 	def test_an_away_member_stays_away_until_they_leave_the_hd_team(self):
 		hd_team("HDT Away", ANN, BOB)
@@ -173,14 +187,22 @@ class TestHelpdeskTeams(FrappeTestCase):
 		set_hd_users("HDT Away", BOB, CAT)
 		self.assertEqual(members("HDT Away Flow")[ANN], "Left")
 
-	def test_a_hand_edit_of_a_linked_team_is_put_back(self):
+	def test_adding_or_removing_rows_by_hand_is_refused_naming_the_hd_team(self):
 		hd_team("HDT Hand", ANN)
 		flow_team("HDT Hand Flow", "HDT Hand")
 		team = frappe.get_doc("Flow Team", "HDT Hand Flow")
-		team.members = []
 		team.append("members", {"user": DAN, "availability": "Available"})
+		with self.assertRaises(frappe.ValidationError) as caught:
+			team.save()
+		self.assertIn("HDT Hand", str(caught.exception))
+		team.reload()
+		team.members = []
+		with self.assertRaises(frappe.ValidationError):
+			team.save()
+		team.reload()
+		team.members[0].availability = "Away"  # absences are still set here
 		team.save()
-		self.assertEqual(members("HDT Hand Flow"), {DAN: "Left", ANN: "Available"})
+		self.assertEqual(members("HDT Hand Flow"), {ANN: "Away"})
 
 	def test_a_member_taken_out_of_the_hd_team_gives_back_their_claimed_work(self):
 		hd_team("HDT Work", ANN, BOB)

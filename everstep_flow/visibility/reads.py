@@ -28,7 +28,9 @@ ROW_RESTRICTED = frozenset(
 )
 # What a query mentions when it reads a field of permission level 1 (case-insensitive: MariaDB's names are).
 LEVEL_ONE = {
-	"Flow Request": re.compile(r"request_values|tabFlow Request Value|Flow Request Value", re.IGNORECASE),
+	"Flow Request": re.compile(
+		r"request_values|tabFlow Request Value|Flow Request Value|\bdefinition\b", re.IGNORECASE
+	),
 	"Flow Task": re.compile(r"\boutputs\b", re.IGNORECASE),
 }
 FILTER_ARGS = ("filters", "or_filters")

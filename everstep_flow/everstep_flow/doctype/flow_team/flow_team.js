@@ -3,6 +3,19 @@
 
 frappe.ui.form.on("Flow Team", {
 	refresh(frm) {
+		if (!frm.is_new() && frm.doc.hd_team && frm.perm[0] && frm.perm[0].write) {
+			// Changes an agent made to the Helpdesk team wait for a Flow Manager (hosts/helpdesk_teams.py)
+			frm.add_custom_button(__("Sync with Helpdesk Team"), () =>
+				frappe
+					.call({
+						method: "everstep_flow.api.team.sync_with_hd_team",
+						args: { team: frm.doc.name },
+						freeze: true,
+						freeze_message: __("Taking in the Helpdesk team's people..."),
+					})
+					.then(() => frm.reload_doc())
+			);
+		}
 		const load = (frm.doc.__onload || {}).load || [];
 		const wrapper = frm.get_field("load_html").$wrapper;
 		if (frm.is_new()) return wrapper.empty();
