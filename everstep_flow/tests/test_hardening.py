@@ -201,6 +201,7 @@ DOORS: dict[str, tuple[dict, dict[str, tuple[str, bool]]]] = {
 		{"request": (NAME, True), "customer_type": (NAME, True), "customer": (NAME, True)},
 	),
 	"everstep_flow.api.trigger.run_again": ({"firing": MISSING}, {"firing": (NAME, True)}),
+	"everstep_flow.api.team.sync_with_hd_team": ({"team": MISSING}, {"team": (NAME, True)}),
 	"everstep_flow.api.request.intake_form": ({"service": MISSING}, {"service": (NAME, True)}),
 	"everstep_flow.api.call.log_call": (
 		{
