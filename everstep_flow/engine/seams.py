@@ -138,9 +138,10 @@ class Client:
 	unknown: bool = True
 
 
-# The host apps' client records, in precedence order (README, "Who the client is"): ERPNext's Customer, Frappe
-# Helpdesk's HD Customer, then Frappe core's Contact. A site has those of its installed apps, Contact always.
-CLIENT_REGISTRY = ("Customer", "HD Customer", "Contact")
+# The host apps' client records, in precedence order (README, "The client"): ERPNext's Customer, Frappe Helpdesk's
+# HD Customer, Frappe CRM's CRM Organization, then Frappe core's Contact. A site has those of its installed apps,
+# Contact always.
+CLIENT_REGISTRY = ("Customer", "HD Customer", "CRM Organization", "Contact")
 
 
 def registry_of(installed: Iterable[str]) -> tuple[str, ...]:

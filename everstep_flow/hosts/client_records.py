@@ -18,6 +18,7 @@ from everstep_flow.engine.seams import CLIENT_REGISTRY, Client, choose_client, r
 from everstep_flow.hosts import installed
 
 CLIENT_DOCTYPES = CLIENT_REGISTRY
+ORGANIZATION = "CRM Organization"
 
 
 def client_doctypes() -> list[str]:
@@ -27,15 +28,19 @@ def client_doctypes() -> list[str]:
 
 
 def contacts_of(customer_type: str, customer: str) -> list[str]:
-	"""The Contacts of a client: the Contact itself, or those linked to the Customer (their Links)."""
+	"""The Contacts of a client: the Contact itself, those linked to it (their Links), and for a CRM Organization
+	those who work for it (`company_name`)."""
 	if customer_type == "Contact":
 		return [customer]
-	return frappe.get_all(
+	linked = frappe.get_all(
 		"Dynamic Link",
 		filters={"parenttype": "Contact", "link_doctype": customer_type, "link_name": customer},
 		pluck="parent",
 		limit=200,
 	)
+	if customer_type == ORGANIZATION:
+		linked += frappe.get_all("Contact", filters={"company_name": customer}, pluck="name", limit=200)
+	return list(dict.fromkeys(linked))
 
 
 def of_contact_or_email(contact: str | None, email: str | None) -> Client:
@@ -44,7 +49,8 @@ def of_contact_or_email(contact: str | None, email: str | None) -> Client:
 
 
 def links_of_contact(contact: str, registry: list[str]) -> list[tuple[str, str]]:
-	"""The client records a Contact is linked to (its Links table), of this site's client doctypes."""
+	"""The client records a Contact is linked to, of this site's client doctypes: its Links table (ERPNext,
+	Helpdesk) and, for Frappe CRM, the organization it works for (CRM names it in the Contact's `company_name`)."""
 	kinds = [d for d in registry if d != "Contact"]
 	if not contact or not kinds:
 		return []
@@ -54,7 +60,12 @@ def links_of_contact(contact: str, registry: list[str]) -> list[tuple[str, str]]
 		fields=["link_doctype", "link_name"],
 		order_by="idx asc",
 	)
-	return [(r.link_doctype, r.link_name) for r in rows]
+	links = [(r.link_doctype, r.link_name) for r in rows]
+	if ORGANIZATION in kinds:
+		company = frappe.db.get_value("Contact", contact, "company_name")
+		if company and frappe.db.exists(ORGANIZATION, company):
+			links.append((ORGANIZATION, company))
+	return links
 
 
 def of_contact(contact: str | None, *, is_new: bool = False) -> Client:

@@ -1,21 +1,62 @@
-"""Frappe CRM (when installed): the client of a CRM Deal, and its example trigger.
+"""Frappe CRM (when installed): the client of a CRM Deal or Lead, what a trigger may read of a deal, and the example
+triggers.
 
-A deal names its people in `contacts` (CRM Contacts rows, one primary) and may carry an `email`; the client is the
-primary Contact's Customer. Nothing here imports Frappe CRM.
+A CRM client is a CRM Organization. A deal names its organization and its people (`contacts`, CRM Contacts rows,
+one primary); its client is the organization, with the primary contact. Nothing here imports Frappe CRM.
 """
 
 from __future__ import annotations
 
+import frappe
+
 from everstep_flow.engine.seams import BECOMES, Client
 from everstep_flow.hosts import client_records as clients
 
+ORGANIZATION = "CRM Organization"
+
+
+def primary_contact(doc) -> frappe._dict:
+	"""The deal's primary person (its CRM Contacts row marked primary, else the first), else its own fields."""
+	rows = sorted(doc.get("contacts") or [], key=lambda r: not r.get("is_primary"))
+	row = rows[0] if rows else None
+	return frappe._dict(
+		contact=(row.get("contact") if row else None) or doc.get("contact"),
+		name=(row.get("full_name") if row else None) or doc.get("lead_name") or "",
+		email=(row.get("email") if row else None) or doc.get("email") or "",
+		phone=(row.get("mobile_no") or row.get("phone") if row else None) or doc.get("mobile_no") or "",
+	)
+
+
+# Values a trigger's mapping, condition and subject may read beside the deal's own fields: its primary person, whom
+# CRM keeps in the deal's contacts (a deal created directly fills no `email` of its own).
+DERIVED = {
+	"CRM Deal": {
+		"primary_contact_name": lambda doc: primary_contact(doc).name,
+		"primary_contact_email": lambda doc: primary_contact(doc).email,
+		"primary_contact_phone": lambda doc: primary_contact(doc).phone,
+	}
+}
+
 
 def deal_client(doc) -> Client:
-	rows = sorted(doc.get("contacts") or [], key=lambda r: not r.get("is_primary"))
-	return clients.of_contact_or_email(rows[0].get("contact") if rows else None, doc.get("email"))
+	"""A deal's client is its CRM Organization, with its primary contact; a deal with no organization goes by its
+	primary contact (and the client records that contact is linked to)."""
+	person = primary_contact(doc)
+	if doc.get("organization"):
+		return Client(ORGANIZATION, doc.organization, person.contact or "", unknown=False)
+	return clients.of_contact_or_email(person.contact, person.email)
 
 
-RESOLVERS = {"CRM Deal": ("CRM Deal", deal_client)}
+def lead_client(doc) -> Client:
+	"""A lead's client: the CRM Organization it names, once it exists (conversion makes it), with the lead's
+	contact; else the person behind its address."""
+	contact = clients.contact_of_email(doc.get("email"))
+	if doc.get("organization") and frappe.db.exists(ORGANIZATION, doc.organization):
+		return Client(ORGANIZATION, doc.organization, contact or "", unknown=False)
+	return clients.of_contact_or_email(contact, doc.get("email"))
+
+
+RESOLVERS = {"CRM Deal": ("CRM Deal", deal_client), "CRM Lead": ("CRM Lead", lead_client)}
 
 EXAMPLES = (
 	{
@@ -29,7 +70,7 @@ EXAMPLES = (
 		"service": "New client onboarding",
 		"mapping": [
 			{"intake_field": "company_name", "source_field": "organization"},
-			{"intake_field": "contact_email", "source_field": "email"},
+			{"intake_field": "contact_email", "source_field": "primary_contact_email"},
 			{"intake_field": "plan", "value": "Pro"},
 		],
 	},
@@ -39,8 +80,6 @@ EXAMPLES = (
 def link_call_log(name: str, links: list[tuple[str, str]]) -> None:
 	"""Frappe CRM's CRM Call Log names one reference (`reference_doctype`, `reference_docname`): the request, when
 	the call log has none yet (a call on a deal stays on its deal; the request's event records the call either way)."""
-	import frappe
-
 	current = frappe.db.get_value(
 		"CRM Call Log", name, ["reference_doctype", "reference_docname"], as_dict=True
 	)
@@ -48,3 +87,43 @@ def link_call_log(name: str, links: list[tuple[str, str]]) -> None:
 		frappe.db.set_value(
 			"CRM Call Log", name, {"reference_doctype": links[0][0], "reference_docname": links[0][1]}
 		)
+
+
+# ------------------------------------------------------------------------------------------- the deal itself
+# What seams.host_posts asks of a host document; a deal is told of its onboarding in CRM's own activity.
+
+DEAL = "CRM Deal"
+
+
+def state(deal: str) -> frappe._dict | None:
+	"""A deal has no status that follows the request (sales decide it): only whether it still exists."""
+	return frappe._dict(status="", paused_on=[]) if frappe.db.exists(DEAL, deal) else None
+
+
+def closed_statuses() -> tuple[str, ...]:
+	return ()
+
+
+def comment(deal: str, html: str, author: str | None) -> None:
+	"""A comment in the deal's activity (CRM shows a document's Comments there; sales users only)."""
+	author = author if author and frappe.db.exists("User", author) else "Administrator"
+	frappe.get_doc(
+		{
+			"doctype": "Comment",
+			"comment_type": "Comment",
+			"reference_doctype": DEAL,
+			"reference_name": deal,
+			"content": html,
+			"comment_email": author,
+			"comment_by": frappe.utils.get_fullname(author),
+		}
+	).insert(ignore_permissions=True)
+
+
+def reply(deal: str, html: str) -> None:
+	"""CRM has no customer portal: what the requester may see is a comment for the sales team too."""
+	comment(deal, html, frappe.session.user)
+
+
+def set_status(deal: str, status: str) -> None:
+	"""Never called for a deal (it has no statuses that follow the request)."""

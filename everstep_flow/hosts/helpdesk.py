@@ -97,6 +97,9 @@ def ticket_state(ticket: str) -> frappe._dict | None:
 	return row
 
 
+state = ticket_state  # what seams.host_posts asks of any host document
+
+
 def comment(ticket: str, html: str, author: str | None) -> None:
 	"""An internal comment in the ticket's activity (Helpdesk's HD Ticket Comment: agents only)."""
 	frappe.get_doc(

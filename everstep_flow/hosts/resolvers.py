@@ -32,5 +32,10 @@ def resolver(name: str):
 	return RESOLVERS[name][1]
 
 
+def derived_fields(doctype: str) -> dict:
+	"""Values a trigger may read of a host document beside its own fields (a CRM deal's primary contact)."""
+	return crm.DERIVED.get(doctype, {})
+
+
 def resolver_doctypes() -> dict[str, str]:
 	return {name: doctype for name, (doctype, _fn) in RESOLVERS.items()}

@@ -16,11 +16,11 @@ from frappe.query_builder import DocType
 from frappe.query_builder.functions import Coalesce
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
-from everstep_flow.hosts import helpdesk, installed
+from everstep_flow.hosts import crm, helpdesk, installed
 
 FIRING = "Flow Trigger Firing"
 POSTED = ("Done", "Linked")  # a firing that started, or was linked to, its request
-HOSTS = (helpdesk.TICKET,)  # the source doctypes that are told of their request's work
+HOSTS = (helpdesk.TICKET, crm.DEAL)  # the source doctypes that are told of their request's work
 LOOK_BACK_MINUTES = 10  # longer than any move's transaction
 CATCH_UP_DAYS = 2
 EVENT_FIELDS = (
@@ -36,6 +36,16 @@ EVENT_FIELDS = (
 	"is_internal",
 	"details",
 )
+
+
+def any_host() -> bool:
+	"""Is one of the host doctypes that follow their requests installed? (cached: no query)"""
+	return any(installed(doctype) for doctype in HOSTS)
+
+
+def host_of(doctype: str):
+	"""The module that speaks to this host doctype: state, comment, reply, set_status, closed_statuses."""
+	return helpdesk if doctype == helpdesk.TICKET else crm
 
 
 def links_of(request: str) -> list[frappe._dict]:
@@ -103,7 +113,7 @@ def advance(link, mark, recent: str) -> bool:
 
 def behind_requests(now=None, limit: int = 200) -> list[str]:
 	"""Requests active in the last days whose host documents have not been told of their latest events."""
-	if not installed(helpdesk.TICKET):
+	if not any_host():
 		return []
 	f, r = DocType(FIRING), DocType("Flow Request")
 	since = add_to_date(now or now_datetime(), days=-CATCH_UP_DAYS)

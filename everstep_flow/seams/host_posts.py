@@ -18,8 +18,18 @@ import frappe
 from everstep_flow.base.catalog import definition_of
 from everstep_flow.base.door import collided
 from everstep_flow.engine import milestones as core
-from everstep_flow.hosts import helpdesk, installed
-from everstep_flow.seams.host_marks import FIRING, HOSTS, POSTED, advance, behind_requests, links_of, unposted
+from everstep_flow.hosts import helpdesk
+from everstep_flow.seams.host_marks import (
+	FIRING,
+	HOSTS,
+	POSTED,
+	advance,
+	any_host,
+	behind_requests,
+	host_of,
+	links_of,
+	unposted,
+)
 
 MILESTONE_EVENTS = frozenset(
 	{
@@ -44,7 +54,7 @@ def _could_post(row: dict[str, Any]) -> bool:
 def events_written(rows: list[dict[str, Any]]) -> None:
 	"""Ledger listener (base.ledger.flush): the requests among these events that a host document follows get a
 	post job after commit. No query without Helpdesk or without a milestone; else one."""
-	if not installed(helpdesk.TICKET):
+	if not any_host():
 		return
 	requests = sorted({r["request"] for r in rows if _could_post(r)})
 	if not requests:
@@ -100,7 +110,8 @@ def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
 	events, mark, recent = unposted(link, facts.name)
 	if not events and not linked:
 		return 0
-	ticket = helpdesk.ticket_state(link.reference_name)
+	host = host_of(link.reference_doctype)
+	ticket = host.state(link.reference_name)
 	if ticket is None:  # the ticket was deleted (the audit reports the lost source): nothing more to tell it
 		advance(link, mark, recent)
 		return 0
@@ -108,9 +119,9 @@ def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
 		[_event_fact(e) for e in events],
 		_tasks(events),
 		facts,
-		_with_waiting(settings, ticket),
+		_with_waiting(settings, ticket) if host is helpdesk else core.Settings(post_as=settings.post_as),
 		host_status=ticket.status,
-		closed_statuses=helpdesk.closed_statuses(),
+		closed_statuses=host.closed_statuses(),
 		linked=linked,
 	)
 	if not advance(link, mark, recent):
@@ -123,21 +134,21 @@ def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
 				author
 			)  # the staff member who made the move speaks on the ticket, else the system
 			if p.kind == core.COMMENT:
-				helpdesk.comment(link.reference_name, p.html, author)
+				host.comment(link.reference_name, p.html, author)
 			else:
-				helpdesk.reply(link.reference_name, p.html)
+				host.reply(link.reference_name, p.html)
 	finally:
 		frappe.set_user(user)
 	if plan.status:
 		frappe.db.savepoint("flow_ticket_status")
 		try:
-			helpdesk.set_status(link.reference_name, plan.status)
+			host.set_status(link.reference_name, plan.status)
 		except Exception:  # Helpdesk refused the save (its own rules): the posts stand, the refusal is logged
 			frappe.db.rollback(save_point="flow_ticket_status")
 			frappe.clear_last_message()
 			frappe.log_error(
-				title=f"everstep_flow: HD Ticket {link.reference_name} could not move to {plan.status}",
-				reference_doctype=helpdesk.TICKET,
+				title=f"everstep_flow: {link.reference_doctype} {link.reference_name} could not move to {plan.status}",
+				reference_doctype=link.reference_doctype,
 				reference_name=str(link.reference_name),
 			)
 	return len(plan.posts)

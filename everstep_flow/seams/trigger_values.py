@@ -13,14 +13,17 @@ from frappe.utils import cstr
 
 from everstep_flow.engine import seams as core
 from everstep_flow.engine.expressions import Refused, check_condition, guarded, render_template
+from everstep_flow.hosts.resolvers import derived_fields
 
 
 def source_fields(doctype: str) -> set[str]:
 	"""The fields a trigger's condition and subject may read: the document type's data fields and the standard
 	ones."""
 	meta = frappe.get_meta(doctype)
-	return {df.fieldname for df in meta.fields if df.fieldtype not in no_value_fields} | set(
-		core.STANDARD_FIELDS
+	return (
+		{df.fieldname for df in meta.fields if df.fieldtype not in no_value_fields}
+		| set(core.STANDARD_FIELDS)
+		| set(derived_fields(doctype))
 	)
 
 
@@ -31,6 +34,8 @@ def plain_values(doc) -> frappe._dict:
 		if isinstance(value, list | dict) or key.startswith("_"):
 			continue
 		values[key] = value if value is None or isinstance(value, str | int | float | bool) else cstr(value)
+	for key, value_of in derived_fields(doc.doctype).items():
+		values[key] = cstr(value_of(doc))
 	return values
 
 

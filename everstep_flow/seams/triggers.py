@@ -27,7 +27,7 @@ from everstep_flow.hosts.resolvers import client_of
 from everstep_flow.requests.intake import submit_request
 from everstep_flow.seams import host_posts
 from everstep_flow.seams.trigger_set import triggered_doctypes
-from everstep_flow.seams.trigger_values import condition_holds, subject_of
+from everstep_flow.seams.trigger_values import condition_holds, plain_values, subject_of
 
 FIRING = "Flow Trigger Firing"
 ATTEMPTS = 8
@@ -203,7 +203,7 @@ def _process(firing: str, retry_failed: bool) -> str | None:
 	trigger = frappe.get_doc("Flow Trigger", row.trigger)  # as committed now, never a cached copy
 	source = frappe.get_doc(row.reference_doctype, row.reference_name)
 	rows = [core.MappingRow(m.intake_field, m.source_field or "", m.value or "") for m in trigger.mapping]
-	values = {k: _as_text(v) for k, v in core.mapped_values(rows, source.as_dict()).items()}
+	values = {k: _as_text(v) for k, v in core.mapped_values(rows, plain_values(source)).items()}
 	client = client_of(trigger, source)
 	requester = row.owner if row.owner and row.owner != "Guest" else None
 	request = submit_request(

@@ -12,7 +12,7 @@ from everstep_flow.base.door import throw_field_problems
 from everstep_flow.engine.expressions import Refused, check_condition, check_template
 from everstep_flow.engine.seams import BECOMES, NEW, MappingRow, mapping_problems, trigger_values
 from everstep_flow.hosts.client_records import client_doctypes
-from everstep_flow.hosts.resolvers import resolver_doctypes
+from everstep_flow.hosts.resolvers import derived_fields, resolver_doctypes
 from everstep_flow.seams.trigger_set import forget_triggers
 from everstep_flow.seams.trigger_values import source_fields
 
@@ -207,5 +207,5 @@ class FlowTrigger(Document):
 	def _check_mapping(self, fields) -> None:
 		defn = definition_from_doc(frappe.get_doc("Flow Service", self.service))
 		rows = [MappingRow(r.intake_field or "", r.source_field or "", r.value or "") for r in self.mapping]
-		if problems := mapping_problems(defn, rows, fields):
+		if problems := mapping_problems(defn, rows, {*fields, *derived_fields(self.document_type)}):
 			throw_field_problems(problems, "Mapping does not fit the service")
