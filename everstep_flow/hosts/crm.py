@@ -19,12 +19,17 @@ def primary_contact(doc) -> frappe._dict:
 	"""The deal's primary person (its CRM Contacts row marked primary, else the first), else its own fields."""
 	rows = sorted(doc.get("contacts") or [], key=lambda r: not r.get("is_primary"))
 	row = rows[0] if rows else None
-	return frappe._dict(
+	person = frappe._dict(
 		contact=(row.get("contact") if row else None) or doc.get("contact"),
 		name=(row.get("full_name") if row else None) or doc.get("lead_name") or "",
 		email=(row.get("email") if row else None) or doc.get("email") or "",
 		phone=(row.get("mobile_no") or row.get("phone") if row else None) or doc.get("mobile_no") or "",
 	)
+	if person.contact and not (person.email and person.name):
+		found = frappe.db.get_value("Contact", person.contact, ["email_id", "full_name"], as_dict=True) or {}
+		person.email = person.email or found.get("email_id") or ""
+		person.name = person.name or found.get("full_name") or ""
+	return person
 
 
 # Values a trigger's mapping, condition and subject may read beside the deal's own fields: its primary person, whom
@@ -71,6 +76,21 @@ EXAMPLES = (
 		"mapping": [
 			{"intake_field": "company_name", "source_field": "organization"},
 			{"intake_field": "contact_email", "source_field": "primary_contact_email"},
+			{"intake_field": "plan", "value": "Pro"},
+		],
+	},
+	{
+		"trigger_name": "CRM lead converted: onboard the client",
+		"document_type": "CRM Lead",
+		"event": BECOMES,
+		"field": "converted",
+		"values": "1",
+		"client_from": "CRM Lead",
+		"subject": "Onboarding {{ doc.organization or doc.lead_name }}",
+		"service": "New client onboarding",
+		"mapping": [
+			{"intake_field": "company_name", "source_field": "organization"},
+			{"intake_field": "contact_email", "source_field": "email"},
 			{"intake_field": "plan", "value": "Pro"},
 		],
 	},

@@ -1,0 +1,235 @@
+"""Inside Frappe CRM (issue 21), on CRM's real doctypes and its own API: a deal won starts one onboarding tied to its
+CRM Organization, with what CRM actually holds mapped in; the deal's activity shows the onboarding's milestones.
+Skipped where Frappe CRM is not installed."""
+
+from __future__ import annotations
+
+import unittest
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from everstep_flow.hosts import crm, installed
+from everstep_flow.requests import actions
+from everstep_flow.seams import host_posts, trigger_set, triggers
+from everstep_flow.tests.utils import make_team, make_user, new_service, purge_requests, step_row, together
+
+SALES = "crmx.sales@example.com"
+TEAM = "CRMX Onboarding Team"
+SERVICE = "CRMX Onboarding"
+TRIGGER = "CRMX deal won"
+SECRET = "crmx-internal-note"
+FIELDS = [
+	{"fieldname": "company_name", "label": "Company Name", "fieldtype": "Data", "required": 1},
+	{"fieldname": "contact_email", "label": "Contact Email", "fieldtype": "Data", "required": 1},
+	{"fieldname": "deal_value", "label": "Deal Value", "fieldtype": "Data"},
+	{"fieldname": "owner", "label": "Deal Owner", "fieldtype": "Data"},
+]
+
+
+class CrmCase(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		if not installed("CRM Deal"):
+			raise unittest.SkipTest("Frappe CRM is not installed on this site")
+		super().setUpClass()
+		make_user(SALES, ("Sales User", "Flow Agent"))
+		make_team(TEAM, SALES)
+		if not frappe.db.exists("Flow Service", SERVICE):
+			new_service(SERVICE, [step_row("kickoff", TEAM)], FIELDS).insert()
+		for status in ("Won", "Lost", "Qualification"):
+			if not frappe.db.exists("CRM Deal Status", status):
+				frappe.get_doc({"doctype": "CRM Deal Status", "deal_status": status}).insert(
+					ignore_permissions=True
+				)
+		if frappe.db.exists("Flow Trigger", TRIGGER):
+			frappe.delete_doc("Flow Trigger", TRIGGER, force=True)
+		frappe.get_doc(
+			{
+				"doctype": "Flow Trigger",
+				"trigger_name": TRIGGER,
+				"enabled": 1,
+				"document_type": "CRM Deal",
+				"event": "Field Becomes Value",
+				"field": "status",
+				"values": "Won",
+				"service": SERVICE,
+				"client_from": "CRM Deal",
+				"subject": "Onboarding {{ doc.organization }}",
+				"mapping": [
+					{"intake_field": "company_name", "source_field": "organization"},
+					{"intake_field": "contact_email", "source_field": "primary_contact_email"},
+					{"intake_field": "deal_value", "source_field": "annual_revenue"},
+					{"intake_field": "owner", "source_field": "deal_owner"},
+				],
+			}
+		).insert()
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.db.rollback()
+		frappe.set_user("Administrator")
+		deals = frappe.get_all("Flow Trigger Firing", {"trigger": TRIGGER}, pluck="reference_name")
+		purge_requests(*frappe.get_all("Flow Request", {"service": SERVICE}, pluck="name"))
+		for deal in deals:
+			frappe.db.delete("Comment", {"reference_doctype": "CRM Deal", "reference_name": deal})
+		frappe.db.delete("Flow Trigger Firing", {"trigger": TRIGGER})
+		frappe.db.delete("Flow Trigger Field", {"parent": TRIGGER})
+		frappe.db.delete("Flow Trigger", {"name": TRIGGER})
+		frappe.db.commit()
+		trigger_set.forget_triggers()
+		super().tearDownClass()
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		frappe.db.set_value(
+			"Flow Request",
+			{"service": SERVICE, "status": ("in", ("Open", "In Progress", "Waiting on Customer"))},
+			{"status": "Cancelled", "open_key": None},
+		)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+
+	def new_deal(self, org: str, email: str | None = None) -> str:
+		"""A deal made through CRM's own API, as its New Deal dialog does (no deal email of its own)."""
+		from crm.fcrm.doctype.crm_deal.crm_deal import create_deal
+
+		frappe.set_user(SALES)
+		try:
+			return create_deal(
+				{
+					"organization_name": org,
+					"first_name": "Nora",
+					"last_name": org.split()[0],
+					"email": email or f"nora@{frappe.scrub(org).replace('_', '-')}.example",
+					"annual_revenue": 12000,
+					"deal_owner": SALES,
+					"status": "Qualification",
+				}
+			)
+		finally:
+			frappe.set_user("Administrator")
+
+	def win(self, deal: str) -> None:
+		frappe.set_user(SALES)
+		try:
+			frappe.client.set_value("CRM Deal", deal, "status", "Won")  # as CRM's UI does
+		finally:
+			frappe.set_user("Administrator")
+
+	def firings(self, deal: str) -> list:
+		return frappe.get_all(
+			"Flow Trigger Firing",
+			filters={"trigger": TRIGGER, "reference_name": deal},
+			fields=["name", "status", "request"],
+		)
+
+	def start(self, deal: str) -> str:
+		(firing,) = self.firings(deal)
+		triggers.process(firing.name)
+		return frappe.db.get_value("Flow Trigger Firing", firing.name, "request")
+
+
+class TestDealWon(CrmCase):
+	def test_a_deal_created_through_crm_and_won_starts_one_onboarding_tied_to_its_organization(self):
+		deal = self.new_deal(f"CRMX Acme {frappe.generate_hash(length=5)}")
+		doc = frappe.get_doc("CRM Deal", deal)
+		self.assertEqual(self.firings(deal), [])
+		self.win(deal)
+		request = frappe.get_doc("Flow Request", self.start(deal))
+		self.assertEqual((request.customer_type, request.customer), ("CRM Organization", doc.organization))
+		self.assertEqual(request.contact, doc.contacts[0].contact)
+		values = {row.fieldname: row.value for row in request.request_values}
+		self.assertEqual(values["company_name"], doc.organization)
+		self.assertTrue(values["contact_email"].startswith("nora@"))  # from the primary contact
+		self.assertEqual(values["owner"], SALES)
+		self.assertEqual(float(values["deal_value"]), 12000)
+		# saved again as Won, flipped away and back: still the one firing and the one request
+		self.win(deal)
+		frappe.set_user(SALES)
+		frappe.client.set_value("CRM Deal", deal, "status", "Lost")
+		frappe.client.set_value("CRM Deal", deal, "status", "Won")
+		frappe.set_user("Administrator")
+		self.assertEqual(len(self.firings(deal)), 1)
+
+	def test_a_lead_converted_then_won_is_onboarded_for_the_organization_conversion_made(self):
+		from crm.fcrm.doctype.crm_lead.crm_lead import convert_to_deal
+
+		org = f"CRMX Lead Org {frappe.generate_hash(length=5)}"
+		frappe.set_user(SALES)
+		try:
+			lead = frappe.get_doc(
+				{
+					"doctype": "CRM Lead",
+					"first_name": "Lena",
+					"organization": org,
+					"email": f"lena@{frappe.scrub(org).replace('_', '-')}.example",
+				}
+			).insert()
+			deal = convert_to_deal(lead.name)
+		finally:
+			frappe.set_user("Administrator")
+		self.win(deal)
+		request = frappe.get_doc("Flow Request", self.start(deal))
+		self.assertEqual((request.customer_type, request.customer), ("CRM Organization", org))
+
+	def test_the_deals_activity_shows_the_milestones_and_none_of_the_internal_notes(self):
+		from crm.api.activities import get_deal_activities
+
+		deal = self.new_deal(f"CRMX Show {frappe.generate_hash(length=5)}")
+		self.win(deal)
+		request = self.start(deal)
+		from everstep_flow.api.request import comment
+
+		frappe.set_user(SALES)
+		try:
+			comment(request, SECRET, is_internal=1)
+			task = frappe.db.get_value("Flow Task", {"request": request}, "name")
+			actions.act_on_task(task, "Claim")
+			actions.act_on_task(task, "Start")
+		finally:
+			frappe.set_user("Administrator")
+		self.assertGreater(host_posts.post_request(request), 0)
+		self.assertEqual(host_posts.post_request(request), 0)  # once
+		frappe.set_user(SALES)
+		try:
+			activities = get_deal_activities(deal)[0]
+		finally:
+			frappe.set_user("Administrator")
+		said = " ".join(a.get("content") or "" for a in activities if a.get("activity_type") == "comment")
+		for milestone in ("Request opened", "Step started"):
+			self.assertIn(milestone, said)
+		self.assertIn(f"/app/flow-request/{request}", said)
+		self.assertNotIn(SECRET, said)
+
+	def test_ten_won_flips_of_one_deal_racing_give_one_firing_and_one_request(self):
+		deal = self.new_deal(f"CRMX Race {frappe.generate_hash(length=5)}")
+		frappe.db.commit()
+
+		def flip():
+			frappe.set_user(SALES)
+			doc = frappe.get_doc("CRM Deal", deal)
+			doc.status = "Won"
+			doc.save()
+
+		together([flip for _ in range(10)])
+		firings = self.firings(deal)
+		self.assertEqual(len(firings), 1, firings)
+		statuses = together([lambda: triggers.run_firing(firings[0].name) for _ in range(3)])
+		self.assertIn("Done", statuses)
+		self.assertEqual(len({f.request for f in self.firings(deal)}), 1)
+
+	def test_mapping_a_field_the_deal_does_not_have_is_refused_naming_it(self):
+		trigger = frappe.get_doc("Flow Trigger", TRIGGER)
+		trigger.mapping[1].source_field = "no_such_field"
+		with self.assertRaises(frappe.ValidationError) as caught:
+			trigger.save()
+		self.assertIn("no_such_field", str(caught.exception))
+
+	def test_the_deals_primary_contact_is_what_crm_holds(self):
+		deal = frappe.get_doc("CRM Deal", self.new_deal(f"CRMX Person {frappe.generate_hash(length=5)}"))
+		person = crm.primary_contact(deal)
+		self.assertEqual(person.contact, deal.contacts[0].contact)
+		self.assertTrue(person.email.startswith("nora@"))
