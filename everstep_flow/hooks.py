@@ -23,6 +23,7 @@ app_include_js = "everstep_flow.bundle.js"
 doctype_js = {
 	"Customer": "public/js/client_form.js",
 	"HD Customer": "public/js/client_form.js",
+	"CRM Organization": "public/js/client_form.js",
 	"Contact": "public/js/client_form.js",
 }
 
@@ -91,6 +92,7 @@ everstep_flow_events_written = ["everstep_flow.seams.host_posts.events_written"]
 override_doctype_dashboards = {
 	"Customer": "everstep_flow.hosts.dashboards.customer",
 	"HD Customer": "everstep_flow.hosts.dashboards.customer",
+	"CRM Organization": "everstep_flow.hosts.dashboards.customer",
 	"Contact": "everstep_flow.hosts.dashboards.contact",
 }
 

@@ -1,6 +1,6 @@
-"""A client's requests on the client's own form: "Flow Request" in the Connections of Customer, HD Customer and
-Contact (hooks: override_doctype_dashboards). Counts go through frappe.get_list: each user sees only what they may
-open."""
+"""A client's requests on the client's own form: "Flow Request" in the Connections of Customer, HD Customer, CRM
+Organization and Contact (hooks: override_doctype_dashboards). Counts go through frappe.get_list: each user sees
+only what they may open."""
 
 from __future__ import annotations
 

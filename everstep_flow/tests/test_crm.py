@@ -228,6 +228,10 @@ class TestDealWon(CrmCase):
 			trigger.save()
 		self.assertIn("no_such_field", str(caught.exception))
 
+	def test_the_organizations_desk_form_lists_its_requests(self):
+		data = frappe.get_meta("CRM Organization").get_dashboard_data()
+		self.assertIn("Flow Request", [i for g in data.transactions for i in g["items"]])
+
 	def test_the_deals_primary_contact_is_what_crm_holds(self):
 		deal = frappe.get_doc("CRM Deal", self.new_deal(f"CRMX Person {frappe.generate_hash(length=5)}"))
 		person = crm.primary_contact(deal)

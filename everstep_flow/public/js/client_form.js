@@ -1,6 +1,6 @@
-// Customer, HD Customer and Contact forms (hooks.doctype_js): staff start a request or log a call for this client in one click,
+// Customer, HD Customer, CRM Organization and Contact forms (hooks.doctype_js): staff start a request or log a call for this client in one click,
 // and the form shows the client's service timeline (everything about the client, newest first).
-["Customer", "HD Customer", "Contact"].forEach((doctype) => {
+["Customer", "HD Customer", "CRM Organization", "Contact"].forEach((doctype) => {
 	frappe.ui.form.on(doctype, {
 		refresh(frm) {
 			frm.$wrapper.find(".esf-client-timeline-section").remove();
