@@ -17,6 +17,7 @@ from frappe.utils import add_to_date, escape_html, get_datetime, now_datetime
 
 from everstep_flow.base import ledger
 from everstep_flow.base.door import decided
+from everstep_flow.clients import crm_tasks
 from everstep_flow.engine.calls import FOLLOW_UP_OPEN, CallFacts, CallPlan, FollowUpPlan, plan_call
 from everstep_flow.engine.plans import Event
 from everstep_flow.hosts import client_records as clients
@@ -194,4 +195,5 @@ def _new_follow_up(request, task: str | None, plan: FollowUpPlan, call: str | No
 	)
 	doc.flags.flow_system = True
 	doc.insert(ignore_permissions=True)
+	crm_tasks.made(doc)  # its owner's CRM Task, when they work in Frappe CRM
 	return doc.name

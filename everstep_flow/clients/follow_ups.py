@@ -13,8 +13,10 @@ from frappe.utils import escape_html, now_datetime
 
 from everstep_flow.base import ledger
 from everstep_flow.base.door import decided
+from everstep_flow.clients import crm_tasks
 from everstep_flow.clients.calls import FOLLOW_UP, moment
 from everstep_flow.engine.calls import FOLLOW_UP_DONE, FOLLOW_UP_OPEN
+from everstep_flow.engine.crm_tasks import MOVED_IN_CRM
 from everstep_flow.engine.follow_ups import FollowUpFacts, FollowUpMove, plan_done, plan_push
 from everstep_flow.requests.actions import lock
 from everstep_flow.teams.membership import is_manager, user_teams
@@ -27,7 +29,11 @@ def may_act_on(row) -> bool:
 
 
 def _open_follow_up(name: str):
-	row = lock(FOLLOW_UP, name, ["name", "status", "request", "task", "owner_team", "assigned_to", "due_on"])
+	row = lock(
+		FOLLOW_UP,
+		name,
+		["name", "status", "request", "task", "owner_team", "assigned_to", "due_on", "crm_task"],
+	)
 	if not row or not frappe.has_permission(FOLLOW_UP, "read", name):
 		frappe.throw(_("follow_up: no follow-up {0}").format(escape_html(name)), frappe.DoesNotExistError)
 	if not may_act_on(row):
@@ -49,6 +55,7 @@ def _apply(row, move: FollowUpMove) -> None:
 def mark_done(name: str, note: str = "") -> dict[str, Any]:
 	row = _open_follow_up(name)
 	_apply(row, decided(plan_done, _facts(row), note, actor=frappe.session.user, now=now_datetime()))
+	crm_tasks.moved(row.crm_task, FOLLOW_UP_DONE)
 	return {"name": name, "status": FOLLOW_UP_DONE}
 
 
@@ -59,7 +66,23 @@ def push(name: str, due_on: Any, reason: str) -> dict[str, Any]:
 	due = moment(due_on, "due_on", found)
 	move = decided(plan_push, _facts(row), due, reason, now=now_datetime(), found=found)
 	_apply(row, move)
+	crm_tasks.moved(row.crm_task, FOLLOW_UP_OPEN, due)
 	return {"name": name, "due_on": due}
+
+
+def on_crm_task_update(doc, method=None) -> None:
+	"""Hook: a follow-up's CRM Task marked Done or moved in Frappe CRM does the same to the follow-up, by the moves
+	above and their rules (clients.crm_tasks finds it; no query for any other save). Here, not in crm_tasks, because
+	these moves tell crm_tasks of themselves. Who may change the task but not the follow-up leaves it as it was."""
+	change = crm_tasks.change_of(doc)
+	if not change:
+		return
+	if not (frappe.has_permission(FOLLOW_UP, "read", change.name) and may_act_on(change)):
+		crm_tasks.left_as_it_was(doc, change)
+	elif change.kind == "done":
+		mark_done(change.name, _("Done in Frappe CRM (CRM Task {0})").format(doc.name))
+	else:
+		push(change.name, change.due_on, MOVED_IN_CRM)
 
 
 def mine(until: datetime, limit: int = 200) -> list[dict[str, Any]]:
