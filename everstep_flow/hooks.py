@@ -80,6 +80,11 @@ doc_events = {
 	},
 	# A ticket does not close while the work behind it is open (no query unless the save closes it)
 	"HD Ticket": {"validate": "everstep_flow.seams.ticket_flow.on_ticket_validate"},
+	# A follow-up's CRM Task marked Done or moved in Frappe CRM moves the follow-up (no query for other saves)
+	"CRM Task": {"on_update": "everstep_flow.clients.follow_ups.on_crm_task_update"},
+	# A call completed in Frappe CRM on a deal or lead joins its open request's timeline (on_update runs on insert
+	# too; no query unless the save completes it or moves it to another deal or lead, one when it joins nothing)
+	"CRM Call Log": {"on_update": "everstep_flow.clients.crm_calls.on_call_log_update"},
 	# Seam 2: another app's document starts a service (Flow Trigger). Returns at once for a doctype with no enabled
 	# trigger; on_change, not on_update, because ERPNext converts an Opportunity with db_set.
 	"*": {"on_change": "everstep_flow.seams.triggers.on_change"},

@@ -15,6 +15,7 @@ from typing import Any
 import frappe
 
 from everstep_flow.base import ledger
+from everstep_flow.clients import timeline_crm as crm
 from everstep_flow.clients import timeline_sources as staff
 from everstep_flow.engine.calls import event_kind, item, merge_page, summary_of
 from everstep_flow.hosts import client_records as clients
@@ -36,10 +37,11 @@ def page(
 	need = start + limit
 	sources = []
 	ledger_kinds = {"request", "task", "handoff", "call", "comment", "follow_up"} & set(kinds)
-	if ledger_kinds:
+	# Staff who read no requests (a CRM user on an organization's timeline) see the sources they may read
+	if ledger_kinds and (portal or staff.readable("Flow Request")):
 		sources.append(_events(customer_type, customer, need, ledger_kinds, portal))
 	if not portal:
-		if "follow_up" in kinds:
+		if "follow_up" in kinds and staff.readable("Flow Follow Up"):
 			sources.append(staff.follow_ups(customer_type, customer, need))
 		contacts = None
 		if {"email", "call"} & set(kinds) and staff.readable("Communication"):
@@ -56,6 +58,8 @@ def page(
 		if "ticket" in kinds and staff.readable("HD Ticket"):
 			contacts = contacts if contacts is not None else clients.contacts_of(customer_type, customer)
 			sources.append(staff.tickets(customer_type, customer, contacts, need))
+		if customer_type == crm.ORGANIZATION:  # its deals, and the notes, tasks and calls on them
+			sources.extend(crm.sources(customer, need, kinds))
 	ordered = [sorted(source, key=lambda i: i.sort_key, reverse=True) for source in sources]  # ties, too
 	return [entry.as_dict() for entry in merge_page(ordered, start, limit)]
 

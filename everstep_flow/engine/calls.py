@@ -99,6 +99,9 @@ KINDS = (
 	"issue",
 	"ticket",
 	"deal",
+	"crm_note",
+	"crm_task",
+	"crm_call",
 )
 REQUEST_EVENTS = frozenset({"created", "status_changed", "cancelled", "linked", "client_set"})
 HANDOFF_EVENTS = frozenset({"handed_off", "accepted", "returned", "withdrawn"})

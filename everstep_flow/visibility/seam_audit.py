@@ -11,7 +11,9 @@ from frappe import _
 from frappe.utils import get_datetime
 
 from everstep_flow.base import ledger
+from everstep_flow.clients import crm_calls
 from everstep_flow.engine.calls import call_without_next_step, follow_up_leak, waiting_without_contact
+from everstep_flow.engine.crm_calls import CALL_LOG
 from everstep_flow.hosts import installed
 from everstep_flow.visibility.orphans import available_members
 
@@ -171,22 +173,41 @@ def _happened(value) -> datetime | None:
 
 
 def calls(start: datetime, end: datetime) -> list[dict]:
-	return [
-		leak(
-			_("call with neither a follow-up nor a reason for none"),
-			"Flow Request",
-			e.request,
-			e.at,
-			ledger.details_of(e).get("summary") or "",
+	"""Logged calls that name no next step. Log Call refuses those; a call Frappe CRM logged joins its request first
+	and names its next step in CRM afterwards (clients.crm_calls: a dated CRM Task, or a note saying why none)."""
+	found, in_crm = [], []
+	for e in frappe.get_all(
+		"Flow Event",
+		filters={"event_type": "call_logged", "at": ("between", (start, end))},
+		fields=["request", "at", "details"],
+		limit=5000,
+	):
+		details = ledger.details_of(e)
+		if not call_without_next_step(details):
+			continue
+		if details.get("call_log_doctype") == CALL_LOG and details.get("call_log"):
+			in_crm.append((e, details))
+		else:
+			found.append(
+				leak(
+					_("call with neither a follow-up nor a reason for none"),
+					"Flow Request",
+					e.request,
+					e.at,
+					details.get("summary") or "",
+				)
+			)
+	for e, details in crm_calls.without_next_step(in_crm) if in_crm else ():
+		found.append(
+			leak(
+				_("call in Frappe CRM with neither a dated CRM Task nor a note saying why none"),
+				CALL_LOG,
+				details["call_log"],
+				e.at,
+				f"{e.request}: {details.get('summary') or ''}",
+			)
 		)
-		for e in frappe.get_all(
-			"Flow Event",
-			filters={"event_type": "call_logged", "at": ("between", (start, end))},
-			fields=["request", "at", "details"],
-			limit=5000,
-		)
-		if call_without_next_step(ledger.details_of(e))
-	]
+	return found
 
 
 # 5. follow-up -> owner ---------------------------------------------------------------------------------------
