@@ -218,7 +218,7 @@ everstep_flow.log_call = (ctx = {}, on_done = null) => {
 };
 
 // The client timeline (one chronological view, newest first, paged, filterable by kind) in any wrapper.
-everstep_flow.TIMELINE_KINDS = ["request", "task", "handoff", "call", "email", "comment", "follow_up", "opportunity", "quotation", "sales_order", "issue", "ticket"];
+everstep_flow.TIMELINE_KINDS = ["request", "task", "handoff", "call", "email", "comment", "follow_up", "opportunity", "quotation", "sales_order", "issue", "ticket", "deal", "crm_note", "crm_task", "crm_call"];
 everstep_flow.render_timeline = (wrapper, customer_type, customer, page_size = 20) => {
 	const esc = everstep_flow.esc;
 	const state = { start: 0, kinds: [] };

@@ -1,7 +1,7 @@
 // A client's whole timeline on a page of its own: /app/flow-client-timeline?customer_type=Customer&customer=...
 frappe.pages["flow-client-timeline"].on_page_load = (wrapper) => {
 	const page = frappe.ui.make_app_page({ parent: wrapper, title: __("Client Timeline"), single_column: true });
-	const type = page.add_field({ fieldname: "customer_type", fieldtype: "Select", label: __("Client Type"), options: ["Customer", "Contact"], change: () => show() });
+	const type = page.add_field({ fieldname: "customer_type", fieldtype: "Select", label: __("Client Type"), options: frappe.boot.flow_client_doctypes || ["Customer", "Contact"], change: () => show() });
 	const client = page.add_field({ fieldname: "customer", fieldtype: "Dynamic Link", label: __("Client"), options: "customer_type", change: () => show() });
 	type.$input.closest(".frappe-control").data("fieldobj", type);
 	const $body = $(`<div style="padding: var(--padding-md);"></div>`).appendTo(page.body);
