@@ -1,4 +1,4 @@
-__version__ = "0.12.0"
+__version__ = "0.13.0"
 
 # The Frappe module every doctype, report and page of the app belongs to (modules.txt)
 MODULE = "Everstep Flow"
