@@ -35,9 +35,13 @@ def install_example_triggers() -> list[str]:
 		except frappe.ValidationError:
 			# Most likely a service of that name with other intake fields: keep the example without a service.
 			frappe.clear_last_message()
-			if not frappe.db.exists("Flow Trigger", name):
-				frappe.get_doc({"doctype": "Flow Trigger", **example, "enabled": 0, "service": None}).insert(
-					ignore_permissions=True
-				)
-				made.append(name)
+			try:
+				if not frappe.db.exists("Flow Trigger", name):
+					frappe.get_doc({"doctype": "Flow Trigger", **example, "enabled": 0, "service": None}).insert(
+						ignore_permissions=True
+					)
+					made.append(name)
+			except frappe.ValidationError:
+				frappe.clear_last_message()
+				frappe.log_error(title=f"everstep_flow: example trigger {name} not installed")
 	return made

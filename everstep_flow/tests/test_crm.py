@@ -228,6 +228,21 @@ class TestDealWon(CrmCase):
 			trigger.save()
 		self.assertIn("no_such_field", str(caught.exception))
 
+	def test_the_crm_examples_validate_against_the_demo_services(self):
+		from everstep_flow import demo
+		from everstep_flow.hosts.examples import install_example_triggers
+
+		demo.setup()
+		install_example_triggers()
+		for name in ("CRM deal won: onboard the client", "CRM lead converted: onboard the client"):
+			doc = frappe.get_doc("Flow Trigger", name)
+			self.assertTrue(doc.service, name)
+			doc.enabled = 1
+			doc.save()  # a valid mapping for its service (the deal's primary contact's address included)
+			doc.reload()
+			doc.enabled = 0
+			doc.save()
+
 	def test_the_organizations_desk_form_lists_its_requests(self):
 		data = frappe.get_meta("CRM Organization").get_dashboard_data()
 		self.assertIn("Flow Request", [i for g in data.transactions for i in g["items"]])

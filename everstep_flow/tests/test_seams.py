@@ -685,7 +685,7 @@ class TestClientAtEveryDoor(SeamCase):
 		self.assertEqual([f["fieldname"] for f in form["fields"]], ["company", "notes", "priority"])
 		self.assertEqual(
 			form["client_doctypes"],
-			[d for d in ("Customer", "HD Customer") if installed(d)] + ["Contact"],
+			[d for d in ("Customer", "HD Customer", "CRM Organization") if installed(d)] + ["Contact"],
 		)
 		self.assertRaises(frappe.DoesNotExistError, request_api.intake_form, service="No Such Service")
 
@@ -786,11 +786,12 @@ class TestERPNext(SeamCase):
 
 	def test_the_examples_validate_against_the_demo_services(self):
 		from everstep_flow import demo
-		from everstep_flow.hosts.examples import install_example_triggers
+		from everstep_flow.hosts.examples import all_examples, install_example_triggers
 
 		demo.setup()
 		install_example_triggers()
-		for name in ("Opportunity converted: onboard the client", "Issue created: support case"):
+		names = [e["trigger_name"] for e in all_examples() if installed(e["document_type"])]
+		for name in names:
 			doc = frappe.get_doc("Flow Trigger", name)
 			self.assertTrue(doc.service, name)
 			doc.enabled = 1
