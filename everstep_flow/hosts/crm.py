@@ -33,7 +33,7 @@ def primary_contact(doc) -> frappe._dict:
 
 
 # Values a trigger's mapping, condition and subject may read beside the deal's own fields: its primary person, whom
-# CRM keeps in the deal's contacts (a deal created directly fills no `email` of its own).
+# CRM keeps in the deal's contacts (the deal's own `email` is CRM's copy of a primary row's address, when it has one).
 DERIVED = {
 	"CRM Deal": {
 		"primary_contact_name": lambda doc: primary_contact(doc).name,

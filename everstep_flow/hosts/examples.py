@@ -37,9 +37,9 @@ def install_example_triggers() -> list[str]:
 			frappe.clear_last_message()
 			try:
 				if not frappe.db.exists("Flow Trigger", name):
-					frappe.get_doc({"doctype": "Flow Trigger", **example, "enabled": 0, "service": None}).insert(
-						ignore_permissions=True
-					)
+					frappe.get_doc(
+						{"doctype": "Flow Trigger", **example, "enabled": 0, "service": None}
+					).insert(ignore_permissions=True)
 					made.append(name)
 			except frappe.ValidationError:
 				frappe.clear_last_message()
