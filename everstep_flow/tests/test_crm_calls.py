@@ -401,18 +401,10 @@ class TestCrmOrganizationClient(CrmCallsCase):
 		request = submit_request(
 			SERVICE, {"company_name": self.org}, customer_type="Contact", customer=contact.name
 		).name
-		# a Flow Agent who may not read CRM's organizations cannot name one
-		with self.assertRaises(frappe.ValidationError) as caught:
-			self.as_user(
-				AGENT,
-				request_api.set_client,
-				request=request,
-				customer_type="CRM Organization",
-				customer=self.org,
-			)
-		self.assertIn("customer", str(caught.exception))
+		# Flow roles read the client records of the site (install grants it, as for Customer and HD Customer), so a
+		# Flow Agent on the request names the organization; a user with no Flow role cannot reach the door at all
 		done = self.as_user(
-			SALES,
+			AGENT,
 			request_api.set_client,
 			request=request,
 			customer_type="CRM Organization",
