@@ -109,13 +109,16 @@ def _join(doc, request: str) -> None:
 	if _recorded(doc.name, doc.creation):
 		return
 	call = {f: doc.get(f) for f in CALL_FIELDS}
-	note = _note_text(doc.note) if doc.note else ""
+	note = _note_text(doc.note, doc.reference_doctype, doc.reference_docname) if doc.note else ""
+	user = frappe.session.user
 	ledger.record(
 		request,
 		"call_logged",
 		is_internal=1,
 		details=core.event_details(call, note),
-		actor=core.actor_of(call) or frappe.session.user,
+		# whoever logged it (caller and receiver are what they typed, kept in the details); telephony's webhooks
+		# run as Guest or the system, who made no call: then our side of the call
+		actor=user if user not in ("Guest", "Administrator") else core.actor_of(call),
 	)
 	ledger.flush()
 
@@ -133,9 +136,12 @@ def _recorded(name: str, since) -> bool:
 	)
 
 
-def _note_text(note: str) -> str:
-	row = frappe.db.get_value("FCRM Note", note, ["title", "content"], as_dict=True)
-	if not row:
+def _note_text(note: str, doctype: str, name: str) -> str:
+	"""The call's note, when it hangs on the call's own deal or lead (a call log may point at any note)."""
+	row = frappe.db.get_value(
+		"FCRM Note", note, ["title", "content", "reference_doctype", "reference_docname"], as_dict=True
+	)
+	if not row or (row.reference_doctype, str(row.reference_docname)) != (doctype, str(name)):
 		return ""
 	return " ".join(p for p in (row.title or "", strip_html(row.content or "").strip()) if p)
 

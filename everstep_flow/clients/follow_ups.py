@@ -79,10 +79,20 @@ def on_crm_task_update(doc, method=None) -> None:
 		return
 	if not (frappe.has_permission(FOLLOW_UP, "read", change.name) and may_act_on(change)):
 		crm_tasks.left_as_it_was(doc, change)
-	elif change.kind == "done":
-		mark_done(change.name, _("Done in Frappe CRM (CRM Task {0})").format(doc.name))
-	else:
-		push(change.name, change.due_on, MOVED_IN_CRM)
+		return
+	frappe.db.savepoint("flow_crm_task")
+	try:
+		if change.kind == "done":
+			mark_done(change.name, _("Done in Frappe CRM (CRM Task {0})").format(doc.name))
+		else:
+			push(change.name, change.due_on, MOVED_IN_CRM)
+	except frappe.ValidationError as e:
+		# Someone moved the follow-up at the same moment (from our side, which tells this task itself): CRM's save
+		# stands. A date the follow-up refuses is refused in CRM too.
+		if change.kind != "done" and "at the same moment" not in str(e):
+			raise
+		frappe.db.rollback(save_point="flow_crm_task")
+		frappe.clear_last_message()
 
 
 def mine(until: datetime, limit: int = 200) -> list[dict[str, Any]]:

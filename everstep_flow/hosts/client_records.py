@@ -111,13 +111,25 @@ def of_email(email: str | None, *, create: bool = False) -> Client:
 
 def of_user(user: str) -> Client:
 	"""A website user's client: their Contact (Contact.user, else their address), then its Customer (ERPNext's
-	portal convention)."""
+	portal convention), HD Customer or CRM Organization.
+
+	Frappe lets a website user create and edit the Contacts they own, links and `company_name` included, so what
+	ties them to a client record is trusted only as staff last left it: a Contact last saved by the user themselves
+	(or any website user, or a guest) stands for its person alone, client record or not."""
 	if not user or user == "Guest":
 		return Client()
 	contact = frappe.db.get_value("Contact", {"user": user}, "name") or get_contact_name(
 		frappe.get_cached_value("User", user, "email") or ""
 	)
+	if contact and not _saved_by_staff(frappe.db.get_value("Contact", contact, "modified_by")):
+		return choose_client(tuple(client_doctypes()), contact=contact)
 	return of_contact(contact)
+
+
+def _saved_by_staff(user: str | None) -> bool:
+	return user == "Administrator" or (
+		bool(user) and frappe.get_cached_value("User", user, "user_type") == "System User"
+	)
 
 
 def of_link(doctype: str | None, name: str | None, contact: str | None = None) -> Client:
@@ -154,3 +166,23 @@ def checked(customer_type: str | None, customer: str | None) -> Client:
 		# Named explicitly: the Contact is the client unless a client record stands behind it.
 		return client if not client.unknown else Client("Contact", customer, customer, unknown=False)
 	return Client(customer_type, customer, unknown=False)
+
+
+def requester_of(owner: str | None, client: Client) -> tuple[str | None, str | None]:
+	"""Who asked for work a host document started, as (requester, requester's address): a customer who raised it
+	themselves (a website user: a Helpdesk ticket from the portal); not staff who saved it (a deal won, a ticket
+	logged): then the client's person, by their website login if they have one, else by their address."""
+	if owner and owner != "Guest" and _is_website_user(owner):
+		return owner, None
+	person = frappe._dict()
+	if client.contact:
+		person = frappe.db.get_value("Contact", client.contact, ["user", "email_id"], as_dict=True) or person
+	if person.user and _is_website_user(person.user):
+		return person.user, None
+	if person.email_id:
+		return "", person.email_id  # nobody logged in asked: the intake takes the address
+	return "Administrator", None  # no person at all: the system asked (never the staff member who saved it)
+
+
+def _is_website_user(user: str) -> bool:
+	return frappe.get_cached_value("User", user, "user_type") == "Website User"

@@ -100,6 +100,11 @@ def ticket_state(ticket: str) -> frappe._dict | None:
 state = ticket_state  # what seams.host_posts asks of any host document
 
 
+def may_reply(user: str) -> bool:
+	"""Helpdesk saves the ticket after a reply as its author: only an agent (or the system) may."""
+	return user == "Administrator" or bool(frappe.db.exists("HD Agent", {"name": user, "is_active": 1}))
+
+
 def comment(ticket: str, html: str, author: str | None) -> None:
 	"""An internal comment in the ticket's activity (Helpdesk's HD Ticket Comment: agents only)."""
 	frappe.get_doc(

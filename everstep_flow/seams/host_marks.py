@@ -70,10 +70,10 @@ def unposted(link, request: str) -> tuple[list, Any, str]:
 	"""The request's events this host document has not been told of, in order, and the mark after them (time,
 	recent names). A document linked to a request another one started hears only what happened since."""
 	recent = set(json.loads(link.posted_recent or "[]"))
-	if link.posted_until:
-		since = add_to_date(link.posted_until, minutes=-LOOK_BACK_MINUTES)
-	else:
-		since = link.finished_on if link.status == "Linked" else None
+	since = add_to_date(link.posted_until, minutes=-LOOK_BACK_MINUTES) if link.posted_until else None
+	if link.status == "Linked" and link.finished_on:
+		# never what happened before it joined, however far the mark looks back
+		since = max(get_datetime(since), get_datetime(link.finished_on)) if since else link.finished_on
 	filters: dict[str, Any] = {"request": request}
 	if since:
 		filters["creation"] = (">", since)

@@ -129,14 +129,7 @@ def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
 	user = frappe.session.user
 	try:
 		for p in plan.posts:
-			author = _speaker(p.actor)
-			frappe.set_user(
-				author
-			)  # the staff member who made the move speaks on the ticket, else the system
-			if p.kind == core.COMMENT:
-				host.comment(link.reference_name, p.html, author)
-			else:
-				host.reply(link.reference_name, p.html)
+			_post_one(host, link, p)
 	finally:
 		frappe.set_user(user)
 	if plan.status:
@@ -178,6 +171,29 @@ def _tasks(events) -> dict[str, core.TaskFact]:
 		"Flow Task", filters={"name": ("in", names)}, fields=["name", "title", "step_key", "team"]
 	)
 	return {r.name: core.TaskFact(r.title or "", r.step_key or "", r.team or "") for r in rows}
+
+
+def _post_one(host, link, p: core.Post) -> None:
+	"""One post, in a savepoint: one the host refuses (its own rules) is logged and skipped, never holding back the
+	others nor, retried for ever, the ones after it."""
+	author = _speaker(p.actor)
+	if p.kind == core.REPLY and not host.may_reply(author):
+		author = "Administrator"  # a reply goes out as someone the host lets reply (Helpdesk: an agent)
+	frappe.set_user(author)  # the staff member who made the move speaks on the document, else the system
+	frappe.db.savepoint("flow_host_post")
+	try:
+		if p.kind == core.COMMENT:
+			host.comment(link.reference_name, p.html, author)
+		else:
+			host.reply(link.reference_name, p.html)
+	except Exception:
+		frappe.db.rollback(save_point="flow_host_post")
+		frappe.clear_last_message()
+		frappe.log_error(
+			title=f"everstep_flow: {p.milestone} not posted on {link.reference_doctype} {link.reference_name}",
+			reference_doctype=link.reference_doctype,
+			reference_name=str(link.reference_name),
+		)
 
 
 def _speaker(actor: str) -> str:

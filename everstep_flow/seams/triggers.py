@@ -22,7 +22,7 @@ from frappe.utils import add_to_date, cstr, now_datetime, strip_html
 from everstep_flow.base import ledger
 from everstep_flow.base.door import collided
 from everstep_flow.engine import seams as core
-from everstep_flow.engine.seams import Client
+from everstep_flow.hosts import client_records as clients
 from everstep_flow.hosts.resolvers import client_of
 from everstep_flow.requests.intake import submit_request
 from everstep_flow.seams import host_posts
@@ -205,13 +205,13 @@ def _process(firing: str, retry_failed: bool) -> str | None:
 	rows = [core.MappingRow(m.intake_field, m.source_field or "", m.value or "") for m in trigger.mapping]
 	values = {k: _as_text(v) for k, v in core.mapped_values(rows, plain_values(source)).items()}
 	client = client_of(trigger, source)
-	requester = row.owner if row.owner and row.owner != "Guest" else None
+	requester, requester_email = clients.requester_of(row.owner, client)
 	request = submit_request(
 		trigger.service,
 		values,
 		subject=subject_of(trigger, source),
 		requester=requester,
-		requester_email=None if requester else _contact_email(client),
+		requester_email=requester_email,
 		client=client,
 		duplicates=trigger.duplicates,
 		source="Trigger",
@@ -264,10 +264,6 @@ def fail(firing: str, e: Exception) -> None:
 
 def _as_text(value: Any) -> Any:
 	return value if isinstance(value, str | int | float) and not isinstance(value, bool) else cstr(value)
-
-
-def _contact_email(client: Client) -> str | None:
-	return frappe.db.get_value("Contact", client.contact, "email_id") if client.contact else None
 
 
 # ------------------------------------------------------------------------------------------- the sweep

@@ -228,6 +228,30 @@ class TestDealWon(CrmCase):
 			trigger.save()
 		self.assertIn("no_such_field", str(caught.exception))
 
+	def test_the_sales_user_who_wins_the_deal_is_not_its_requester(self):
+		deal = self.new_deal(f"CRMX Who {frappe.generate_hash(length=5)}")
+		self.win(deal)
+		request = frappe.get_doc("Flow Request", self.start(deal))
+		self.assertFalse(request.requester)  # staff saved the deal; the client's person asked (by address)
+		self.assertTrue((request.requester_email or "").startswith("nora@"))
+
+	def test_a_website_user_naming_an_organization_on_their_own_contact_is_not_its_client(self):
+		from everstep_flow.hosts import client_records
+
+		org = frappe.get_doc(
+			"CRM Deal", self.new_deal(f"CRMX Victim {frappe.generate_hash(length=5)}")
+		).organization
+		mallory = make_user(f"mallory.{frappe.generate_hash(length=6)}@crmx-outside.example", ())
+		frappe.set_user(mallory)
+		try:  # Frappe lets a website user make and edit the Contacts they own
+			frappe.get_doc(
+				{"doctype": "Contact", "first_name": "Mallory", "user": mallory, "company_name": org}
+			).insert()
+		finally:
+			frappe.set_user("Administrator")
+		client = client_records.of_user(mallory)
+		self.assertNotEqual(client.customer, org)
+
 	def test_the_crm_examples_validate_against_the_demo_services(self):
 		from everstep_flow import demo
 		from everstep_flow.hosts.examples import install_example_triggers

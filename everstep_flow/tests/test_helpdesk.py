@@ -258,6 +258,12 @@ class TestTicketStartsWork(HelpdeskCase):
 		self.assertIn("Linked to the open request", said)
 		self.assertIn(request, said)
 		self.assertTrue(any("Request opened" in c for c in self.comments(first)))
+		# later, the work moves on: the joined ticket hears of that, never of what came before it joined
+		self.act(self.task(request), "Claim", "Start")
+		host_posts.post_request(request)
+		later = " ".join(self.comments(second))
+		self.assertIn("Step started", later)
+		self.assertNotIn("Request opened", later)
 
 	def test_the_hd_customers_timeline_lists_its_tickets_and_requests(self):
 		ticket = self.ticket("Timeline hdx")
