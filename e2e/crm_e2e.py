@@ -31,7 +31,7 @@ How to run
   Needs: the site with Frappe CRM and everstep_flow, a web server and a worker for it, e.g.
       bench serve --port 8000                       # or nginx/gunicorn
       bench worker --queue short,default,long       # the trigger's job and the deal posts run here
-  then (any Python 3.10+ with `requests`):
+  then (any Python 3.10+ with `requests`; the script imports e2e/common.py, beside it):
       python3 e2e/crm_e2e.py --url http://127.0.0.1:8000 --site hd.localhost --admin-password admin
   --site is sent as the Host header (so 127.0.0.1 works without an /etc/hosts entry). One line per check is printed
   ("PASS"/"FAIL"); the exit status is 1 when any check failed, 2 when the run could not go on. The deal, request and
@@ -43,17 +43,37 @@ Not a unit test: it is not collected by pytest or `bench run-tests` (no test_ pr
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
-import re
 import sys
 import threading
 import time
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # e2e/common.py, however the script is started
+from common import (
+	Client,
+	Stop,
+	arguments,
+	cancel_left_open,
+	check,
+	check_posted_once,
+	check_request_opened,
+	ensure_team,
+	ensure_user,
+	error_of,
+	listing,
+	refused,
+	run,
+	tally,
+	task_of,
+	text_of,
+	upsert,
+	wait_for,
+)
 
 SALES = "e2e.crm.sales@example.com"  # Sales User + Flow Agent, in E2E Sales Ops
 SALES2 = "e2e.crm.sales2@example.com"  # Sales User only: no Flow role
@@ -64,178 +84,10 @@ SERVICE = "E2E Onboarding"
 TRIGGER = "E2E CRM deal won: onboard the client"
 ORG_PREFIX = "E2E CRM "  # every organization this script makes starts so (the trigger's condition)
 INTERNAL_NOTE = "internal-only crm e2e note: discount agreed off the record"
-OPEN = ["Open", "In Progress", "Waiting on Customer"]
 CRM_KINDS = ("deal", "crm_note", "crm_task", "crm_call")  # the client timeline's kinds from Frappe CRM
 
 
-class Stop(Exception):
-	"""The run cannot go on (a step it depends on failed)."""
-
-
-class Client:
-	def __init__(self, base: str, site: str, who: str):
-		self.base, self.site, self.who = base.rstrip("/"), site, who
-		self.s = requests.Session()
-		self.s.headers.update({"Host": site, "Accept": "application/json"})
-
-	def login(self, user: str, password: str) -> None:
-		r = self.s.post(f"{self.base}/api/method/login", json={"usr": user, "pwd": password}, timeout=60)
-		if r.status_code != 200:
-			raise Stop(f"{self.who}: login as {user} failed: {r.status_code} {r.text[:300]}")
-
-	def twin(self) -> Client:
-		"""Another connection with the same login (for racing requests: a Session is not shared by threads)."""
-		other = Client(self.base, self.site, self.who)
-		other.s.cookies.update(self.s.cookies)
-		return other
-
-	def call(self, path: str, http: str = "POST", **params) -> requests.Response:
-		url = f"{self.base}/api/method/{path}"
-		if http == "GET":
-			return self.s.get(url, params={k: _q(v) for k, v in params.items()}, timeout=120)
-		return self.s.post(url, json=params, timeout=120)
-
-	def ok(self, path: str, http: str = "POST", **params):
-		r = self.call(path, http, **params)
-		if r.status_code != 200:
-			raise Stop(f"{self.who}: {path} -> {r.status_code} {_error(r)}")
-		return r.json().get("message")
-
-	def get_doc(self, doctype: str, name: str) -> requests.Response:
-		return self.s.get(f"{self.base}/api/resource/{doctype}/{name}", timeout=60)
-
-	def doc(self, doctype: str, name: str) -> dict:
-		r = self.get_doc(doctype, name)
-		if r.status_code != 200:
-			raise Stop(f"{self.who}: GET {doctype} {name} -> {r.status_code} {_error(r)}")
-		return r.json()["data"]
-
-	def list(self, doctype: str, filters=None, fields=None, **kw) -> requests.Response:
-		params = {"filters": json.dumps(filters or []), "fields": json.dumps(fields or ["name"])}
-		params.update({k: _q(v) for k, v in kw.items()})
-		return self.s.get(f"{self.base}/api/resource/{doctype}", params=params, timeout=60)
-
-	def rows(self, doctype: str, filters=None, fields=None, **kw) -> list[dict]:
-		r = self.list(doctype, filters, fields, **kw)
-		if r.status_code != 200:
-			raise Stop(f"{self.who}: list {doctype} -> {r.status_code} {_error(r)}")
-		return r.json()["data"]
-
-	def insert(self, doctype: str, doc: dict) -> dict:
-		r = self.s.post(f"{self.base}/api/resource/{doctype}", json=doc, timeout=60)
-		if r.status_code != 200:
-			raise Stop(f"{self.who}: insert {doctype} -> {r.status_code} {_error(r)}")
-		return r.json()["data"]
-
-	def update(self, doctype: str, name: str, values: dict) -> dict:
-		r = self.s.put(f"{self.base}/api/resource/{doctype}/{name}", json=values, timeout=60)
-		if r.status_code != 200:
-			raise Stop(f"{self.who}: update {doctype} {name} -> {r.status_code} {_error(r)}")
-		return r.json()["data"]
-
-	def exists(self, doctype: str, name: str) -> bool:
-		return self.get_doc(doctype, name).status_code == 200
-
-
-def _q(v):
-	return json.dumps(v) if isinstance(v, dict | list) else v
-
-
-def _error(r: requests.Response) -> str:
-	"""The message a Frappe error response carries (exception and _server_messages), else the body."""
-	try:
-		body = r.json()
-	except ValueError:
-		return r.text[:500]
-	parts = []
-	if body.get("exception"):
-		parts.append(str(body["exception"]).splitlines()[-1][:500])
-	if body.get("_server_messages"):
-		try:
-			for m in json.loads(body["_server_messages"]):
-				m = json.loads(m) if isinstance(m, str) else m
-				parts.append(str(m.get("message", m))[:500])
-		except ValueError:
-			parts.append(str(body["_server_messages"])[:500])
-	return " | ".join(parts) or json.dumps(body)[:500]
-
-
-# ------------------------------------------------------------------------------------------- checks
-
-results: list[tuple[bool, str, str]] = []
-
-
-def check(name: str, passed: bool, detail: str = "") -> bool:
-	results.append((bool(passed), name, detail))
-	print(f"{'PASS' if passed else 'FAIL'}  {name}{'  -- ' + detail if detail else ''}", flush=True)
-	return bool(passed)
-
-
-def wait_for(what: str, probe, timeout: float = 90, every: float = 1.0):
-	"""Poll `probe` until it returns something truthy (the worker runs after the web request commits)."""
-	end = time.monotonic() + timeout
-	last = None
-	while time.monotonic() < end:
-		last = probe()
-		if last:
-			return last
-		time.sleep(every)
-	print(f"      (waited {timeout}s for {what}; last seen: {str(last)[:300]})", flush=True)
-	return last
-
-
-def text_of(html: str) -> str:
-	return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html or "")).strip()
-
-
-def refused(r: requests.Response) -> bool:
-	"""403, or a 200 that gives nothing."""
-	if r.status_code == 403:
-		return True
-	if r.status_code != 200:
-		return False
-	body = r.json()
-	return not (body.get("data") or body.get("message"))
-
-
 # ------------------------------------------------------------------------------------------- setup (Administrator)
-
-
-def ensure_user(admin: Client, email: str, first: str, roles: list[str]) -> None:
-	if not admin.exists("User", email):
-		admin.insert(
-			"User",
-			{
-				"email": email,
-				"first_name": first,
-				"send_welcome_email": 0,
-				"enabled": 1,
-				"new_password": PASSWORD,
-				"roles": [{"role": r} for r in roles],
-			},
-		)
-		return
-	user = admin.doc("User", email)
-	have = {r["role"] for r in user.get("roles") or []}
-	values = {"enabled": 1, "new_password": PASSWORD}
-	if not set(roles) <= have:
-		values["roles"] = (user.get("roles") or []) + [{"role": r} for r in roles if r not in have]
-	admin.update("User", email, values)
-
-
-def ensure_team(admin: Client, team: str, *members: str) -> None:
-	if not admin.exists("Flow Team", team):
-		admin.insert("Flow Team", {"team_name": team, "members": [{"user": m} for m in members]})
-		return
-	doc = admin.doc("Flow Team", team)
-	rows = doc.get("members") or []
-	available = {m["user"] for m in rows if m.get("availability", "Available") == "Available"}
-	if not set(members) <= available or doc.get("disabled"):
-		rows = [m for m in rows if m["user"] not in members] + [
-			{"user": m, "availability": "Available"} for m in members
-		]
-		admin.update("Flow Team", team, {"members": rows, "disabled": 0})
-
 
 SERVICE_DOC = {
 	"title": SERVICE,
@@ -281,33 +133,14 @@ TRIGGER_DOC = {
 
 
 def setup(admin: Client) -> None:
-	ensure_user(admin, SALES, "Sam Sales", ["Sales User", "Flow Agent"])
-	ensure_user(admin, SALES2, "Sasha Sales", ["Sales User"])
-	ensure_user(admin, AGENT, "Alex Agent", ["Flow Agent"])
+	ensure_user(admin, SALES, "Sam Sales", ["Sales User", "Flow Agent"], PASSWORD)
+	ensure_user(admin, SALES2, "Sasha Sales", ["Sales User"], PASSWORD)
+	ensure_user(admin, AGENT, "Alex Agent", ["Flow Agent"], PASSWORD)
 	ensure_team(admin, TEAM, SALES, AGENT)
 	if not admin.exists("Flow Service", SERVICE):
 		admin.insert("Flow Service", SERVICE_DOC)
-	# Requests of the service left open by an interrupted run: cancelled, so this run starts clean
-	for r in admin.rows(
-		"Flow Request", [["service", "=", SERVICE], ["status", "in", OPEN]], ["name"], limit_page_length=0
-	):
-		admin.ok(
-			"everstep_flow.api.request.cancel_request", request=r["name"], reason="left open by an e2e run"
-		)
-	if not admin.exists("Flow Trigger", TRIGGER):
-		admin.insert("Flow Trigger", TRIGGER_DOC)
-	else:
-		admin.update("Flow Trigger", TRIGGER, TRIGGER_DOC)
-
-
-def disable_trigger(admin: Client) -> None:
-	try:
-		if admin.exists("Flow Trigger", TRIGGER):
-			admin.update("Flow Trigger", TRIGGER, {"enabled": 0})
-			enabled = admin.doc("Flow Trigger", TRIGGER)["enabled"]
-			check("the run's Flow Trigger is left disabled", not enabled, f"enabled={enabled}")
-	except Exception as e:  # reported, never hides the run's own outcome
-		check("the run's Flow Trigger is left disabled", False, repr(e))
+	cancel_left_open(admin, SERVICE)
+	upsert(admin, "Flow Trigger", TRIGGER, TRIGGER_DOC)
 
 
 # ------------------------------------------------------------------------------------------- the run
@@ -344,11 +177,6 @@ def settled(admin: Client, deal: str):
 	"""The deal's firings once none is still queued (the worker ran them)."""
 	rows = firings(admin, deal)
 	return rows if rows and all(f["status"] != "Queued" for f in rows) else None
-
-
-def task_of(client: Client, request: str, step: str) -> dict:
-	rows = client.ok("everstep_flow.api.request.progress", request=request)
-	return next(r for r in rows if r["step"] == step)
 
 
 def new_deal(sales: Client, tag: str, what: str) -> tuple[str, str, str, str]:
@@ -395,7 +223,7 @@ def _race(sales: Client, deal: str, n: int = 10) -> dict:
 			)
 			if r.status_code == 200:
 				return True
-			why = _error(r)
+			why = error_of(r)
 			if not (r.status_code == 417 and MISMATCH in why):
 				with lock:
 					out["failed"].append(f"{status}: {r.status_code} {why[:200]}")
@@ -410,7 +238,7 @@ def _race(sales: Client, deal: str, n: int = 10) -> dict:
 		r = win(c, deal)
 		with lock:
 			out["first"].append(r.status_code)
-			out["first_errors"].append((r.status_code, "" if r.status_code == 200 else _error(r)))
+			out["first_errors"].append((r.status_code, "" if r.status_code == 200 else error_of(r)))
 		landed = r.status_code == 200
 		if i % 2:
 			landed = until_saved(c, "Lost") and until_saved(c, "Won")
@@ -428,27 +256,6 @@ def _race(sales: Client, deal: str, n: int = 10) -> dict:
 		t.join()
 	out["transitions"] += 1  # the first Won of the race
 	return out
-
-
-def run(args) -> dict:
-	base, site = args.url, args.site
-	admin, sales = Client(base, site, "Administrator"), Client(base, site, "sales user")
-	sales2, agent = Client(base, site, "sales user 2"), Client(base, site, "flow agent")
-	admin.login("Administrator", args.admin_password)
-	state: dict = {}
-	try:
-		setup(admin)
-		check("setup: users, team, service and enabled trigger exist", True, f"service {SERVICE}")
-		sales.login(SALES, PASSWORD)
-		sales2.login(SALES2, PASSWORD)
-		agent.login(AGENT, PASSWORD)
-		_run(admin, sales, sales2, agent, state)
-	except Stop as e:
-		check("the run went on to the end", False, str(e))
-		state["stopped"] = True
-	finally:
-		disable_trigger(admin)
-	return state
 
 
 def _run(admin: Client, sales: Client, sales2: Client, agent: Client, state: dict) -> None:
@@ -472,7 +279,7 @@ def _run(admin: Client, sales: Client, sales2: Client, agent: Client, state: dic
 	check(
 		"sales user marked the deal Won (frappe.client.set_value, as CRM's UI does)",
 		r.status_code == 200 and sales.doc("CRM Deal", deal)["status"] == "Won",
-		f"{r.status_code} {_error(r) if r.status_code != 200 else ''}",
+		f"{r.status_code} {error_of(r) if r.status_code != 200 else ''}",
 	)
 
 	# --- the worker makes the request
@@ -514,13 +321,11 @@ def _run(admin: Client, sales: Client, sales2: Client, agent: Client, state: dic
 		and len(admin.rows("Flow Request", [["customer", "=", org]], ["name"])) == 1,
 		f"{r.status_code}; firings {again}",
 	)
-	opened = wait_for(
-		"'Request opened' in the deal's activity", lambda: has_comment(sales, deal, "Request opened"), 60
-	)
-	check(
+	check_request_opened(
 		"the deal's activity (crm.api.activities.get_activities) has 'Request opened' linking the request",
-		bool(opened) and f"/app/flow-request/{request}" in opened[0],
-		text_of(opened[0]) if opened else "none",
+		"in the deal's activity",
+		lambda milestone: has_comment(sales, deal, milestone),
+		request,
 	)
 
 	# --- the sales user works the first step, logs a call with a follow-up they own
@@ -591,7 +396,7 @@ def _run(admin: Client, sales: Client, sales2: Client, agent: Client, state: dic
 	check(
 		"sales user marked the CRM Task Done (frappe.client.set_value, as CRM's UI does)",
 		r.status_code == 200,
-		f"{r.status_code} {_error(r) if r.status_code != 200 else ''}",
+		f"{r.status_code} {error_of(r) if r.status_code != 200 else ''}",
 	)
 	fu = admin.doc("Flow Follow Up", follow_up)
 	done_events = admin.rows(
@@ -632,14 +437,7 @@ def _run(admin: Client, sales: Client, sales2: Client, agent: Client, state: dic
 		check(f"the deal's activity shows '{milestone}'", milestone in said)
 	said = " ".join(text_of(c) for c in comments_of(sales, deal))
 	check("no internal note in the deal's activity", INTERNAL_NOTE not in said)
-	n = len(comments_of(sales, deal))
-	time.sleep(3)
-	check(
-		"milestones are posted once (no duplicates after the jobs settle)",
-		len(comments_of(sales, deal)) == n,
-		f"{n} comments",
-	)
-	state["comments"] = [text_of(c) for c in comments_of(sales, deal)]
+	check_posted_once(lambda: comments_of(sales, deal), state)
 
 	# --- ten Won saves of another deal racing
 	_lead2, deal2, org2, _email2 = new_deal(sales, tag, "Race")
@@ -670,7 +468,7 @@ def _run(admin: Client, sales: Client, sales2: Client, agent: Client, state: dic
 	check(
 		"attack: a sales user without Flow roles cannot open the request (/api/resource)",
 		r.status_code in (403, 404),
-		f"{r.status_code} {_error(r)[:200]}",
+		f"{r.status_code} {error_of(r)[:200]}",
 	)
 	r = sales2.list("Flow Request", [["customer", "=", org]], ["name", "subject"])
 	check(
@@ -696,7 +494,7 @@ def _run(admin: Client, sales: Client, sales2: Client, agent: Client, state: dic
 		check(
 			f"attack: ... nor read it through {method.rsplit('.', 1)[1]}",
 			r.status_code in (403, 404),
-			f"{r.status_code} {_error(r)[:200]}",
+			f"{r.status_code} {error_of(r)[:200]}",
 		)
 	r = sales2.call(
 		"everstep_flow.api.client.timeline", customer_type="CRM Organization", customer=org, limit=100
@@ -715,37 +513,35 @@ def _run(admin: Client, sales: Client, sales2: Client, agent: Client, state: dic
 	check(
 		"attack: a Flow Agent without CRM roles gets 403 on the deal (/api/resource)",
 		r.status_code == 403,
-		f"{r.status_code} {_error(r)[:200]}",
+		f"{r.status_code} {error_of(r)[:200]}",
 	)
 	r = agent.call("crm.api.activities.get_activities", "GET", name=deal)
 	check(
 		"attack: ... and on the deal's activity (crm.api.activities.get_activities)",
 		r.status_code == 403,
-		f"{r.status_code} {_error(r)[:200]}",
+		f"{r.status_code} {error_of(r)[:200]}",
 	)
 
 
 def main() -> int:
-	p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-	p.add_argument("--url", default="http://127.0.0.1:8000", help="the web server (default %(default)s)")
-	p.add_argument(
-		"--site", default="hd.localhost", help="the site, sent as Host header (default %(default)s)"
+	state = run(
+		arguments(__doc__),
+		setup=setup,
+		ready="setup: users, team, service and enabled trigger exist",
+		service=SERVICE,
+		trigger=TRIGGER,
+		users={"sales user": SALES, "sales user 2": SALES2, "flow agent": AGENT},
+		password=PASSWORD,
+		body=_run,
 	)
-	p.add_argument("--admin-password", default="admin")
-	args = p.parse_args()
-	state = run(args)
-	failed = [r for r in results if not r[0]]
-	print(
-		f"\n{len(results) - len(failed)} passed, {len(failed)} failed; deal {state.get('deal')} "
-		f"({state.get('organization')}), request {state.get('request')}, CRM Task {state.get('crm_task')}, "
-		f"raced deal {state.get('race_deal')}",
-		flush=True,
+	status = tally(
+		state,
+		f"deal {state.get('deal')} ({state.get('organization')}), request {state.get('request')}, "
+		f"CRM Task {state.get('crm_task')}, raced deal {state.get('race_deal')}",
 	)
 	if state.get("comments"):
-		print("deal activity (comments):")
-		for c in state["comments"]:
-			print("   -", c[:160])
-	return 2 if state.get("stopped") else 1 if failed else 0
+		listing("deal activity (comments):", state["comments"])
+	return status
 
 
 if __name__ == "__main__":

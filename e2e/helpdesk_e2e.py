@@ -26,7 +26,7 @@ How to run
   Needs: the site with Helpdesk and everstep_flow, a web server and a worker for it, e.g.
       bench serve --port 8000                       # or nginx/gunicorn
       bench worker --queue short,default,long       # the trigger's job and the ticket posts run here
-  then (any Python 3.10+ with `requests`):
+  then (any Python 3.10+ with `requests`; the script imports e2e/common.py, beside it):
       python3 e2e/helpdesk_e2e.py --url http://127.0.0.1:8000 --site hd.localhost --admin-password admin
   --site is sent as the Host header (so 127.0.0.1 works without an /etc/hosts entry). One line per check is printed
   ("PASS"/"FAIL"); the exit status is 1 when any check failed, 2 when the run could not go on. The ticket and request
@@ -38,14 +38,31 @@ Not a unit test: it is not collected by pytest or `bench run-tests` (no test_ pr
 
 from __future__ import annotations
 
-import argparse
 import json
-import re
 import sys
-import time
 import uuid
+from pathlib import Path
 
-import requests
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # e2e/common.py, however the script is started
+from common import (
+	Client,
+	Stop,
+	arguments,
+	cancel_left_open,
+	check,
+	check_posted_once,
+	check_request_opened,
+	ensure_team,
+	ensure_user,
+	error_of,
+	listing,
+	run,
+	tally,
+	task_of,
+	text_of,
+	upsert,
+	wait_for,
+)
 
 HD_CUSTOMER = "E2E Client Ltd"
 CUSTOMER = "e2e.customer@example.com"
@@ -66,158 +83,7 @@ REPLY = "Third floor, room 3.14, open from 8 am."
 INTERNAL_NOTE = "internal-only e2e note: customer is on a premium contract"
 
 
-class Stop(Exception):
-	"""The run cannot go on (a step it depends on failed)."""
-
-
-class Client:
-	def __init__(self, base: str, site: str, who: str):
-		self.base, self.who = base.rstrip("/"), who
-		self.s = requests.Session()
-		self.s.headers.update({"Host": site, "Accept": "application/json"})
-
-	def login(self, user: str, password: str) -> None:
-		r = self.s.post(f"{self.base}/api/method/login", json={"usr": user, "pwd": password}, timeout=60)
-		if r.status_code != 200:
-			raise Stop(f"{self.who}: login as {user} failed: {r.status_code} {r.text[:300]}")
-
-	def call(self, path: str, http: str = "POST", **params) -> requests.Response:
-		url = f"{self.base}/api/method/{path}"
-		if http == "GET":
-			return self.s.get(url, params={k: _q(v) for k, v in params.items()}, timeout=120)
-		return self.s.post(url, json=params, timeout=120)
-
-	def ok(self, path: str, http: str = "POST", **params):
-		r = self.call(path, http, **params)
-		if r.status_code != 200:
-			raise Stop(f"{self.who}: {path} -> {r.status_code} {_error(r)}")
-		return r.json().get("message")
-
-	def get_doc(self, doctype: str, name: str) -> requests.Response:
-		return self.s.get(f"{self.base}/api/resource/{doctype}/{name}", timeout=60)
-
-	def doc(self, doctype: str, name: str) -> dict:
-		r = self.get_doc(doctype, name)
-		if r.status_code != 200:
-			raise Stop(f"{self.who}: GET {doctype} {name} -> {r.status_code} {_error(r)}")
-		return r.json()["data"]
-
-	def list(self, doctype: str, filters=None, fields=None, **kw) -> requests.Response:
-		params = {"filters": json.dumps(filters or []), "fields": json.dumps(fields or ["name"])}
-		params.update({k: _q(v) for k, v in kw.items()})
-		return self.s.get(f"{self.base}/api/resource/{doctype}", params=params, timeout=60)
-
-	def rows(self, doctype: str, filters=None, fields=None, **kw) -> list[dict]:
-		r = self.list(doctype, filters, fields, **kw)
-		if r.status_code != 200:
-			raise Stop(f"{self.who}: list {doctype} -> {r.status_code} {_error(r)}")
-		return r.json()["data"]
-
-	def insert(self, doctype: str, doc: dict) -> dict:
-		r = self.s.post(f"{self.base}/api/resource/{doctype}", json=doc, timeout=60)
-		if r.status_code != 200:
-			raise Stop(f"{self.who}: insert {doctype} -> {r.status_code} {_error(r)}")
-		return r.json()["data"]
-
-	def update(self, doctype: str, name: str, values: dict) -> dict:
-		r = self.s.put(f"{self.base}/api/resource/{doctype}/{name}", json=values, timeout=60)
-		if r.status_code != 200:
-			raise Stop(f"{self.who}: update {doctype} {name} -> {r.status_code} {_error(r)}")
-		return r.json()["data"]
-
-	def exists(self, doctype: str, name: str) -> bool:
-		return self.get_doc(doctype, name).status_code == 200
-
-
-def _q(v):
-	return json.dumps(v) if isinstance(v, dict | list) else v
-
-
-def _error(r: requests.Response) -> str:
-	"""The message a Frappe error response carries (exception and _server_messages), else the body."""
-	try:
-		body = r.json()
-	except ValueError:
-		return r.text[:500]
-	parts = []
-	if body.get("exception"):
-		parts.append(str(body["exception"]).splitlines()[-1][:500])
-	if body.get("_server_messages"):
-		try:
-			for m in json.loads(body["_server_messages"]):
-				m = json.loads(m) if isinstance(m, str) else m
-				parts.append(str(m.get("message", m))[:500])
-		except ValueError:
-			parts.append(str(body["_server_messages"])[:500])
-	return " | ".join(parts) or json.dumps(body)[:500]
-
-
-# ------------------------------------------------------------------------------------------- checks
-
-results: list[tuple[bool, str, str]] = []
-
-
-def check(name: str, passed: bool, detail: str = "") -> bool:
-	results.append((bool(passed), name, detail))
-	print(f"{'PASS' if passed else 'FAIL'}  {name}{'  -- ' + detail if detail else ''}", flush=True)
-	return bool(passed)
-
-
-def wait_for(what: str, probe, timeout: float = 90, every: float = 1.0):
-	"""Poll `probe` until it returns something truthy (the worker runs after the web request commits)."""
-	end = time.monotonic() + timeout
-	last = None
-	while time.monotonic() < end:
-		last = probe()
-		if last:
-			return last
-		time.sleep(every)
-	print(f"      (waited {timeout}s for {what}; last seen: {str(last)[:300]})", flush=True)
-	return last
-
-
-def text_of(html: str) -> str:
-	return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html or "")).strip()
-
-
 # ------------------------------------------------------------------------------------------- setup (Administrator)
-
-
-def ensure_user(admin: Client, email: str, first: str, roles: list[str], website: bool = False) -> None:
-	if not admin.exists("User", email):
-		doc = {
-			"email": email,
-			"first_name": first,
-			"send_welcome_email": 0,
-			"enabled": 1,
-			"new_password": PASSWORD,
-		}
-		if website:
-			doc["user_type"] = "Website User"
-		else:
-			doc["roles"] = [{"role": r} for r in roles]
-		admin.insert("User", doc)
-	else:
-		user = admin.doc("User", email)
-		have = {r["role"] for r in user.get("roles") or []}
-		values = {"enabled": 1, "new_password": PASSWORD}
-		if not website and not set(roles) <= have:
-			values["roles"] = (user.get("roles") or []) + [{"role": r} for r in roles if r not in have]
-		admin.update("User", email, values)
-
-
-def ensure_team(admin: Client, team: str, member: str) -> None:
-	if not admin.exists("Flow Team", team):
-		admin.insert("Flow Team", {"team_name": team, "members": [{"user": member}]})
-		return
-	doc = admin.doc("Flow Team", team)
-	members = doc.get("members") or []
-	if not any(m["user"] == member and m.get("availability", "Available") == "Available" for m in members):
-		members = [m for m in members if m["user"] != member] + [
-			{"user": member, "availability": "Available"}
-		]
-		admin.update("Flow Team", team, {"members": members, "disabled": 0})
-
 
 SERVICE_DOC = {
 	"title": SERVICE,
@@ -274,9 +140,9 @@ TRIGGER_DOC = {
 def setup(admin: Client) -> None:
 	if not admin.exists("HD Customer", HD_CUSTOMER):
 		admin.insert("HD Customer", {"customer_name": HD_CUSTOMER})
-	ensure_user(admin, CUSTOMER, "Erin E2E", [], website=True)
+	ensure_user(admin, CUSTOMER, "Erin E2E", [], PASSWORD, website=True)
 	for agent, first in ((AGENT1, "Ada Support"), (AGENT2, "Finn Field")):
-		ensure_user(admin, agent, first, ["Agent", "Flow Agent"])
+		ensure_user(admin, agent, first, ["Agent", "Flow Agent"], PASSWORD)
 		if not admin.exists("HD Agent", agent):
 			admin.insert("HD Agent", {"user": agent, "agent_name": first, "is_active": 1})
 	contacts = admin.rows("Contact", [["email_id", "=", CUSTOMER]], ["name"])
@@ -307,30 +173,8 @@ def setup(admin: Client) -> None:
 			SERVICE,
 			{k: SERVICE_DOC[k] for k in SERVICE_DOC if k.startswith("ticket_")} | {"host_milestones": []},
 		)
-	# Requests of the service left open by an interrupted run: cancelled, so this run starts clean
-	for r in admin.rows(
-		"Flow Request",
-		[["service", "=", SERVICE], ["status", "in", ["Open", "In Progress", "Waiting on Customer"]]],
-		["name"],
-		limit_page_length=0,
-	):
-		admin.ok(
-			"everstep_flow.api.request.cancel_request", request=r["name"], reason="left open by an e2e run"
-		)
-	if not admin.exists("Flow Trigger", TRIGGER):
-		admin.insert("Flow Trigger", TRIGGER_DOC)
-	else:
-		admin.update("Flow Trigger", TRIGGER, TRIGGER_DOC)
-
-
-def disable_trigger(admin: Client) -> None:
-	try:
-		if admin.exists("Flow Trigger", TRIGGER):
-			admin.update("Flow Trigger", TRIGGER, {"enabled": 0})
-			enabled = admin.doc("Flow Trigger", TRIGGER)["enabled"]
-			check("the run's Flow Trigger is left disabled", not enabled, f"enabled={enabled}")
-	except Exception as e:  # reported, never hides the run's own outcome
-		check("the run's Flow Trigger is left disabled", False, repr(e))
+	cancel_left_open(admin, SERVICE)
+	upsert(admin, "Flow Trigger", TRIGGER, TRIGGER_DOC)
 
 
 # ------------------------------------------------------------------------------------------- the run
@@ -349,32 +193,6 @@ def ticket_view(client: Client, ticket) -> dict:
 
 def has_comment(client: Client, ticket, milestone: str):
 	return [c for c in comments_of(client, ticket) if milestone in c]
-
-
-def task_of(client: Client, request: str, step: str) -> dict:
-	rows = client.ok("everstep_flow.api.request.progress", request=request)
-	return next(r for r in rows if r["step"] == step)
-
-
-def run(args) -> dict:
-	base, site = args.url, args.site
-	admin, customer = Client(base, site, "Administrator"), Client(base, site, "customer")
-	agent1, agent2 = Client(base, site, "agent1"), Client(base, site, "agent2")
-	admin.login("Administrator", args.admin_password)
-	state: dict = {}
-	try:
-		setup(admin)
-		check("setup: customer, agents, teams, service and enabled trigger exist", True, f"service {SERVICE}")
-		customer.login(CUSTOMER, PASSWORD)
-		agent1.login(AGENT1, PASSWORD)
-		agent2.login(AGENT2, PASSWORD)
-		_run(admin, customer, agent1, agent2, state)
-	except Stop as e:
-		check("the run went on to the end", False, str(e))
-		state["stopped"] = True
-	finally:
-		disable_trigger(admin)
-	return state
 
 
 def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state: dict) -> None:
@@ -426,13 +244,11 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 		f"{request}: {req['customer_type']}/{req['customer']}, source {req['source_doctype']} "
 		f"{req['source_name']}, requester {req.get('requester')}, contact {req.get('contact')}, status {req['status']}",
 	)
-	opened = wait_for(
-		"'Request opened' on the ticket", lambda: has_comment(agent1, ticket, "Request opened"), 60
-	)
-	check(
+	check_request_opened(
 		"the ticket's activity has the internal comment 'Request opened' linking the request (Helpdesk get_one, agent)",
-		bool(opened) and f"/app/flow-request/{request}" in opened[0],
-		text_of(opened[0]) if opened else "none",
+		"on the ticket",
+		lambda milestone: has_comment(agent1, ticket, milestone),
+		request,
 	)
 
 	# --- agent 1 (E2E Support): Diagnose
@@ -553,7 +369,7 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 		check(
 			"the customer may not read the Flow Request",
 			r.status_code in (403, 404),
-			f"{r.status_code} {_error(r)}",
+			f"{r.status_code} {error_of(r)}",
 		)
 	r = customer.call("everstep_flow.api.request.timeline", request=request)
 	if r.status_code == 200:
@@ -567,7 +383,7 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 		check(
 			"the customer's request timeline is refused",
 			r.status_code in (403, 404),
-			f"{r.status_code} {_error(r)}",
+			f"{r.status_code} {error_of(r)}",
 		)
 	r = customer.list("Flow Trigger Firing", [["reference_name", "=", ticket]], ["name", "request"])
 	check(
@@ -581,8 +397,8 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 		)
 		check(
 			f"closing the ticket while its request is open is refused ({who}, frappe.client.set_value): 417 naming the request",
-			r.status_code == 417 and request in _error(r),
-			f"{r.status_code} {_error(r)}",
+			r.status_code == 417 and request in error_of(r),
+			f"{r.status_code} {error_of(r)}",
 		)
 	check(
 		"the ticket is still open after the refused closes",
@@ -603,7 +419,7 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 	check(
 		"the customer replied through Helpdesk's portal (run_doc_method create_communication_via_contact)",
 		r.status_code == 200,
-		f"{r.status_code} {_error(r) if r.status_code != 200 else ''}",
+		f"{r.status_code} {error_of(r) if r.status_code != 200 else ''}",
 	)
 	state_now = task_of(agent2, request, "onsite_fix")["state"]
 	check("the customer's reply resumed the step: In Progress", state_now == "In Progress", state_now)
@@ -662,40 +478,26 @@ def _run(admin: Client, customer: Client, agent1: Client, agent2: Client, state:
 		"no internal note in the ticket's activity (the agents' comments carry milestones only)",
 		INTERNAL_NOTE not in comments,
 	)
-	n = len(comments_of(agent1, ticket))
-	time.sleep(3)
-	check(
-		"milestones are posted once (no duplicates after the jobs settle)",
-		len(comments_of(agent1, ticket)) == n,
-		f"{n} comments",
-	)
-	state["comments"] = [text_of(c) for c in comments_of(agent1, ticket)]
+	check_posted_once(lambda: comments_of(agent1, ticket), state)
 	state["replies"] = replies
 
 
 def main() -> int:
-	p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-	p.add_argument("--url", default="http://127.0.0.1:8000", help="the web server (default %(default)s)")
-	p.add_argument(
-		"--site", default="hd.localhost", help="the site, sent as Host header (default %(default)s)"
+	state = run(
+		arguments(__doc__),
+		setup=setup,
+		ready="setup: customer, agents, teams, service and enabled trigger exist",
+		service=SERVICE,
+		trigger=TRIGGER,
+		users={"customer": CUSTOMER, "agent1": AGENT1, "agent2": AGENT2},
+		password=PASSWORD,
+		body=_run,
 	)
-	p.add_argument("--admin-password", default="admin")
-	args = p.parse_args()
-	state = run(args)
-	failed = [r for r in results if not r[0]]
-	print(
-		f"\n{len(results) - len(failed)} passed, {len(failed)} failed; ticket {state.get('ticket')}, "
-		f"request {state.get('request')}",
-		flush=True,
-	)
+	status = tally(state, f"ticket {state.get('ticket')}, request {state.get('request')}")
 	if state.get("comments"):
-		print("ticket activity (internal comments):")
-		for c in state["comments"]:
-			print("   -", c[:160])
-		print("customer's thread (communications):")
-		for c in state["replies"]:
-			print("   -", c[:160])
-	return 2 if state.get("stopped") else 1 if failed else 0
+		listing("ticket activity (internal comments):", state["comments"])
+		listing("customer's thread (communications):", state["replies"])
+	return status
 
 
 if __name__ == "__main__":

@@ -4,15 +4,14 @@ Skipped where Frappe CRM is not installed."""
 
 from __future__ import annotations
 
-import unittest
-
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from everstep_flow.hosts import crm, installed
+from everstep_flow.hosts import crm
 from everstep_flow.requests import actions
-from everstep_flow.seams import host_posts, trigger_set, triggers
-from everstep_flow.tests.utils import make_team, make_user, new_service, purge_requests, step_row, together
+from everstep_flow.seams import host_posts, triggers
+from everstep_flow.tests import hosts_fixtures as fx
+from everstep_flow.tests.utils import make_team, make_user, step_row, together
 
 SALES = "crmx.sales@example.com"
 TEAM = "CRMX Onboarding Team"
@@ -30,106 +29,52 @@ FIELDS = [
 class CrmCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
-		if not installed("CRM Deal"):
-			raise unittest.SkipTest("Frappe CRM is not installed on this site")
+		fx.skip_unless_installed("CRM Deal", "Frappe CRM")
 		super().setUpClass()
 		make_user(SALES, ("Sales User", "Flow Agent"))
 		make_team(TEAM, SALES)
-		if not frappe.db.exists("Flow Service", SERVICE):
-			new_service(SERVICE, [step_row("kickoff", TEAM)], FIELDS).insert()
-		for status in ("Won", "Lost", "Qualification"):
-			if not frappe.db.exists("CRM Deal Status", status):
-				frappe.get_doc({"doctype": "CRM Deal Status", "deal_status": status}).insert(
-					ignore_permissions=True
-				)
-		if frappe.db.exists("Flow Trigger", TRIGGER):
-			frappe.delete_doc("Flow Trigger", TRIGGER, force=True)
-		frappe.get_doc(
+		fx.ensure_service(SERVICE, [step_row("kickoff", TEAM)], FIELDS)
+		fx.deal_statuses("Won", "Lost", "Qualification")
+		fx.make_won_trigger(
+			TRIGGER,
+			SERVICE,
 			{
-				"doctype": "Flow Trigger",
-				"trigger_name": TRIGGER,
-				"enabled": 1,
-				"document_type": "CRM Deal",
-				"event": "Field Becomes Value",
-				"field": "status",
-				"values": "Won",
-				"service": SERVICE,
-				"client_from": "CRM Deal",
-				"subject": "Onboarding {{ doc.organization }}",
-				"mapping": [
-					{"intake_field": "company_name", "source_field": "organization"},
-					{"intake_field": "contact_email", "source_field": "primary_contact_email"},
-					{"intake_field": "deal_value", "source_field": "annual_revenue"},
-					{"intake_field": "owner", "source_field": "deal_owner"},
-				],
-			}
-		).insert()
+				"company_name": "organization",
+				"contact_email": "primary_contact_email",
+				"deal_value": "annual_revenue",
+				"owner": "deal_owner",
+			},
+			subject="Onboarding {{ doc.organization }}",
+		)
 		frappe.db.commit()
 
 	@classmethod
 	def tearDownClass(cls):
-		frappe.db.rollback()
-		frappe.set_user("Administrator")
-		deals = frappe.get_all("Flow Trigger Firing", {"trigger": TRIGGER}, pluck="reference_name")
-		purge_requests(*frappe.get_all("Flow Request", {"service": SERVICE}, pluck="name"))
-		for deal in deals:
-			frappe.db.delete("Comment", {"reference_doctype": "CRM Deal", "reference_name": deal})
-		frappe.db.delete("Flow Trigger Firing", {"trigger": TRIGGER})
-		frappe.db.delete("Flow Trigger Field", {"parent": TRIGGER})
-		frappe.db.delete("Flow Trigger", {"name": TRIGGER})
-		frappe.db.commit()
-		trigger_set.forget_triggers()
+		with fx.purged(SERVICE, TRIGGER):
+			for deal in frappe.get_all("Flow Trigger Firing", {"trigger": TRIGGER}, pluck="reference_name"):
+				frappe.db.delete("Comment", {"reference_doctype": "CRM Deal", "reference_name": deal})
 		super().tearDownClass()
 
 	def setUp(self):
 		frappe.set_user("Administrator")
-		frappe.db.set_value(
-			"Flow Request",
-			{"service": SERVICE, "status": ("in", ("Open", "In Progress", "Waiting on Customer"))},
-			{"status": "Cancelled", "open_key": None},
-		)
+		fx.cancel_open_requests(SERVICE)
 
 	def tearDown(self):
 		frappe.set_user("Administrator")
 
 	def new_deal(self, org: str, email: str | None = None) -> str:
 		"""A deal made through CRM's own API, as its New Deal dialog does (no deal email of its own)."""
-		from crm.fcrm.doctype.crm_deal.crm_deal import create_deal
-
-		frappe.set_user(SALES)
-		try:
-			return create_deal(
-				{
-					"organization_name": org,
-					"first_name": "Nora",
-					"last_name": org.split()[0],
-					"email": email or f"nora@{frappe.scrub(org).replace('_', '-')}.example",
-					"annual_revenue": 12000,
-					"deal_owner": SALES,
-					"status": "Qualification",
-				}
-			)
-		finally:
-			frappe.set_user("Administrator")
+		email = email or fx.email_at("nora", org)
+		return fx.create_deal(SALES, org, "Nora", email, last_name=org.split()[0], annual_revenue=12000)
 
 	def win(self, deal: str) -> None:
-		frappe.set_user(SALES)
-		try:
-			frappe.client.set_value("CRM Deal", deal, "status", "Won")  # as CRM's UI does
-		finally:
-			frappe.set_user("Administrator")
+		fx.win(SALES, deal)
 
 	def firings(self, deal: str) -> list:
-		return frappe.get_all(
-			"Flow Trigger Firing",
-			filters={"trigger": TRIGGER, "reference_name": deal},
-			fields=["name", "status", "request"],
-		)
+		return fx.firings(TRIGGER, deal)
 
 	def start(self, deal: str) -> str:
-		(firing,) = self.firings(deal)
-		triggers.process(firing.name)
-		return frappe.db.get_value("Flow Trigger Firing", firing.name, "request")
+		return fx.started(TRIGGER, deal)
 
 
 class TestDealWon(CrmCase):
@@ -165,7 +110,7 @@ class TestDealWon(CrmCase):
 					"doctype": "CRM Lead",
 					"first_name": "Lena",
 					"organization": org,
-					"email": f"lena@{frappe.scrub(org).replace('_', '-')}.example",
+					"email": fx.email_at("lena", org),
 				}
 			).insert()
 			deal = convert_to_deal(lead.name)

@@ -5,8 +5,6 @@ Client and de-duplication take a CRM Organization. Skipped where Frappe CRM is n
 
 from __future__ import annotations
 
-import unittest
-
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_to_date, now_datetime
@@ -16,17 +14,11 @@ from everstep_flow.api import request as request_api
 from everstep_flow.base import ledger
 from everstep_flow.clients import crm_calls, timeline
 from everstep_flow.engine.calls import KINDS
-from everstep_flow.hosts import installed
 from everstep_flow.requests.intake import submit_request
-from everstep_flow.seams import trigger_set, triggers
-from everstep_flow.tests.utils import (
-	make_team,
-	make_user,
-	new_service,
-	purge_requests,
-	recorded_queries,
-	step_row,
-)
+from everstep_flow.seams import trigger_set
+from everstep_flow.tests import hosts_fixtures as fx
+from everstep_flow.tests.hosts_fixtures import as_user
+from everstep_flow.tests.utils import make_team, make_user, recorded_queries, step_row
 from everstep_flow.visibility import seam_audit
 
 SALES = "crmc.sales@example.com"  # sales, and on the onboarding team
@@ -41,54 +33,26 @@ CRM_KINDS = {"deal", "crm_note", "crm_task", "crm_call"}
 class CrmCallsCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
-		if not installed("CRM Call Log"):
-			raise unittest.SkipTest("Frappe CRM is not installed on this site")
+		fx.skip_unless_installed("CRM Call Log", "Frappe CRM")
 		super().setUpClass()
 		make_user(SALES, ("Sales User", "Flow Agent"))
 		make_user(RESTRICTED, ("Sales User",))
 		make_user(AGENT, ("Flow Agent",))
 		make_team(TEAM, SALES, AGENT)
-		if not frappe.db.exists("Flow Service", SERVICE):
-			new_service(
-				SERVICE,
-				[step_row("kickoff", TEAM)],
-				[{"fieldname": "company_name", "label": "Company", "fieldtype": "Data", "required": 1}],
-			).insert()
-		for status in ("Won", "Qualification"):
-			if not frappe.db.exists("CRM Deal Status", status):
-				frappe.get_doc({"doctype": "CRM Deal Status", "deal_status": status}).insert(
-					ignore_permissions=True
-				)
-		if frappe.db.exists("Flow Trigger", TRIGGER):
-			frappe.delete_doc("Flow Trigger", TRIGGER, force=True)
-		frappe.get_doc(
-			{
-				"doctype": "Flow Trigger",
-				"trigger_name": TRIGGER,
-				"enabled": 1,
-				"document_type": "CRM Deal",
-				"event": "Field Becomes Value",
-				"field": "status",
-				"values": "Won",
-				"service": SERVICE,
-				"client_from": "CRM Deal",
-				"mapping": [{"intake_field": "company_name", "source_field": "organization"}],
-			}
-		).insert()
+		fx.ensure_service(
+			SERVICE,
+			[step_row("kickoff", TEAM)],
+			[{"fieldname": "company_name", "label": "Company", "fieldtype": "Data", "required": 1}],
+		)
+		fx.deal_statuses("Won", "Qualification")
+		fx.make_won_trigger(TRIGGER, SERVICE, {"company_name": "organization"})
 		frappe.db.commit()
 		trigger_set.forget_triggers()
 
 	@classmethod
 	def tearDownClass(cls):
-		frappe.db.rollback()
-		frappe.set_user("Administrator")
-		purge_requests(*frappe.get_all("Flow Request", {"service": SERVICE}, pluck="name"))
-		frappe.db.delete("Flow Trigger Firing", {"trigger": TRIGGER})
-		frappe.db.delete("Flow Trigger Field", {"parent": TRIGGER})
-		frappe.db.delete("Flow Trigger", {"name": TRIGGER})
-		frappe.db.delete("User Permission", {"user": RESTRICTED})
-		frappe.db.commit()
-		trigger_set.forget_triggers()
+		with fx.purged(SERVICE, TRIGGER):
+			frappe.db.delete("User Permission", {"user": RESTRICTED})
 		super().tearDownClass()
 
 	def setUp(self):
@@ -100,39 +64,15 @@ class CrmCallsCase(FrappeTestCase):
 
 	# ----------------------------------------------------------------------------------------- helpers
 
-	def as_user(self, user, fn, *args, **kw):
-		frappe.set_user(user)
-		try:
-			return fn(*args, **kw)
-		finally:
-			frappe.set_user("Administrator")
-
 	def new_deal(self, org: str | None = None) -> str:
 		"""A deal made through CRM's own API (its organization and primary contact too)."""
-		from crm.fcrm.doctype.crm_deal.crm_deal import create_deal
-
 		org = org or self.org
-		mail = f"nora.{frappe.generate_hash(length=6)}@{frappe.scrub(org).replace('_', '-')}.example"
-		return self.as_user(
-			SALES,
-			create_deal,
-			{
-				"organization_name": org,
-				"first_name": "Nora",
-				"email": mail,
-				"deal_owner": SALES,
-				"status": "Qualification",
-			},
-		)
+		return fx.create_deal(SALES, org, "Nora", fx.email_at(f"nora.{frappe.generate_hash(length=6)}", org))
 
 	def started(self, deal: str) -> str:
 		"""Won through CRM's UI, the trigger's firing run: the request the deal started."""
-		self.as_user(SALES, frappe.client.set_value, "CRM Deal", deal, "status", "Won")
-		(firing,) = frappe.get_all(
-			"Flow Trigger Firing", {"trigger": TRIGGER, "reference_name": deal}, pluck="name"
-		)
-		triggers.process(firing)
-		return frappe.db.get_value("Flow Trigger Firing", firing, "request")
+		fx.win(SALES, deal)
+		return fx.started(TRIGGER, deal)
 
 	def request_of_org(self, org: str | None = None, duplicates: str | None = None) -> str:
 		return submit_request(
@@ -171,7 +111,7 @@ class CrmCallsCase(FrappeTestCase):
 		]
 
 	def task(self, deal: str, due=True, **kw):
-		return self.as_user(
+		return as_user(
 			SALES,
 			lambda: frappe.get_doc(
 				{
@@ -187,7 +127,7 @@ class CrmCallsCase(FrappeTestCase):
 		)
 
 	def note(self, reference_doctype: str, name: str, title: str, content: str):
-		return self.as_user(
+		return as_user(
 			SALES,
 			lambda: frappe.get_doc(
 				{
@@ -237,7 +177,7 @@ class TestCallsJoinRequests(CrmCallsCase):
 		request = self.request_of_org()
 		call = self.call(deal)
 		self.assertEqual([r for r, _d in self.call_events(call.name)], [request])
-		lead = self.as_user(
+		lead = as_user(
 			SALES,
 			lambda: frappe.get_doc(
 				{"doctype": "CRM Lead", "first_name": "Lena", "organization": self.org, "status": "New"}
@@ -365,7 +305,7 @@ class TestCrmTimeline(CrmCallsCase):
 			{"doctype": "User Permission", "user": RESTRICTED, "allow": "CRM Deal", "for_value": b.second}
 		).insert(ignore_permissions=True)
 		seen = self.refs(
-			self.as_user(
+			as_user(
 				RESTRICTED,
 				client_api.timeline,
 				customer_type="CRM Organization",
@@ -380,7 +320,7 @@ class TestCrmTimeline(CrmCallsCase):
 		# a Flow Agent on the request with no CRM role sees the request's history, no CRM document
 		kinds = {
 			i["kind"]
-			for i in self.as_user(
+			for i in as_user(
 				AGENT, client_api.timeline, customer_type="CRM Organization", customer=self.org, limit=100
 			)["items"]
 		}
@@ -403,7 +343,7 @@ class TestCrmOrganizationClient(CrmCallsCase):
 		).name
 		# Flow roles read the client records of the site (install grants it, as for Customer and HD Customer), so a
 		# Flow Agent on the request names the organization; a user with no Flow role cannot reach the door at all
-		done = self.as_user(
+		done = as_user(
 			AGENT,
 			request_api.set_client,
 			request=request,

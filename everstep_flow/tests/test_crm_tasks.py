@@ -5,24 +5,15 @@ Skipped where Frappe CRM is not installed."""
 
 from __future__ import annotations
 
-import unittest
-
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, get_datetime, now_datetime
 
 from everstep_flow.clients import calls, follow_ups
-from everstep_flow.hosts import installed
 from everstep_flow.requests.intake import submit_request
-from everstep_flow.seams import trigger_set, triggers
-from everstep_flow.tests.utils import (
-	make_team,
-	make_user,
-	new_service,
-	purge_requests,
-	recorded_queries,
-	step_row,
-)
+from everstep_flow.tests import hosts_fixtures as fx
+from everstep_flow.tests.hosts_fixtures import as_user
+from everstep_flow.tests.utils import make_team, make_user, recorded_queries, step_row
 
 SALES = "crmt.sales@example.com"  # a CRM user in the team
 MATE = "crmt.mate@example.com"  # in the team, not a CRM user
@@ -36,88 +27,69 @@ PREFIX = "CRMT "  # every organization, request subject and follow-up of this mo
 class CrmTaskCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
-		if not installed("CRM Task"):
-			raise unittest.SkipTest("Frappe CRM is not installed on this site")
+		fx.skip_unless_installed("CRM Task", "Frappe CRM")
 		super().setUpClass()
 		make_user(SALES, ("Sales User", "Flow Agent"))
 		make_user(MATE, ("Flow Agent",))
 		make_user(OUTSIDER, ("Sales User",))
 		make_team(TEAM, SALES, MATE)
-		if not frappe.db.exists("Flow Service", SERVICE):
-			new_service(
-				SERVICE,
-				[step_row("work", TEAM)],
-				[{"fieldname": "company_name", "label": "Company Name", "fieldtype": "Data", "required": 1}],
-				duplicates="Always new",
-			).insert()
-		for status in ("Qualification", "Lost"):
-			if not frappe.db.exists("CRM Deal Status", status):
-				frappe.get_doc({"doctype": "CRM Deal Status", "deal_status": status}).insert(
-					ignore_permissions=True
-				)
-		if frappe.db.exists("Flow Trigger", TRIGGER):
-			frappe.delete_doc("Flow Trigger", TRIGGER, force=True)
-		frappe.get_doc(
-			{
-				"doctype": "Flow Trigger",
-				"trigger_name": TRIGGER,
-				"enabled": 1,
-				"document_type": "CRM Deal",
-				"event": "New",
-				"condition": f"(doc.organization or '').startswith('{PREFIX}')",  # only this module's deals
-				"service": SERVICE,
-				"client_from": "CRM Deal",
-				"subject": PREFIX + "{{ doc.organization }}",
-				"mapping": [{"intake_field": "company_name", "source_field": "organization"}],
-			}
-		).insert()
+		fx.ensure_service(
+			SERVICE,
+			[step_row("work", TEAM)],
+			[{"fieldname": "company_name", "label": "Company Name", "fieldtype": "Data", "required": 1}],
+			duplicates="Always new",
+		)
+		fx.deal_statuses("Qualification", "Lost")
+		fx.make_trigger(
+			TRIGGER,
+			SERVICE,
+			"CRM Deal",
+			{"company_name": "organization"},
+			event="New",
+			condition=f"(doc.organization or '').startswith('{PREFIX}')",  # only this module's deals
+			client_from="CRM Deal",
+			subject=PREFIX + "{{ doc.organization }}",
+		)
 		frappe.db.commit()
 
 	@classmethod
 	def tearDownClass(cls):
 		"""Anything CRM or a job committed, and the trigger: gone (the trigger is never left enabled)."""
-		frappe.db.rollback()
-		frappe.set_user("Administrator")
-		requests = frappe.get_all("Flow Request", {"service": SERVICE}, pluck="name")
-		tasks = frappe.get_all("CRM Task", {"title": ("like", PREFIX + "%")}, pluck="name")
-		tasks += frappe.get_all(
-			"Flow Follow Up",
-			{"request": ("in", requests or [""]), "crm_task": ("is", "set")},
-			pluck="crm_task",
-		)
-		for task in {str(t) for t in tasks}:
-			frappe.db.delete("ToDo", {"reference_type": "CRM Task", "reference_name": task})
-			frappe.db.delete(
-				"CRM Notification", {"notification_type_doctype": "CRM Task", "notification_type_doc": task}
+		with fx.purged(SERVICE, TRIGGER) as requests:
+			tasks = frappe.get_all("CRM Task", {"title": ("like", PREFIX + "%")}, pluck="name")
+			tasks += frappe.get_all(
+				"Flow Follow Up",
+				{"request": ("in", requests or [""]), "crm_task": ("is", "set")},
+				pluck="crm_task",
 			)
-			frappe.db.delete("CRM Task", {"name": task})
-		follow_ups_made = frappe.get_all(
-			"Flow Follow Up", {"request": ("in", requests or [""])}, pluck="name"
-		)
-		frappe.db.delete(
-			"Comment",
-			{"reference_doctype": "Flow Follow Up", "reference_name": ("in", follow_ups_made or [""])},
-		)
-		frappe.db.delete("Flow Follow Up", {"name": ("in", follow_ups_made or [""])})
-		calls_made = frappe.get_all(
-			"Communication",
-			{"reference_doctype": "Flow Request", "reference_name": ("in", requests or [""])},
-			pluck="name",
-		)
-		frappe.db.delete("Communication Link", {"parent": ("in", calls_made or [""])})
-		frappe.db.delete("Communication", {"name": ("in", calls_made or [""])})
-		purge_requests(*requests)
-		deals = frappe.get_all("CRM Deal", {"organization": ("like", PREFIX + "%")}, pluck="name")
-		frappe.db.delete(
-			"Comment", {"reference_doctype": "CRM Deal", "reference_name": ("in", deals or [""])}
-		)
-		frappe.db.delete("CRM Contacts", {"parent": ("in", deals or [""])})
-		frappe.db.delete("CRM Deal", {"name": ("in", deals or [""])})
-		frappe.db.delete("Flow Trigger Firing", {"trigger": TRIGGER})
-		frappe.db.delete("Flow Trigger Field", {"parent": TRIGGER})
-		frappe.db.delete("Flow Trigger", {"name": TRIGGER})
-		frappe.db.commit()
-		trigger_set.forget_triggers()
+			for task in {str(t) for t in tasks}:
+				frappe.db.delete("ToDo", {"reference_type": "CRM Task", "reference_name": task})
+				frappe.db.delete(
+					"CRM Notification",
+					{"notification_type_doctype": "CRM Task", "notification_type_doc": task},
+				)
+				frappe.db.delete("CRM Task", {"name": task})
+			follow_ups_made = frappe.get_all(
+				"Flow Follow Up", {"request": ("in", requests or [""])}, pluck="name"
+			)
+			frappe.db.delete(
+				"Comment",
+				{"reference_doctype": "Flow Follow Up", "reference_name": ("in", follow_ups_made or [""])},
+			)
+			frappe.db.delete("Flow Follow Up", {"name": ("in", follow_ups_made or [""])})
+			calls_made = frappe.get_all(
+				"Communication",
+				{"reference_doctype": "Flow Request", "reference_name": ("in", requests or [""])},
+				pluck="name",
+			)
+			frappe.db.delete("Communication Link", {"parent": ("in", calls_made or [""])})
+			frappe.db.delete("Communication", {"name": ("in", calls_made or [""])})
+			deals = frappe.get_all("CRM Deal", {"organization": ("like", PREFIX + "%")}, pluck="name")
+			frappe.db.delete(
+				"Comment", {"reference_doctype": "CRM Deal", "reference_name": ("in", deals or [""])}
+			)
+			frappe.db.delete("CRM Contacts", {"parent": ("in", deals or [""])})
+			frappe.db.delete("CRM Deal", {"name": ("in", deals or [""])})
 		super().tearDownClass()
 
 	def setUp(self):
@@ -130,32 +102,12 @@ class CrmTaskCase(FrappeTestCase):
 
 	def new_deal(self, what: str = "Deal") -> tuple[str, str]:
 		"""(deal, organization): a deal made through CRM's own API, as its New Deal dialog does."""
-		from crm.fcrm.doctype.crm_deal.crm_deal import create_deal
-
 		org = f"{PREFIX}{what} {frappe.generate_hash(length=6)}"
-		frappe.set_user(SALES)
-		try:
-			deal = create_deal(
-				{
-					"organization_name": org,
-					"first_name": "Tia",
-					"last_name": what,
-					"email": f"tia@{frappe.scrub(org).replace('_', '-')}.example",
-					"deal_owner": SALES,
-					"status": "Qualification",
-				}
-			)
-		finally:
-			frappe.set_user("Administrator")
-		return deal, org
+		return fx.create_deal(SALES, org, "Tia", fx.email_at("tia", org), last_name=what), org
 
 	def started(self, deal: str) -> str:
 		"""The request the deal started (its firing processed here, as the job would)."""
-		(firing,) = frappe.get_all(
-			"Flow Trigger Firing", {"trigger": TRIGGER, "reference_name": deal}, pluck="name"
-		)
-		triggers.process(firing)
-		return frappe.db.get_value("Flow Trigger Firing", firing, "request")
+		return fx.started(TRIGGER, deal)
 
 	def follow_up(self, request: str, owner: str | None = SALES, contact: str | None = None) -> frappe._dict:
 		"""A call logged by the owner (a member of the team) ending with a follow-up they own, in two hours."""
@@ -176,13 +128,6 @@ class CrmTaskCase(FrappeTestCase):
 		finally:
 			frappe.set_user("Administrator")
 		return frappe.db.get_value("Flow Follow Up", name, ["*"], as_dict=True)
-
-	def as_user(self, user: str, fn, *args, **kw):
-		frappe.set_user(user)
-		try:
-			return fn(*args, **kw)
-		finally:
-			frappe.set_user("Administrator")
 
 	def events(self, request: str, kind: str) -> list[str]:
 		return frappe.get_all("Flow Event", {"request": request, "event_type": kind}, pluck="details")
@@ -211,8 +156,8 @@ class TestCrmTasks(CrmTaskCase):
 		# CRM lists it among the deal's tasks, for the sales user
 		from crm.api.activities import get_deal_activities
 
-		self.as_user(SALES, get_deal_activities, deal)  # the deal still opens in CRM
-		seen = self.as_user(
+		as_user(SALES, get_deal_activities, deal)  # the deal still opens in CRM
+		seen = as_user(
 			SALES,
 			frappe.get_list,
 			"CRM Task",
@@ -223,19 +168,19 @@ class TestCrmTasks(CrmTaskCase):
 
 	def test_marking_the_crm_task_done_in_crm_marks_the_follow_up_done_once(self):
 		_deal, request, fu = self.made("Done In CRM")
-		self.as_user(SALES, frappe.client.set_value, "CRM Task", fu.crm_task, "status", "Done")  # as CRM's UI
+		as_user(SALES, frappe.client.set_value, "CRM Task", fu.crm_task, "status", "Done")  # as CRM's UI
 		row = frappe.db.get_value("Flow Follow Up", fu.name, ["status", "done_by"], as_dict=True)
 		self.assertEqual((row.status, row.done_by), ("Done", SALES))
 		self.assertEqual(len(self.events(request, "follow_up_done")), 1)
 		self.assertEqual(self.task(fu.crm_task).status, "Done")
 		# saved again, reopened and done again in CRM: the follow-up stays done, still one event
-		self.as_user(SALES, frappe.client.set_value, "CRM Task", fu.crm_task, "status", "Todo")
-		self.as_user(SALES, frappe.client.set_value, "CRM Task", fu.crm_task, "status", "Done")
+		as_user(SALES, frappe.client.set_value, "CRM Task", fu.crm_task, "status", "Todo")
+		as_user(SALES, frappe.client.set_value, "CRM Task", fu.crm_task, "status", "Done")
 		self.assertEqual(len(self.events(request, "follow_up_done")), 1)
 
 	def test_marking_the_follow_up_done_marks_the_crm_task_done_with_no_second_event(self):
 		_deal, request, fu = self.made("Done Here")
-		self.as_user(SALES, follow_ups.mark_done, fu.name, "sent")
+		as_user(SALES, follow_ups.mark_done, fu.name, "sent")
 		self.assertEqual(self.task(fu.crm_task).status, "Done")
 		self.assertEqual(len(self.events(request, "follow_up_done")), 1)
 		self.assertEqual(frappe.db.get_value("Flow Follow Up", fu.name, "note"), "sent")
@@ -243,7 +188,7 @@ class TestCrmTasks(CrmTaskCase):
 	def test_moving_the_crm_tasks_due_date_pushes_the_follow_up_with_the_reason(self):
 		_deal, request, fu = self.made("Moved In CRM")
 		later = add_to_date(now_datetime(), days=3).replace(microsecond=0)
-		self.as_user(SALES, frappe.client.set_value, "CRM Task", fu.crm_task, "due_date", str(later))
+		as_user(SALES, frappe.client.set_value, "CRM Task", fu.crm_task, "due_date", str(later))
 		self.assertEqual(get_datetime(frappe.db.get_value("Flow Follow Up", fu.name, "due_on")), later)
 		(details,) = self.events(request, "follow_up_moved")
 		self.assertIn("moved in Frappe CRM", details)
@@ -254,20 +199,20 @@ class TestCrmTasks(CrmTaskCase):
 		frappe.db.savepoint("crmt_past")
 		past = str(add_to_date(now_datetime(), days=-1))
 		with self.assertRaises(frappe.ValidationError):
-			self.as_user(SALES, frappe.client.set_value, "CRM Task", fu.crm_task, "due_date", past)
+			as_user(SALES, frappe.client.set_value, "CRM Task", fu.crm_task, "due_date", past)
 		frappe.db.rollback(save_point="crmt_past")
 		self.assertEqual(self.events(request, "follow_up_moved"), [])
 
 	def test_pushing_the_follow_up_moves_the_crm_task(self):
 		_deal, request, fu = self.made("Pushed Here")
 		later = add_to_date(now_datetime(), days=2).replace(microsecond=0)
-		self.as_user(SALES, follow_ups.push, fu.name, str(later), "the client is away")
+		as_user(SALES, follow_ups.push, fu.name, str(later), "the client is away")
 		self.assertEqual(get_datetime(self.task(fu.crm_task).due_date), later)
 		self.assertEqual(len(self.events(request, "follow_up_moved")), 1)
 
 	def test_someone_who_may_not_act_on_the_follow_up_changes_only_the_crm_task(self):
 		_deal, request, fu = self.made("Outsider")
-		self.as_user(OUTSIDER, frappe.client.set_value, "CRM Task", fu.crm_task, "status", "Done")
+		as_user(OUTSIDER, frappe.client.set_value, "CRM Task", fu.crm_task, "status", "Done")
 		self.assertEqual(self.task(fu.crm_task).status, "Done")  # CRM's rules: saved
 		self.assertEqual(frappe.db.get_value("Flow Follow Up", fu.name, "status"), "Open")  # ours: left
 		self.assertEqual(self.events(request, "follow_up_done"), [])
@@ -280,7 +225,7 @@ class TestCrmTasks(CrmTaskCase):
 		self.assertIn("stays as it was", said[0])
 		# the owner pushes it: the task is open again, on the new date
 		later = add_to_date(now_datetime(), days=1).replace(microsecond=0)
-		self.as_user(SALES, follow_ups.push, fu.name, str(later), "not done yet")
+		as_user(SALES, follow_ups.push, fu.name, str(later), "not done yet")
 		task = self.task(fu.crm_task)
 		self.assertEqual((task.status, get_datetime(task.due_date)), ("Todo", later))
 
@@ -291,7 +236,7 @@ class TestCrmTasks(CrmTaskCase):
 		for owner in (MATE, None):
 			fu = self.follow_up(request, owner=owner)
 			self.assertFalse(fu.crm_task)
-			self.as_user(MATE, follow_ups.mark_done, fu.name)
+			as_user(MATE, follow_ups.mark_done, fu.name)
 		self.assertEqual(frappe.db.count("CRM Task"), before)
 
 	def test_a_request_of_an_organization_goes_on_its_latest_open_deal_else_on_nothing(self):
@@ -300,7 +245,7 @@ class TestCrmTasks(CrmTaskCase):
 		newer = frappe.get_doc(
 			{"doctype": "CRM Deal", "organization": org, "status": "Qualification", "deal_owner": SALES}
 		).insert(ignore_permissions=True)
-		request = self.as_user(
+		request = as_user(
 			SALES,  # a CRM user: they may read the organization
 			submit_request,
 			SERVICE,

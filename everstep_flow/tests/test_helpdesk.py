@@ -5,27 +5,18 @@ Skipped where Helpdesk is not installed."""
 
 from __future__ import annotations
 
-import unittest
-
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils.password import update_password
 
 from everstep_flow.clients import timeline
-from everstep_flow.hosts import helpdesk, installed
+from everstep_flow.hosts import helpdesk
 from everstep_flow.requests import actions
 from everstep_flow.requests.intake import submit_request
 from everstep_flow.seams import host_posts, trigger_set, triggers
+from everstep_flow.tests import hosts_fixtures as fx
 from everstep_flow.tests.http_client import PASSWORD, Session, messages
-from everstep_flow.tests.utils import (
-	make_team,
-	make_user,
-	new_service,
-	purge_requests,
-	recorded_queries,
-	step_row,
-	together,
-)
+from everstep_flow.tests.utils import make_team, make_user, recorded_queries, step_row, together
 from everstep_flow.visibility import seam_audit
 from everstep_flow.visibility.seam_audit_deals import deals
 
@@ -59,8 +50,7 @@ def hd_contact() -> str:
 class HelpdeskCase(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
-		if not installed("HD Ticket"):
-			raise unittest.SkipTest("Frappe Helpdesk is not installed on this site")
+		fx.skip_unless_installed("HD Ticket", "Frappe Helpdesk")
 		super().setUpClass()
 		make_user(AGENT, ("Flow Agent", "Agent"))
 		make_user(OTHER, ("Flow Agent", "Agent"))
@@ -74,55 +64,39 @@ class HelpdeskCase(FrappeTestCase):
 			frappe.get_doc({"doctype": "HD Customer", "customer_name": HD_CUSTOMER}).insert(
 				ignore_permissions=True
 			)
-		if not frappe.db.exists("Flow Service", SERVICE):
-			new_service(
-				SERVICE,
-				[
-					step_row("triage", TEAM, required_outputs="fix, cost", public_outputs="cost"),
-					step_row("fix", TEAM, depends_on="triage"),
-				],
-				FIELDS,
-			).insert()
+		fx.ensure_service(
+			SERVICE,
+			[
+				step_row("triage", TEAM, required_outputs="fix, cost", public_outputs="cost"),
+				step_row("fix", TEAM, depends_on="triage"),
+			],
+			FIELDS,
+		)
 		cls.contact = hd_contact()
-		if frappe.db.exists("Flow Trigger", TRIGGER):
-			frappe.delete_doc("Flow Trigger", TRIGGER, force=True)
-		frappe.get_doc(
-			{
-				"doctype": "Flow Trigger",
-				"trigger_name": TRIGGER,
-				"enabled": 1,
-				"document_type": "HD Ticket",
-				"event": "New",
-				"service": SERVICE,
-				"client_from": "Helpdesk Ticket",
-				"subject": "{{ doc.subject }}",
-				"mapping": [
-					{"intake_field": "summary", "source_field": "subject"},
-					{"intake_field": "details", "source_field": "description"},
-				],
-			}
-		).insert()
+		fx.make_trigger(
+			TRIGGER,
+			SERVICE,
+			"HD Ticket",
+			{"summary": "subject", "details": "description"},
+			event="New",
+			client_from="Helpdesk Ticket",
+			subject="{{ doc.subject }}",
+		)
 		frappe.db.commit()
 
 	@classmethod
 	def tearDownClass(cls):
-		frappe.db.rollback()
-		frappe.set_user("Administrator")
-		made = frappe.get_all("Flow Request", {"service": SERVICE}, pluck="name")
-		tickets = frappe.get_all(
-			"Flow Trigger Firing", {"trigger": ("like", "HDX %")}, pluck="reference_name"
-		) + frappe.get_all("HD Ticket", {"raised_by": EMAIL}, pluck="name")
-		purge_requests(*made)
-		for ticket in set(map(str, tickets)):
-			frappe.db.delete("HD Ticket Comment", {"reference_ticket": ticket})
-			frappe.db.delete("Communication", {"reference_doctype": "HD Ticket", "reference_name": ticket})
-			frappe.db.delete("HD Ticket Activity", {"ticket": ticket})
-			frappe.db.delete("HD Ticket", {"name": ticket})
-		frappe.db.delete("Flow Trigger Firing", {"trigger": ("like", "HDX %")})
-		frappe.db.delete("Flow Trigger Field", {"parent": ("like", "HDX %")})
-		frappe.db.delete("Flow Trigger", {"name": ("like", "HDX %")})
-		frappe.db.commit()
-		trigger_set.forget_triggers()
+		with fx.purged(SERVICE, ("like", "HDX %")):
+			tickets = frappe.get_all(
+				"Flow Trigger Firing", {"trigger": ("like", "HDX %")}, pluck="reference_name"
+			) + frappe.get_all("HD Ticket", {"raised_by": EMAIL}, pluck="name")
+			for ticket in set(map(str, tickets)):
+				frappe.db.delete("HD Ticket Comment", {"reference_ticket": ticket})
+				frappe.db.delete(
+					"Communication", {"reference_doctype": "HD Ticket", "reference_name": ticket}
+				)
+				frappe.db.delete("HD Ticket Activity", {"ticket": ticket})
+				frappe.db.delete("HD Ticket", {"name": ticket})
 		super().tearDownClass()
 
 	def setUp(self):
@@ -130,11 +104,7 @@ class HelpdeskCase(FrappeTestCase):
 		if not frappe.db.get_value("Flow Trigger", TRIGGER, "enabled"):
 			frappe.db.set_value("Flow Trigger", TRIGGER, "enabled", 1)
 			trigger_set.forget_triggers()
-		frappe.db.set_value(
-			"Flow Request",
-			{"service": SERVICE, "status": ("in", ("Open", "In Progress", "Waiting on Customer"))},
-			{"status": "Cancelled", "open_key": None},
-		)
+		fx.cancel_open_requests(SERVICE)
 		service = frappe.get_doc("Flow Service", SERVICE)
 		service.host_milestones = []
 		service.ticket_status_on_complete = "Resolved"
@@ -163,20 +133,11 @@ class HelpdeskCase(FrappeTestCase):
 		).insert(ignore_permissions=True)
 
 	def firing(self, ticket):
-		return frappe.get_all(
-			"Flow Trigger Firing",
-			filters={
-				"trigger": TRIGGER,
-				"reference_doctype": "HD Ticket",
-				"reference_name": str(ticket.name),
-			},
-			fields=["name", "status", "request", "reference_name", "posted_until"],
-		)
+		fields = ("name", "status", "request", "reference_name", "posted_until")
+		return fx.firings(TRIGGER, str(ticket.name), fields, reference_doctype="HD Ticket")
 
 	def started(self, ticket) -> str:
-		(firing,) = self.firing(ticket)
-		triggers.process(firing.name)
-		return frappe.db.get_value("Flow Trigger Firing", firing.name, "request")
+		return fx.started(TRIGGER, str(ticket.name), reference_doctype="HD Ticket")
 
 	def task(self, request, step="triage") -> str:
 		return frappe.db.get_value("Flow Task", {"request": request, "step_key": step}, "name")
