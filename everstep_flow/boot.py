@@ -22,3 +22,10 @@ def boot_session(bootinfo) -> None:
 		and frappe.db.exists("Workspace", "Flow")
 	):
 		user.default_workspace = {"name": "Flow", "public": 1, "title": "Flow"}
+
+
+def has_app_permission() -> bool:
+	"""Frappe's apps screen lists Flow for those who work requests (and System Managers)."""
+	if frappe.session.user == "Administrator":
+		return True
+	return bool((FLOW_ROLES | {"System Manager"}) & set(frappe.get_roles()))

@@ -19,6 +19,18 @@ before_uninstall = "everstep_flow.install.before_uninstall"
 # ----
 extend_bootinfo = "everstep_flow.boot.boot_session"
 app_include_js = "everstep_flow.bundle.js"
+
+# Frappe's apps screen: people who work requests land on the Flow workspace (with ERPNext beside it, Frappe opens the
+# desk, whose default workspace is Flow for them: boot.py)
+add_to_apps_screen = [
+	{
+		"name": "everstep_flow",
+		"logo": "/assets/everstep_flow/images/everstep-flow-logo.svg",
+		"title": "Flow",
+		"route": "/app/flow",
+		"has_permission": "everstep_flow.boot.has_app_permission",
+	}
+]
 # Start a request from a client's form
 doctype_js = {
 	"Customer": "public/js/client_form.js",

@@ -89,6 +89,26 @@ class TestWorkspace(FrappeTestCase):
 			self.assertEqual(orphans_api.leak_count(), counted[user])  # the cached count
 		self.assertLessEqual(counted[OTHER], counted[MANAGER])
 
+	def test_after_login_flow_people_reach_the_flow_workspace_on_every_site(self):
+		"""Frappe's login sends a user to its apps screen's default path: our app is listed for Flow people, so with
+		ERPNext (or Helpdesk, CRM) beside it they reach the desk, or its route, and the desk opens on Flow."""
+		from frappe.apps import get_apps, get_default_path
+
+		for user in (AGENT, MANAGER):
+			frappe.set_user(user)
+			frappe.db.set_value("User", user, "default_app", None)
+			self.assertIn("everstep_flow", [a["name"] for a in get_apps()], user)
+			path = get_default_path()
+			info = frappe._dict(user=frappe._dict())
+			boot_session(info)
+			landing = (
+				"/app/flow" if path == "/app" and info.user.default_workspace["name"] == "Flow" else path
+			)
+			self.assertEqual(landing, "/app/flow", (user, path))
+		outsider = make_user("ws.outsider@example.com", ("Blogger",))  # a desk user who works no requests
+		frappe.set_user(outsider)
+		self.assertNotIn("everstep_flow", [a["name"] for a in get_apps()])
+
 	def test_flow_people_land_on_the_workspace_unless_they_chose_one(self):
 		for user, expected in ((AGENT, "Flow"), (MANAGER, "Flow"), (PLAIN, None)):
 			frappe.set_user(user)
