@@ -10,7 +10,7 @@ the request (resolved when done, the waiting status while the request waits on t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -150,8 +150,8 @@ def milestone_of(e: EventFact, request: RequestFact) -> str | None:
 	return None
 
 
-def _link(request: RequestFact) -> str:
-	name = escape(request.name)
+def _request_link(request: str) -> str:
+	name = escape(request)
 	return f'<a href="/app/flow-request/{name}">{name}</a>'
 
 
@@ -167,18 +167,13 @@ def _comment(milestone: str, what: str, request: RequestFact, last: bool = False
 		)
 	return (
 		f"<p><strong>{escape(milestone)}</strong>{': ' + what if what else ''}</p>"
-		f"<p>{escape(request.service_title)} {_link(request)}{holder}</p>"
+		f"<p>{escape(request.service_title)} {_request_link(request.name)}{holder}</p>"
 	)
 
 
 def _what(e: EventFact, tasks: Mapping[str, TaskFact]) -> str:
-	task = tasks.get(e.task) if e.task else None
-	if task:
-		return f"{escape(task.title)} ({escape(task.team)})"
-	if e.event_type in ("accepted", "returned"):
-		teams = (e.from_team, e.to_team) if e.event_type == "accepted" else (e.to_team, e.from_team)
-		return escape(" → ".join(t for t in teams if t))
-	return ""
+	task = tasks.get(e.task) if e.task else None  # a handoff's events name the task it leads to
+	return f"{escape(task.title)} ({escape(task.team)})" if task else ""
 
 
 def _paragraphs(text: str) -> str:
@@ -223,46 +218,34 @@ def plan_posts(
 ) -> HostPlan:
 	"""The posts and the status move for the events since the last post, in their order. `linked`: this host
 	document was linked to a request another one started (its first post says so)."""
-	chosen: list[tuple[str, str, Callable[[bool], str], str]] = []  # kind, milestone, render(last), actor
+	chosen: list[
+		tuple[str, str, str, str]
+	] = []  # kind, milestone, body (a comment's what, a reply's HTML), actor
 	status = host_status
 	closed = set(closed_statuses)
 
-	def post(
-		milestone: str, comment: Callable[[bool], str], reply: Callable[[], str], actor: str = ""
-	) -> None:
+	def post(milestone: str, what: str, reply: str, actor: str = "") -> None:
 		how = how_posted(settings, milestone)
 		if how == INTERNAL:
-			chosen.append((COMMENT, milestone, comment, actor))
+			chosen.append((COMMENT, milestone, what, actor))
 		elif how == PUBLIC:
-			chosen.append((REPLY, milestone, lambda _last: reply(), actor))
+			chosen.append((REPLY, milestone, reply, actor))
 
 	if linked:
-		post(
-			LINKED,
-			lambda last: _comment(LINKED, "", request, last),
-			lambda: f"<p>Your request joins the work already under way on “{escape(request.subject)}”.</p>",
-		)
+		joins = f"<p>Your request joins the work already under way on “{escape(request.subject)}”.</p>"
+		post(LINKED, "", joins)
 	for e in events:
 		milestone = milestone_of(e, request)
 		if milestone is None or (linked and milestone == OPENED):
 			continue
-		post(
-			milestone,
-			lambda last, m=milestone, e=e: _comment(m, _what(e, tasks), request, last),
-			lambda m=milestone, e=e: _reply(m, e, request, tasks),
-			e.actor,
-		)
+		post(milestone, _what(e, tasks), _reply(milestone, e, request, tasks), e.actor)
 		if milestone == DONE and (shown := _outputs(request, tasks.get(e.task))):
-			post(
-				OUTPUTS,
-				lambda last, shown=shown: _comment(OUTPUTS, shown, request, last),
-				lambda shown=shown: shown,
-				e.actor,
-			)
+			post(OUTPUTS, shown, shown, e.actor)
 		status = _status_after(milestone, status, settings, closed)
 	last = max((i for i, c in enumerate(chosen) if c[0] == COMMENT), default=-1)
 	posts = tuple(
-		Post(kind, m, render(i == last), actor) for i, (kind, m, render, actor) in enumerate(chosen)
+		Post(kind, m, _comment(m, body, request, i == last) if kind == COMMENT else body, actor)
+		for i, (kind, m, body, actor) in enumerate(chosen)
 	)
 	return HostPlan(posts, status if status != host_status else None)
 
@@ -291,4 +274,12 @@ def close_refusal(request: str, team: str, status: str) -> str:
 	return (
 		f"Request {request} behind this ticket is still {status.lower()} (now with {holder}): "
 		"it closes when that work is done."
+	)
+
+
+def closed_anyway(request: str, status: str, team: str) -> str:
+	"""The internal comment left when a service lets its ticket close while the request runs on."""
+	return (
+		f"<p><strong>Ticket closed while its request is open</strong>: {_request_link(request)} "
+		f"({escape(status)}, {escape(team or 'no team')})</p>"
 	)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import frappe
 
+from everstep_flow.engine.milestones import Settings
 from everstep_flow.engine.seams import BECOMES, Client
 from everstep_flow.hosts import client_records as clients
 
@@ -122,6 +123,11 @@ def state(deal: str) -> frappe._dict | None:
 
 def closed_statuses() -> tuple[str, ...]:
 	return ()
+
+
+def settings_for(settings: Settings, deal) -> Settings:
+	"""A service's ticket statuses say nothing of a deal: only how its milestones are posted."""
+	return Settings(post_as=settings.post_as)
 
 
 def comment(deal: str, html: str, author: str | None) -> None:

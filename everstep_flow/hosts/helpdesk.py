@@ -8,9 +8,12 @@ Ticket names are integers (autoincrement): every reference to one is kept as tex
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import frappe
 from frappe import _
 
+from everstep_flow.engine.milestones import Settings
 from everstep_flow.engine.seams import NEW, Client
 from everstep_flow.hosts import client_records as clients
 
@@ -98,6 +101,13 @@ def ticket_state(ticket: str) -> frappe._dict | None:
 
 
 state = ticket_state  # what seams.host_posts asks of any host document
+
+
+def settings_for(settings: Settings, ticket) -> Settings:
+	"""No waiting status chosen: the one the ticket's service level agreement pauses on, if any."""
+	if settings.status_waiting or not ticket.paused_on:
+		return replace(settings, status_open=OPEN)
+	return replace(settings, status_waiting=ticket.paused_on[0], status_open=OPEN)
 
 
 def may_reply(user: str) -> bool:

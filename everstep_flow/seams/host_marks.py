@@ -44,7 +44,8 @@ def any_host() -> bool:
 
 
 def host_of(doctype: str):
-	"""The module that speaks to this host doctype: state, comment, reply, set_status, closed_statuses."""
+	"""The module that speaks to this host doctype: state, settings_for, closed_statuses, may_reply, comment,
+	reply, set_status."""
 	return helpdesk if doctype == helpdesk.TICKET else crm
 
 

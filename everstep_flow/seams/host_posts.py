@@ -17,8 +17,8 @@ import frappe
 
 from everstep_flow.base.catalog import definition_of
 from everstep_flow.base.door import collided
+from everstep_flow.base.ledger import details_of
 from everstep_flow.engine import milestones as core
-from everstep_flow.hosts import helpdesk
 from everstep_flow.seams.host_marks import (
 	FIRING,
 	HOSTS,
@@ -119,7 +119,7 @@ def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
 		[_event_fact(e) for e in events],
 		_tasks(events),
 		facts,
-		_with_waiting(settings, ticket) if host is helpdesk else core.Settings(post_as=settings.post_as),
+		host.settings_for(settings, ticket),
 		host_status=ticket.status,
 		closed_statuses=host.closed_statuses(),
 		linked=linked,
@@ -148,8 +148,6 @@ def _post_link(link, facts: core.RequestFact, settings: core.Settings) -> int:
 
 
 def _event_fact(e) -> core.EventFact:
-	from everstep_flow.base.ledger import details_of
-
 	return core.EventFact(
 		e.event_type,
 		task=e.task or "",
@@ -228,20 +226,6 @@ def _settings(service: str | None) -> core.Settings:
 		status_on_complete=doc.get("ticket_status_on_complete") or "",
 		status_on_cancel=doc.get("ticket_status_on_cancel") or "",
 		status_waiting=doc.get("ticket_status_waiting") or "",
-		status_open=helpdesk.OPEN,
-	)
-
-
-def _with_waiting(settings: core.Settings, ticket) -> core.Settings:
-	"""No waiting status chosen: the one the ticket's service level agreement pauses on, if any."""
-	if settings.status_waiting or not ticket.paused_on:
-		return settings
-	return core.Settings(
-		post_as=settings.post_as,
-		status_on_complete=settings.status_on_complete,
-		status_on_cancel=settings.status_on_cancel,
-		status_waiting=ticket.paused_on[0],
-		status_open=settings.status_open,
 	)
 
 

@@ -41,9 +41,7 @@ def on_ticket_validate(doc, method=None) -> None:
 	for r in open_requests:
 		helpdesk.comment(
 			str(doc.name),
-			f"<p><strong>{escape_html(_('Ticket closed while its request is open'))}</strong>: "
-			f'<a href="/app/flow-request/{escape_html(r.name)}">{escape_html(r.name)}</a> '
-			f"({escape_html(r.status)}, {escape_html(r.current_team or _('no team'))})</p>",
+			milestones.closed_anyway(r.name, r.status, r.current_team or ""),
 			frappe.session.user,
 		)
 
