@@ -112,20 +112,23 @@ def test_mapped_values_take_fields_and_fixed_values_and_skip_empty_ones():
 	assert mapped_values(rows, source) == {"company_name": "Northwind", "plan": "Pro"}
 
 
+ERPNEXT, PLAIN = registry_of(("Customer",)), registry_of(())
+
+
 def test_client_with_erpnext_is_a_customer():
-	assert choose_client("Customer", customer="Northwind") == Client("Customer", "Northwind", "", False)
-	assert choose_client("Customer", contact="Ann", contact_customers=["Northwind"]) == Client(
+	assert choose_client(ERPNEXT, customer="Northwind") == Client("Customer", "Northwind", "", False)
+	assert choose_client(ERPNEXT, contact="Ann", contact_links=[("Customer", "Northwind")]) == Client(
 		"Customer", "Northwind", "Ann", False
 	)
 	# a contact of no customer, or of several: the person is known, the client is not
-	assert choose_client("Customer", contact="Ann") == Client("", "", "Ann", True)
-	assert choose_client("Customer", contact="Ann", contact_customers=["A", "B"]).unknown
+	assert choose_client(ERPNEXT, contact="Ann") == Client("", "", "Ann", True)
+	assert choose_client(ERPNEXT, contact="Ann", contact_links=[("Customer", "A"), ("Customer", "B")]).unknown
 
 
 def test_client_without_erpnext_is_the_contact_unless_it_was_made_just_now():
-	assert choose_client("Contact", contact="Ann") == Client("Contact", "Ann", "Ann", False)
-	assert choose_client("Contact", contact="Ann", contact_is_new=True) == Client("", "", "Ann", True)
-	assert choose_client("Contact") == Client("", "", "", True)
+	assert choose_client(PLAIN, contact="Ann") == Client("Contact", "Ann", "Ann", False)
+	assert choose_client(PLAIN, contact="Ann", contact_is_new=True) == Client("", "", "Ann", True)
+	assert choose_client(PLAIN) == Client("", "", "", True)
 
 
 def test_the_registry_keeps_precedence_and_contact_last():

@@ -159,3 +159,18 @@ def refuse_nul_arguments() -> None:
 				frappe.ValidationError,
 				title=_("Invalid argument"),
 			)
+
+
+def quiet() -> bool:
+	"""Frappe is installing, migrating, patching or importing: what another app's save would set off here (a
+	trigger, a call joining a request) waits for real use."""
+	flags = frappe.flags
+	return bool(
+		flags.in_install
+		or flags.in_install_app
+		or flags.in_migrate
+		or flags.in_patch
+		or flags.in_import
+		or flags.in_uninstall
+		or flags.in_fixtures
+	)

@@ -20,13 +20,14 @@ import frappe
 from frappe.utils import get_datetime, strip_html
 
 from everstep_flow.base import ledger
+from everstep_flow.base.door import quiet
 from everstep_flow.engine import crm_calls as core
 from everstep_flow.engine import states as S
 from everstep_flow.engine.calls import call_without_next_step
+from everstep_flow.engine.seams import ORGANIZATION
 from everstep_flow.hosts import installed
 from everstep_flow.seams.host_marks import FIRING, POSTED
 
-ORGANIZATION = "CRM Organization"
 CALL_FIELDS = (
 	"name",
 	"type",
@@ -45,18 +46,11 @@ CALL_FIELDS = (
 )
 
 
-def _quiet() -> bool:
-	flags = frappe.flags
-	return bool(
-		flags.in_install or flags.in_install_app or flags.in_migrate or flags.in_patch or flags.in_import
-	)
-
-
 def on_call_log_update(doc, method=None) -> None:
 	"""doc_events "CRM Call Log": on_update. A completed call on a deal or lead, new or with its status or
 	reference changed, joins the one open request behind it; anything else returns at once."""
 	changed = any(doc.has_value_changed(f) for f in ("status", "reference_doctype", "reference_docname"))
-	if _quiet() or not core.worth_a_look(doc.status, doc.reference_doctype, doc.reference_docname, changed):
+	if quiet() or not core.worth_a_look(doc.status, doc.reference_doctype, doc.reference_docname, changed):
 		return
 	request = core.request_for_call(_candidates(doc.reference_doctype, doc.reference_docname))
 	if not request:

@@ -15,9 +15,8 @@ from frappe.utils import strip_html
 from everstep_flow.clients.timeline_sources import readable
 from everstep_flow.engine.calls import item
 from everstep_flow.engine.crm_calls import CALL_LOG, minutes
+from everstep_flow.engine.seams import DEAL, ORGANIZATION
 
-ORGANIZATION = "CRM Organization"
-DEAL = "CRM Deal"
 KINDS = ("deal", "crm_note", "crm_task", "crm_call")
 MAX_DEALS = 1000  # deals of one organization whose notes, tasks and calls are looked at (the newest)
 

@@ -14,9 +14,9 @@ from html import escape
 from typing import Any
 
 from everstep_flow.engine.calls import FOLLOW_UP_DONE, FOLLOW_UP_OPEN
+from everstep_flow.engine.seams import DEAL, ORGANIZATION
 
 CRM_ROLES = frozenset({"Sales User", "Sales Manager"})
-DEAL, ORGANIZATION = "CRM Deal", "CRM Organization"
 CLOSED_DEALS = ("Won", "Lost")  # CRM 9caae47ec's deal statuses say nothing else of being closed
 STARTED, LINKED = "Done", "Linked"  # a Flow Trigger Firing that started its request, or was linked to it
 TASK_DONE, TASK_CANCELED, TASK_TODO = "Done", "Canceled", "Todo"

@@ -142,6 +142,8 @@ class Client:
 # HD Customer, Frappe CRM's CRM Organization, then Frappe core's Contact. A site has those of its installed apps,
 # Contact always.
 CLIENT_REGISTRY = ("Customer", "HD Customer", "CRM Organization", "Contact")
+# Frappe CRM's client record and deal, named wherever the seams meet CRM
+ORGANIZATION, DEAL = "CRM Organization", "CRM Deal"
 
 
 def registry_of(installed: Iterable[str]) -> tuple[str, ...]:
@@ -151,29 +153,25 @@ def registry_of(installed: Iterable[str]) -> tuple[str, ...]:
 
 
 def choose_client(
-	registry: tuple[str, ...] | str,
+	registry: tuple[str, ...],
 	*,
 	customer: str = "",
 	customer_type: str = "",
 	contact: str = "",
 	contact_links: Iterable[tuple[str, str]] = (),
-	contact_customers: Iterable[str] = (),
 	contact_is_new: bool = False,
 ) -> Client:
 	"""The client of a request from what a door found.
 
-	`registry` is the site's client doctypes in precedence order (`registry_of`; a single doctype stands for
-	itself and Contact). A client record found directly wins (of `customer_type`, else the first of the
-	registry). Else the contact's links, doctype by doctype in precedence order: the first doctype the contact is
+	`registry` is the site's client doctypes in precedence order (`registry_of`). A client record found directly
+	wins (of `customer_type`, else the first of the registry). Else the contact's links, doctype by doctype in precedence order: the first doctype the contact is
 	linked to decides, when it is linked to exactly one record of it (to several, someone has to pick: the client
 	is unknown). A contact linked to none is the client itself, except where ERPNext is installed (a person is a
 	client there once a Customer stands behind them) or when it was made just now from an unknown address (the
 	person is known, the client is not)."""
-	if isinstance(registry, str):
-		registry = registry_of((registry,))
 	if customer:
 		return Client(customer_type or registry[0], customer, contact, unknown=False)
-	links = [*contact_links, *(("Customer", c) for c in contact_customers)]
+	links = tuple(contact_links)
 	for doctype in registry:
 		if doctype == "Contact":
 			break

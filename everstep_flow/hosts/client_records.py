@@ -14,11 +14,10 @@ from frappe import _
 from frappe.contacts.doctype.contact.contact import get_contact_name
 from frappe.utils import escape_html, validate_email_address
 
-from everstep_flow.engine.seams import CLIENT_REGISTRY, Client, choose_client, registry_of
+from everstep_flow.engine.seams import CLIENT_REGISTRY, ORGANIZATION, Client, choose_client, registry_of
 from everstep_flow.hosts import installed
 
 CLIENT_DOCTYPES = CLIENT_REGISTRY
-ORGANIZATION = "CRM Organization"
 
 
 def client_doctypes() -> list[str]:
@@ -118,28 +117,33 @@ def of_user(user: str) -> Client:
 	(or any website user, or a guest) stands for its person alone, client record or not."""
 	if not user or user == "Guest":
 		return Client()
-	contact = frappe.db.get_value("Contact", {"user": user}, "name") or get_contact_name(
-		frappe.get_cached_value("User", user, "email") or ""
-	)
-	if contact and not _saved_by_staff(frappe.db.get_value("Contact", contact, "modified_by")):
-		return choose_client(tuple(client_doctypes()), contact=contact)
-	return of_contact(contact)
+	contact = frappe.db.get_value("Contact", {"user": user}, ["name", "modified_by"], as_dict=True)
+	if not contact and (name := get_contact_name(frappe.get_cached_value("User", user, "email") or "")):
+		contact = frappe.db.get_value("Contact", name, ["name", "modified_by"], as_dict=True)
+	if not contact:
+		return Client()
+	if not is_staff(contact.modified_by):
+		return choose_client(tuple(client_doctypes()), contact=contact.name)
+	return of_contact(contact.name)
 
 
-def _saved_by_staff(user: str | None) -> bool:
-	return user == "Administrator" or (
-		bool(user) and frappe.get_cached_value("User", user, "user_type") == "System User"
-	)
+def is_staff(user: str | None) -> bool:
+	"""A desk user (the Administrator included), as Frappe's `user_type` says (cached)."""
+	return bool(user) and frappe.get_cached_value("User", user, "user_type") == "System User"
 
 
-def of_link(doctype: str | None, name: str | None, contact: str | None = None) -> Client:
+def is_website_user(user: str | None) -> bool:
+	return bool(user) and frappe.get_cached_value("User", user, "user_type") == "Website User"
+
+
+def of_link(doctype: str | None, name: str | None) -> Client:
 	"""A client record (of this site's client doctypes) or a Contact a document links to."""
 	if not doctype or not name:
 		return Client()
 	if doctype == "Contact":
 		return of_contact(name)
 	if doctype in client_doctypes():
-		return Client(doctype, str(name), contact or "", unknown=False)
+		return Client(doctype, str(name), unknown=False)
 	return Client()
 
 
@@ -172,17 +176,13 @@ def requester_of(owner: str | None, client: Client) -> tuple[str | None, str | N
 	"""Who asked for work a host document started, as (requester, requester's address): a customer who raised it
 	themselves (a website user: a Helpdesk ticket from the portal); not staff who saved it (a deal won, a ticket
 	logged): then the client's person, by their website login if they have one, else by their address."""
-	if owner and owner != "Guest" and _is_website_user(owner):
+	if owner and owner != "Guest" and is_website_user(owner):
 		return owner, None
 	person = frappe._dict()
 	if client.contact:
 		person = frappe.db.get_value("Contact", client.contact, ["user", "email_id"], as_dict=True) or person
-	if person.user and _is_website_user(person.user):
+	if person.user and is_website_user(person.user):
 		return person.user, None
 	if person.email_id:
 		return "", person.email_id  # nobody logged in asked: the intake takes the address
 	return "Administrator", None  # no person at all: the system asked (never the staff member who saved it)
-
-
-def _is_website_user(user: str) -> bool:
-	return frappe.get_cached_value("User", user, "user_type") == "Website User"

@@ -10,10 +10,8 @@ from __future__ import annotations
 import frappe
 
 from everstep_flow.engine.milestones import Settings
-from everstep_flow.engine.seams import BECOMES, Client
+from everstep_flow.engine.seams import BECOMES, DEAL, ORGANIZATION, Client
 from everstep_flow.hosts import client_records as clients
-
-ORGANIZATION = "CRM Organization"
 
 
 def primary_contact(doc) -> frappe._dict:
@@ -112,8 +110,6 @@ def link_call_log(name: str, links: list[tuple[str, str]]) -> None:
 
 # ------------------------------------------------------------------------------------------- the deal itself
 # What seams.host_posts asks of a host document; a deal is told of its onboarding in CRM's own activity.
-
-DEAL = "CRM Deal"
 
 
 def state(deal: str) -> frappe._dict | None:

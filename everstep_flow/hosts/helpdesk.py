@@ -30,7 +30,7 @@ def ticket_client(doc) -> Client:
 	owner = doc.get("owner") or frappe.session.user
 	if owner == "Guest":
 		return Client()
-	if frappe.get_cached_value("User", owner, "user_type") == "Website User":
+	if clients.is_website_user(owner):
 		person = clients.of_user(owner)
 		claimed = doc.get("customer")
 		if (

@@ -19,6 +19,7 @@ from everstep_flow.base.catalog import definition_of
 from everstep_flow.base.door import collided
 from everstep_flow.base.ledger import details_of
 from everstep_flow.engine import milestones as core
+from everstep_flow.hosts.client_records import is_staff
 from everstep_flow.seams.host_marks import (
 	FIRING,
 	HOSTS,
@@ -197,11 +198,7 @@ def _post_one(host, link, p: core.Post) -> None:
 def _speaker(actor: str) -> str:
 	"""Who speaks on the ticket for a move: its staff member, else the system (never the customer, whose reply
 	resumed the work, nor another website user)."""
-	if actor == "Administrator" or (
-		actor and frappe.get_cached_value("User", actor, "user_type") == "System User"
-	):
-		return actor
-	return "Administrator"
+	return actor if is_staff(actor) else "Administrator"
 
 
 def _request_facts(req) -> core.RequestFact:

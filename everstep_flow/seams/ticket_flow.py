@@ -14,6 +14,7 @@ from frappe.utils import escape_html
 from everstep_flow.engine import milestones
 from everstep_flow.engine import states as S
 from everstep_flow.hosts import helpdesk
+from everstep_flow.hosts.client_records import is_website_user
 from everstep_flow.requests.transitions import system_move
 from everstep_flow.seams.host_marks import FIRING, POSTED
 
@@ -110,6 +111,6 @@ def _from_the_customer(doc) -> bool:
 	that is not staff's. Staff writing "Received" by hand is not the customer."""
 	user = frappe.session.user
 	if user not in ("Administrator", "Guest"):
-		return frappe.get_cached_value("User", user, "user_type") == "Website User"
+		return is_website_user(user)
 	sender = frappe.db.get_value("User", {"email": doc.sender}, "user_type") if doc.sender else None
 	return sender != "System User"

@@ -20,7 +20,7 @@ from frappe import _
 from frappe.utils import add_to_date, cstr, now_datetime, strip_html
 
 from everstep_flow.base import ledger
-from everstep_flow.base.door import collided
+from everstep_flow.base.door import collided, quiet
 from everstep_flow.engine import seams as core
 from everstep_flow.hosts import client_records as clients
 from everstep_flow.hosts.resolvers import client_of
@@ -38,22 +38,9 @@ LOST_AFTER_MINUTES = 2
 # ------------------------------------------------------------------------------------------- the host's save
 
 
-def _quiet() -> bool:
-	flags = frappe.flags
-	return bool(
-		flags.in_install
-		or flags.in_install_app
-		or flags.in_migrate
-		or flags.in_patch
-		or flags.in_import
-		or flags.in_uninstall
-		or flags.in_fixtures
-	)
-
-
 def on_change(doc, method=None) -> None:
 	"""doc_events "*": on_change. Never raises: whatever goes wrong is logged and shows as a missed seam."""
-	if _quiet() or doc.flags.ignore_flow_triggers or frappe.flags.flow_in_firing:
+	if quiet() or doc.flags.ignore_flow_triggers or frappe.flags.flow_in_firing:
 		return  # nor for what we write while starting a request (a Contact, an email link): no chains
 	names = triggered_doctypes().get(doc.doctype)
 	if not names:

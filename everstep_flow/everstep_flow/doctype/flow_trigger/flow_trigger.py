@@ -82,7 +82,13 @@ class FlowTrigger(Document):
 
 		client_field: DF.Literal[None]
 		client_from: DF.Literal[
-			"Field", "Email Field", "ERPNext Opportunity", "ERPNext Issue", "Helpdesk Ticket", "CRM Deal"
+			"Field",
+			"Email Field",
+			"ERPNext Opportunity",
+			"ERPNext Issue",
+			"Helpdesk Ticket",
+			"CRM Deal",
+			"CRM Lead",
 		]
 		condition: DF.Code | None
 		document_type: DF.Link
