@@ -12,7 +12,7 @@ from frappe import _
 from frappe.utils import escape_html, now_datetime
 
 from everstep_flow.base import ledger
-from everstep_flow.base.door import decided
+from everstep_flow.base.door import Collision, decided
 from everstep_flow.clients import crm_tasks
 from everstep_flow.clients.calls import FOLLOW_UP, moment
 from everstep_flow.engine.calls import FOLLOW_UP_DONE, FOLLOW_UP_OPEN
@@ -87,9 +87,9 @@ def on_crm_task_update(doc, method=None) -> None:
 		else:
 			push(change.name, change.due_on, MOVED_IN_CRM)
 	except frappe.ValidationError as e:
-		# Someone moved the follow-up at the same moment (from our side, which tells this task itself): CRM's save
+		# Moved from our side at the same moment (which tells this task itself), or already done: CRM's save
 		# stands. A date the follow-up refuses is refused in CRM too.
-		if change.kind != "done" and "at the same moment" not in str(e):
+		if change.kind != "done" and not isinstance(e, Collision):
 			raise
 		frappe.db.rollback(save_point="flow_crm_task")
 		frappe.clear_last_message()

@@ -33,12 +33,18 @@ def primary_contact(doc) -> frappe._dict:
 
 # Values a trigger's mapping, condition and subject may read beside the deal's own fields: its primary person, whom
 # CRM keeps in the deal's contacts (the deal's own `email` is CRM's copy of a primary row's address, when it has one).
-DERIVED = {
-	"CRM Deal": {
-		"primary_contact_name": lambda doc: primary_contact(doc).name,
-		"primary_contact_email": lambda doc: primary_contact(doc).email,
-		"primary_contact_phone": lambda doc: primary_contact(doc).phone,
+def _deal_person(doc) -> dict[str, str]:
+	person = primary_contact(doc)  # once for the three
+	return {
+		"primary_contact_name": person.name,
+		"primary_contact_email": person.email,
+		"primary_contact_phone": person.phone,
 	}
+
+
+# doctype -> (the names, the function giving their values for a document)
+DERIVED = {
+	"CRM Deal": (("primary_contact_name", "primary_contact_email", "primary_contact_phone"), _deal_person),
 }
 
 

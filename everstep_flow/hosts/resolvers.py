@@ -32,9 +32,14 @@ def resolver(name: str):
 	return RESOLVERS[name][1]
 
 
-def derived_fields(doctype: str) -> dict:
+def derived_fields(doctype: str) -> tuple[str, ...]:
 	"""Values a trigger may read of a host document beside its own fields (a CRM deal's primary contact)."""
-	return crm.DERIVED.get(doctype, {})
+	return crm.DERIVED[doctype][0] if doctype in crm.DERIVED else ()
+
+
+def derived_values(doc) -> dict[str, str]:
+	"""Those values for one document (one look at what they come from)."""
+	return crm.DERIVED[doc.doctype][1](doc) if doc.doctype in crm.DERIVED else {}
 
 
 def resolver_doctypes() -> dict[str, str]:

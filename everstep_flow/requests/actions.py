@@ -31,7 +31,7 @@ def lock(doctype: str, name: str, fields: list[str]) -> frappe._dict:
 				_("{0} {1} was changed by someone else at the same moment. Reload and try again.").format(
 					_(doctype), name
 				),
-				frappe.ValidationError,
+				door.Collision,
 			)
 		raise
 	if not row:

@@ -13,7 +13,7 @@ from frappe.utils import cstr
 
 from everstep_flow.engine import seams as core
 from everstep_flow.engine.expressions import Refused, check_condition, guarded, render_template
-from everstep_flow.hosts.resolvers import derived_fields
+from everstep_flow.hosts.resolvers import derived_fields, derived_values
 
 
 def source_fields(doctype: str) -> set[str]:
@@ -34,8 +34,8 @@ def plain_values(doc) -> frappe._dict:
 		if isinstance(value, list | dict) or key.startswith("_"):
 			continue
 		values[key] = value if value is None or isinstance(value, str | int | float | bool) else cstr(value)
-	for key, value_of in derived_fields(doc.doctype).items():
-		values[key] = cstr(value_of(doc))
+	for key, value in derived_values(doc).items():
+		values[key] = cstr(value)
 	return values
 
 
@@ -46,11 +46,13 @@ def condition_holds(condition: str, doc) -> bool:
 	return bool(frappe.safe_eval(condition, None, {"doc": frappe._dict(guarded(plain_values(doc)))}))
 
 
-def subject_of(trigger, source) -> str | None:
+def subject_of(trigger, source, values: dict | None = None) -> str | None:
+	"""The trigger's subject over the document's values (`values`: its plain_values, when the caller has them)."""
 	if not trigger.subject:
 		return None
+	values = plain_values(source) if values is None else values
 	try:
-		subject = render_template(trigger.subject, plain_values(source), source_fields(source.doctype))
+		subject = render_template(trigger.subject, values, source_fields(source.doctype))
 	except Refused as e:
 		frappe.throw(_("subject: {0}").format(e), frappe.ValidationError)
 	return subject.strip()[:140] or None

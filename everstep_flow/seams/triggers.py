@@ -190,13 +190,14 @@ def _process(firing: str, retry_failed: bool) -> str | None:
 	trigger = frappe.get_doc("Flow Trigger", row.trigger)  # as committed now, never a cached copy
 	source = frappe.get_doc(row.reference_doctype, row.reference_name)
 	rows = [core.MappingRow(m.intake_field, m.source_field or "", m.value or "") for m in trigger.mapping]
-	values = {k: _as_text(v) for k, v in core.mapped_values(rows, plain_values(source)).items()}
+	plain = plain_values(source)  # once: a CRM deal's primary contact may take a query
+	values = {k: _as_text(v) for k, v in core.mapped_values(rows, plain).items()}
 	client = client_of(trigger, source)
 	requester, requester_email = clients.requester_of(row.owner, client)
 	request = submit_request(
 		trigger.service,
 		values,
-		subject=subject_of(trigger, source),
+		subject=subject_of(trigger, source, plain),
 		requester=requester,
 		requester_email=requester_email,
 		client=client,
