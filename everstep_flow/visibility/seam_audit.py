@@ -15,6 +15,8 @@ from everstep_flow.clients import crm_calls
 from everstep_flow.engine.calls import call_without_next_step, follow_up_leak, waiting_without_contact
 from everstep_flow.engine.crm_calls import CALL_LOG
 from everstep_flow.hosts import installed
+from everstep_flow.hosts.helpdesk import TICKET
+from everstep_flow.seams.host_marks import FIRING, POSTED
 from everstep_flow.visibility.orphans import available_members
 
 LIMIT = 500  # rows per kind of leak: the summary counts stay exact, the list stops here
@@ -136,16 +138,12 @@ def waiting(now: datetime) -> list[dict]:
 def _ticket_conversation(requests: list[str]) -> list[tuple[str, datetime]]:
 	"""Where Helpdesk is installed, a request's conversation with the customer is also on the tickets that started
 	or joined it: the emails and replies there count as contact."""
-	if not installed("HD Ticket"):
+	if not installed(TICKET):
 		return []
 	tickets: dict[str, list[str]] = {}
 	for f in frappe.get_all(
-		"Flow Trigger Firing",
-		filters={
-			"request": ("in", requests),
-			"reference_doctype": "HD Ticket",
-			"status": ("in", ("Done", "Linked")),
-		},
+		FIRING,
+		filters={"request": ("in", requests), "reference_doctype": TICKET, "status": ("in", POSTED)},
 		fields=["request", "reference_name"],
 	):
 		tickets.setdefault(str(f.reference_name), []).append(f.request)
@@ -155,7 +153,7 @@ def _ticket_conversation(requests: list[str]) -> list[tuple[str, datetime]]:
 		(request, c.communication_date)
 		for c in frappe.get_all(
 			"Communication",
-			filters={"reference_doctype": "HD Ticket", "reference_name": ("in", list(tickets))},
+			filters={"reference_doctype": TICKET, "reference_name": ("in", list(tickets))},
 			fields=["reference_name", "communication_date"],
 		)
 		for request in tickets.get(str(c.reference_name), [])
