@@ -63,7 +63,16 @@ override_whitelisted_methods = {
 	"frappe.desk.form.load.get_docinfo": "everstep_flow.visibility.read_doors.get_docinfo",
 	"frappe.desk.form.load.get_communications": "everstep_flow.visibility.read_doors.get_communications",
 	"frappe.desk.doctype.dashboard_chart.dashboard_chart.get": "everstep_flow.visibility.read_doors.get_chart",
+	# The sidebar's Assign To: on a Flow Task a claim (or a lead giving it to a member) through the engine
+	"frappe.desk.form.assign_to.add": "everstep_flow.api.assign.add",
+	"frappe.desk.form.assign_to.add_multiple": "everstep_flow.api.assign.add_multiple",
+	"frappe.desk.form.assign_to.remove": "everstep_flow.api.assign.remove",
+	"frappe.desk.form.assign_to.remove_multiple": "everstep_flow.api.assign.remove_multiple",
+	"frappe.desk.form.assign_to.close": "everstep_flow.api.assign.close",
 }
+# A team's Assignment Rule on Flow Task is applied by the team's dispatch (clock.dispatch), not by Frappe's generic
+# apply on every save
+override_doctype_class = {"Assignment Rule": "everstep_flow.clock.dispatch.FlowAssignmentRule"}
 has_permission = {
 	"Flow Request": "everstep_flow.visibility.permissions.has_request_permission",
 	"Flow Task": "everstep_flow.visibility.permissions.has_task_permission",
@@ -76,6 +85,11 @@ has_permission = {
 # -------------------------
 doc_events = {
 	"User": {"on_update": "everstep_flow.clock.absence.on_user_update"},
+	# A task's assignments follow its claims: no ToDo on a Flow Task is made or moved but by the engine
+	"ToDo": {
+		"validate": "everstep_flow.requests.assignments.guard_todo",
+		"on_trash": "everstep_flow.requests.assignments.guard_todo",
+	},
 	# A Flow Team may take its members from a Helpdesk team (one query when no Flow Team follows it)
 	"HD Team": {
 		"on_update": "everstep_flow.hosts.helpdesk_teams.on_hd_team_update",
@@ -103,7 +117,10 @@ doc_events = {
 }
 
 # Who follows the ledger: the host document that started a request is told of its milestones (seams.host_posts)
-everstep_flow_events_written = ["everstep_flow.seams.host_posts.events_written"]
+everstep_flow_events_written = [
+	"everstep_flow.seams.host_posts.events_written",
+	"everstep_flow.clock.dispatch.events_written",  # a team that dispatches deals its new work (a job)
+]
 
 # The client's form lists its requests (Connections)
 override_doctype_dashboards = {

@@ -35,6 +35,7 @@ FRAPPE_CORE_DOCTYPES = {
 	"Workflow State",
 	"Workflow Action Master",
 	"Dynamic Link",
+	"Assignment Rule",
 }
 LINKISH = {"Link", "Table", "Table MultiSelect"}
 

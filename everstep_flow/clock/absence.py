@@ -11,8 +11,9 @@ import frappe
 from frappe import _
 
 from everstep_flow.base import ledger
+from everstep_flow.clock.notify import tell
 from everstep_flow.engine import states as S
-from everstep_flow.requests.progress import move_on
+from everstep_flow.requests.giving import reassign
 from everstep_flow.requests.transitions import system_move
 from everstep_flow.teams.membership import team_lead
 
@@ -54,20 +55,14 @@ def release_claims(
 		filters["team"] = team
 	moved = []
 	for task in frappe.get_all(
-		"Flow Task", filters=filters, fields=["name", "team", "request", "title"], ignore_permissions=True
+		"Flow Task",
+		filters=filters,
+		fields=["name", "team", "request", "title", "claimed_by"],
+		ignore_permissions=True,
 	):
 		stand_in = available_delegate(user, task.team, delegate)
 		if stand_in:
-			frappe.db.set_value("Flow Task", task.name, "claimed_by", stand_in)
-			move_on(task.request)
-			ledger.record(
-				task.request,
-				"reassigned",
-				task=task.name,
-				from_team=task.team,
-				to_team=task.team,
-				details={"from": user, "to": stand_in, "reason": reason},
-			)
+			reassign(task, stand_in, reason)  # the claim and its assignment move to the delegate
 			outcome = _("given to {0}").format(stand_in)
 		else:
 			system_move(task.name, S.QUEUED, flow_reason=reason)
@@ -94,17 +89,6 @@ def available_delegate(user: str, team: str, delegate: str | None = None) -> str
 
 
 def notify_lead(task, subject: str) -> None:
-	lead = team_lead(task.team)
-	if not lead:
-		return
-	frappe.get_doc(
-		{
-			"doctype": "Notification Log",
-			"for_user": lead,
-			"type": "Alert",
-			"document_type": "Flow Task",
-			"document_name": task.name,
-			"subject": subject,
-			"from_user": frappe.session.user,
-		}
-	).insert(ignore_permissions=True)
+	"""The lead hears where the work went (the bell, and mail where their Notification Settings allow it)."""
+	if lead := team_lead(task.team):
+		tell([lead], "Flow Task", task.name, subject, from_user=frappe.session.user)

@@ -1,5 +1,6 @@
-"""Sending a nudge: the desk bell (Notification Log, realtime), email where the team has an address, and one
-Flow Event. Who receives it follows the audience the core chose."""
+"""Sending a nudge: the desk bell and, by each person's Notification Settings, a mail (clock.notify: Frappe's
+Notification Log of a type Frappe mails), email to the team's address where one is set, and one Flow Event. Who
+receives it follows the audience the core chose."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import frappe
 from frappe.query_builder import DocType
 
 from everstep_flow.base import ledger
+from everstep_flow.clock.notify import tell
 from everstep_flow.engine.escalation import Nudge
 from everstep_flow.visibility.orphans import available_members_of
 
@@ -49,18 +51,7 @@ def send(
 	claimant: str | None = None,
 	task: str | None = None,
 ) -> list[str]:
-	users = recipients(nudge.audience, team, claimant)
-	for user in users:
-		frappe.get_doc(
-			{
-				"doctype": "Notification Log",
-				"for_user": user,
-				"type": "Alert",
-				"document_type": doctype,
-				"document_name": name,
-				"subject": subject,
-			}
-		).insert(ignore_permissions=True)
+	users = tell(recipients(nudge.audience, team, claimant), doctype, name, subject)
 	email = frappe.get_cached_value("Flow Team", team, "email") if team else None
 	emailed = None
 	if email and nudge.audience != "claimant":

@@ -70,6 +70,15 @@ def run(now=None) -> dict:
 			deduplicate=True,
 			enqueue_after_commit=True,
 		)
+	if frappe.db.exists("Flow Team", {"assignment_rule": ("is", "set"), "disabled": 0}):
+		# Teams that dispatch: what a lost job left, a rule's day begun, a member back (clock.dispatch)
+		frappe.enqueue(
+			"everstep_flow.clock.dispatch.run",
+			queue="short",
+			job_id="everstep_flow:dispatch",
+			deduplicate=True,
+			enqueue_after_commit=True,
+		)
 	frappe.enqueue(
 		"everstep_flow.clock.sweep.orphan_sweep",
 		queue="long",

@@ -65,15 +65,30 @@ def _needed(t: S.Transition, reasons: Mapping[str, str], message: str) -> None:
 		raise Refusal({t.needs: message}, "Reason required", one_line=True)
 
 
-def plan_task_move(t: S.Transition, task: TaskFacts, *, actor: str, now: datetime, after: str) -> Move:
-	"""The fields a task move implies and its event. `after`: the status the save moves to."""
+def plan_task_move(
+	t: S.Transition,
+	task: TaskFacts,
+	*,
+	actor: str,
+	now: datetime,
+	after: str,
+	assignee: str | None = None,
+	rule: str | None = None,
+) -> Move:
+	"""The fields a task move implies and its event. `after`: the status the save moves to. A claim is the actor's,
+	or `assignee`'s when a lead, a Flow Manager or the team's Assignment Rule (`rule`) gives the task to them."""
 	_needed(t, task.reasons, f"a reason is required to {t.action.lower()} a task.")
 	fields: dict[str, Any] = {}
+	details: dict[str, Any] = {"step": task.step_key}
 	if t.action == "Claim":
 		fields = {
-			"claimed_by": actor,
+			"claimed_by": assignee or actor,
 			"claimed_on": task.claimed_on or now,
 		}  # waiting runs to the first claim
+		if assignee and assignee != actor:
+			details["for"] = assignee
+		if rule:
+			details["rule"] = rule
 	elif t.action in ("Release", "Return to Queue"):
 		fields = {"claimed_by": None, "started_on": None}
 	elif t.action == "Start":
@@ -86,7 +101,6 @@ def plan_task_move(t: S.Transition, task: TaskFacts, *, actor: str, now: datetim
 		fields = {"completed_on": None, "rework_count": (task.rework_count or 0) + 1}
 	elif t.action in ("Cancel", "Withdraw"):
 		fields = {"awaiting_handoff": None}
-	details: dict[str, Any] = {"step": task.step_key}
 	reason_field = t.needs or ("return_reason" if t.action == "Reopen" else None)
 	if reason := (task.reasons.get(reason_field) if reason_field else None) or task.flow_reason:
 		details["reason"] = reason
@@ -158,10 +172,12 @@ def plan_task_action(
 	actor: str,
 	after: str,
 	completed: Completed | None = None,
+	assignee: str | None = None,
+	rule: str | None = None,
 ) -> tuple[Move, Plan]:
 	"""One decision for a task's move: what it sets and its event, and what the request does next (engine.plans.
 	plan_progress over the request's tasks with this one already moved)."""
-	move = plan_task_move(t, task, actor=actor, now=clock.now, after=after)
+	move = plan_task_move(t, task, actor=actor, now=clock.now, after=after, assignee=assignee, rule=rule)
 	moved = tuple(
 		replace(
 			row,

@@ -67,8 +67,9 @@ def check_task(task) -> None:
 		task.flags.flow_move, task.flags.flow_plan = planned, None
 		return
 	user = frappe.session.user
+	assignee = task.flags.flow_claim_for if t.action == "Claim" else None
 	if t.by == "member":
-		_check_task_actor(task, t, user)
+		_check_task_actor(task, t, user, assignee)
 	if t.action == "Complete":
 		_take_outputs(task)  # the outputs are values of the request: the next steps' conditions read them
 	# One decision: the move, and what the request does next (its tasks are read locked: see progress.load).
@@ -93,6 +94,8 @@ def check_task(task) -> None:
 		actor=user,
 		after=task.status,
 		completed=completed,
+		assignee=assignee,
+		rule=task.flags.flow_rule,
 	)
 	task.update(move.fields)
 	task.flags.flow_move, task.flags.flow_plan = move, plan
@@ -110,7 +113,9 @@ def as_object(value):
 	return json.loads(value) if isinstance(value, str) and value else value
 
 
-def _check_task_actor(task, t: S.Transition, user: str) -> None:
+def _check_task_actor(task, t: S.Transition, user: str, assignee: str | None = None) -> None:
+	"""`assignee`: a claim made for a member (api.assign, clock.dispatch checked who may give it): they must be
+	a member of the task's team."""
 	manager = is_manager(user)
 	if t.roles == (S.MANAGER,) and not manager:
 		frappe.throw(
@@ -124,7 +129,7 @@ def _check_task_actor(task, t: S.Transition, user: str) -> None:
 				),
 				frappe.ValidationError,
 			)
-		require_member(task.team, _("claim its tasks"), user)
+		require_member(task.team, _("claim its tasks"), assignee or user)
 		return
 	claimant = task.get_doc_before_save().claimed_by
 	if manager or user == claimant:

@@ -12,6 +12,11 @@ READ, WRITE = "read", "write"
 
 # REST methods (dotted path) -> what they do with data
 METHODS = {
+	"everstep_flow.api.assign.add": WRITE,
+	"everstep_flow.api.assign.add_multiple": WRITE,
+	"everstep_flow.api.assign.close": WRITE,
+	"everstep_flow.api.assign.remove": WRITE,
+	"everstep_flow.api.assign.remove_multiple": WRITE,
 	"everstep_flow.api.call.log_call": WRITE,
 	"everstep_flow.api.client.timeline": READ,
 	"everstep_flow.api.follow_up.mark_done": WRITE,

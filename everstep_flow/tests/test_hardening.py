@@ -202,6 +202,26 @@ DOORS: dict[str, tuple[dict, dict[str, tuple[str, bool]]]] = {
 	),
 	"everstep_flow.api.trigger.run_again": ({"firing": MISSING}, {"firing": (NAME, True)}),
 	"everstep_flow.api.team.sync_with_hd_team": ({"team": MISSING}, {"team": (NAME, True)}),
+	# The sidebar's Assign To on a task (a list of users or of names is what these take: not probed with a list)
+	"everstep_flow.api.assign.add": (
+		{"doctype": "Flow Task", "name": MISSING, "assign_to": '["rt.sales@example.com"]'},
+		{"doctype": (NAME, True), "name": (NAME, True)},
+	),
+	"everstep_flow.api.assign.add_multiple": (
+		{"doctype": "Flow Task", "name": f'["{MISSING}"]', "assign_to": '["rt.sales@example.com"]'},
+		{"doctype": (NAME, True)},
+	),
+	**{
+		f"everstep_flow.api.assign.{m}": (
+			{"doctype": "Flow Task", "name": MISSING, "assign_to": "rt.sales@example.com"},
+			{"doctype": (NAME, True), "name": (NAME, True), "assign_to": (NAME, True)},
+		)
+		for m in ("remove", "close")
+	},
+	"everstep_flow.api.assign.remove_multiple": (
+		{"doctype": "Flow Task", "names": f'["{MISSING}"]'},
+		{"doctype": (NAME, True)},
+	),
 	"everstep_flow.api.request.intake_form": ({"service": MISSING}, {"service": (NAME, True)}),
 	"everstep_flow.api.call.log_call": (
 		{

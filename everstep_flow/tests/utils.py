@@ -119,6 +119,7 @@ def purge_requests(*requests: str) -> None:
 	if tasks:
 		frappe.db.delete("Workflow Action", {"reference_name": ("in", tasks)})
 		frappe.db.delete("Notification Log", {"document_name": ("in", tasks)})
+		frappe.db.delete("ToDo", {"reference_type": "Flow Task", "reference_name": ("in", tasks)})
 	frappe.db.commit()
 
 

@@ -4,6 +4,7 @@
 import frappe
 from frappe.model.document import Document
 
+from everstep_flow.clock.notify import on_handoff_inserted
 from everstep_flow.requests.actions import handoff_moves_for
 from everstep_flow.requests.guard import engine_only_insert, never_deleted
 from everstep_flow.requests.transitions import after_handoff, check_handoff
@@ -39,6 +40,9 @@ class FlowHandoff(Document):
 	def before_insert(self) -> None:
 		if not self.flags.flow_system:
 			engine_only_insert(self)  # refused: handoffs are made by the engine
+
+	def after_insert(self) -> None:
+		on_handoff_inserted(self)  # the receiving team is told once the move commits
 
 	def on_trash(self) -> None:
 		never_deleted(self)

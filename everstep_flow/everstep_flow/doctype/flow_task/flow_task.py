@@ -4,6 +4,7 @@
 import frappe
 from frappe.model.document import Document
 
+from everstep_flow.requests import assignments
 from everstep_flow.requests.guard import engine_only_insert, never_deleted
 from everstep_flow.requests.progress import output_fields
 from everstep_flow.requests.transitions import after_task, check_task
@@ -61,6 +62,8 @@ class FlowTask(Document):
 	def validate(self) -> None:
 		if not self.is_new():  # an engine-made task has nothing to check yet (requests.apply)
 			check_task(self)  # the gate: the move, who makes it, what it needs, and no other field changed
+			if self.flags.flow_transition:
+				assignments.prepare(self)  # a claim is an assignment (its ToDo follows the move)
 
 	def get_permlevel_access(self, permission_type: str = "write") -> list[int]:
 		"""Field levels are per role in Frappe; ours are per row too (a requester never reads level 1)."""
@@ -90,6 +93,7 @@ class FlowTask(Document):
 	def on_update(self) -> None:
 		if self.flags.flow_transition:
 			after_task(self)
+		assignments.write(self)
 
 
 def on_doctype_update() -> None:

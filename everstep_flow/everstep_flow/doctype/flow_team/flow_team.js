@@ -2,7 +2,34 @@
 // Open work per member (and still unclaimed in the queue), so a lead sees the load at a glance.
 
 frappe.ui.form.on("Flow Team", {
+	setup(frm) {
+		// A team dispatches with an Assignment Rule on Flow Task (clock/dispatch.py)
+		frm.set_query("assignment_rule", () => ({ filters: { document_type: "Flow Task" } }));
+	},
 	refresh(frm) {
+		if (!frm.is_new() && !frm.doc.assignment_rule && frm.perm[0] && frm.perm[0].write) {
+			frm.add_custom_button(
+				__("Dispatch Rule"),
+				() => {
+					// A new Assignment Rule for this team, filled in: Round Robin over its members, every day
+					frappe.model.with_doctype("Assignment Rule", () => {
+						const rule = frappe.model.get_new_doc("Assignment Rule");
+						rule.document_type = "Flow Task";
+						rule.rule = "Round Robin";
+						rule.description = __("Dispatch of team {0}", [frm.doc.name]);
+						rule.assign_condition = `team == ${JSON.stringify(frm.doc.name)}`;
+						for (const member of frm.doc.members || []) {
+							frappe.model.add_child(rule, "users").user = member.user;
+						}
+						for (const day of ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]) {
+							frappe.model.add_child(rule, "assignment_days").day = day;
+						}
+						frappe.set_route("Form", "Assignment Rule", rule.name);
+					});
+				},
+				__("Create")
+			);
+		}
 		if (!frm.is_new() && frm.doc.hd_team && frm.perm[0] && frm.perm[0].write) {
 			// Changes an agent made to the Helpdesk team wait for a Flow Manager (hosts/helpdesk_teams.py)
 			frm.add_custom_button(__("Sync with Helpdesk Team"), () =>

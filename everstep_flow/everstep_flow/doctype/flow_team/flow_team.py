@@ -5,7 +5,9 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from everstep_flow.clock import dispatch
 from everstep_flow.clock.absence import on_team_update
+from everstep_flow.clock.dispatch import check_rule
 from everstep_flow.engine.team import Member, lead_of, member_problems
 from everstep_flow.hosts.helpdesk_teams import follow as follow_hd_team
 from everstep_flow.teams import availability as teams
@@ -54,10 +56,13 @@ class FlowTeam(Document):
 			row.is_lead = int(row.user == self.lead)
 			if row.availability != "Away":
 				row.away_until = None
+		check_rule(self)
 
 	def on_update(self) -> None:
 		forget_memberships()
 		on_team_update(self)
+		if self.assignment_rule and not self.disabled:
+			dispatch.enqueue([self.name])  # a member back, a new limit or rule: deal what waits
 
 	def on_trash(self) -> None:
 		teams.check_delete(self.name)
