@@ -75,7 +75,9 @@ def test_a_limit_stops_the_deal_when_everyone_is_full():
 	st.integers(0, 3),
 	st.dictionaries(st.sampled_from(["ann", "bob", "cem", "dan"]), st.integers(0, 4)),
 )
-def test_a_deal_gives_only_to_available_rule_users_under_the_limit(rule, users, available, tasks, limit, loads):
+def test_a_deal_gives_only_to_available_rule_users_under_the_limit(
+	rule, users, available, tasks, limit, loads
+):
 	turns = A.deal(rule, users, available, tasks, loads=loads, limit=limit)
 	assert len(turns) == tasks
 	held = dict(loads)
