@@ -118,7 +118,7 @@ def remove_multiple(doctype: str | None = None, names: str | list | None = None)
 def close(doctype: str | None = None, name: str | None = None, assign_to: str | None = None) -> list:
 	if _doctype(doctype) != TASK:
 		return frappe_assign.close(doctype, name, assign_to)
-	name = check.name(name, "name")
+	name, assign_to = check.name(name, "name"), check.name(assign_to, "assign_to")
 	frappe.throw(
 		_("Task {0} is done when it is completed from its form, not by closing its assignment.").format(
 			escape_html(name)

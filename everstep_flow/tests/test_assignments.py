@@ -10,6 +10,7 @@ from everstep_flow.api import assign as assign_api
 from everstep_flow.api import task as task_api
 from everstep_flow.clock import dispatch
 from everstep_flow.requests.intake import submit_request
+from everstep_flow.seams.host_marks import any_host
 from everstep_flow.tests.test_runtime import MANAGER, OUTSIDER, FlowTestCase, events
 from everstep_flow.tests.utils import make_team, make_user, max_queries, new_service, step_row
 
@@ -137,7 +138,9 @@ class TestClaimsAreAssignments(AssignmentCase):
 		self.claimed()  # caches warm
 		task = self.queued()
 		frappe.set_user(ANN)
-		with max_queries(self, 20 if frappe.db.db_type == "postgres" else 18):
+		budget = 20 if frappe.db.db_type == "postgres" else 18
+		budget += 1 if any_host() else 0  # with Helpdesk or CRM: is a host document told of this request?
+		with max_queries(self, budget):
 			task_api.claim(task)
 
 
