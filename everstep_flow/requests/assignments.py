@@ -18,6 +18,7 @@ from frappe.utils import escape_html, now_datetime, nowdate
 
 from everstep_flow.base.ledger import insert_rows
 from everstep_flow.engine import assignments as A
+from everstep_flow.engine.notices import notice_type
 
 TASK = "Flow Task"
 TODO_FIELDS = (
@@ -106,10 +107,12 @@ def notify(assignee: str, name: str, description: str) -> None:
 	"""Frappe's assignment notification (the bell, and mail where the assignee has it on), sent once the move is
 	committed: a move that rolls back assigns nobody."""
 	from frappe.desk.doctype.notification_log.notification_log import get_title_html, make_notification_logs
+	from frappe.email.doctype.email_account.email_account import EmailAccount
 
 	by = frappe.get_cached_value("User", frappe.session.user, "full_name") or frappe.session.user
 	doc = frappe._dict(
-		type="Assignment",
+		# Frappe's own type; bell-only where the site has no outgoing account (its mail would fail the job)
+		type=notice_type(bool(EmailAccount.find_outgoing())),
 		document_type=TASK,
 		document_name=name,
 		from_user=frappe.session.user,

@@ -193,9 +193,7 @@ class TestAssignToFromTheSidebar(AssignmentCase):
 				after = frappe.db.count("Flow Event", {"task": task})
 				if expected == "given":
 					self.assertEqual(frappe.db.get_value("Flow Task", task, "claimed_by"), to)
-					told = frappe.db.exists(
-						"Notification Log", {"for_user": to, "document_name": task, "type": "Assignment"}
-					)
+					told = frappe.db.exists("Notification Log", {"for_user": to, "document_name": task})
 					self.assertEqual(bool(told), who != to)  # Frappe's notification, unless they took it
 					self.assertEqual([t.allocated_to for t in todos(task)], [to])
 					self.assertEqual(after - before, 1)
@@ -369,3 +367,22 @@ class TestDispatch(AssignmentCase):
 		team.assignment_rule = RULE
 		with self.assertRaises(frappe.ValidationError):
 			team.save()
+
+
+class TestTheQueueShowsTheRequestTitle(AssignmentCase):
+	"""The desk's task list asks for its request's title through the link (Flow Request's title field): a member
+	reads it; nothing else of the request is readable that way."""
+
+	def test_a_member_lists_tasks_with_the_request_subject_and_nothing_more(self):
+		task = self.claimed(ANN)
+		frappe.set_user(ANN)
+		rows = frappe.get_list("Flow Task", fields=["name", "request.subject as request_subject"])
+		self.assertIn(task, [r.name for r in rows])
+		for fields in (
+			["name", "request.definition"],
+			["name", "request.subject", "request.requester_email"],
+		):
+			with self.subTest(fields=fields), self.assertRaises(frappe.PermissionError):
+				frappe.get_list("Flow Task", fields=fields)
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_list("Flow Handoff", fields=["name", "to_task.outputs"])
