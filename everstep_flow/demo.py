@@ -1,6 +1,8 @@
-"""Sample users, teams and services to try everstep_flow on a fresh site.
+"""Sample users, teams and services to try everstep_flow on a fresh site, and four weeks of their history.
 
-	bench --site <site> execute everstep_flow.demo.setup
+	bench --site <site> execute everstep_flow.demo.setup    # users, teams, services
+	bench --site <site> execute everstep_flow.demo.play     # setup, then the living history (demo_history)
+	bench --site <site> execute everstep_flow.demo.remove   # the history goes again
 
 Idempotent: anything that already exists is left exactly as it is, so a second run changes nothing.
 """
@@ -138,6 +140,21 @@ def setup() -> dict[str, list[str]]:
 
 	created["triggers"] = install_example_triggers()  # disabled; see README "Seams"
 	return created
+
+
+def play() -> dict:
+	"""Setup, then about a month of history through the real actions (once: a second play changes nothing)."""
+	from everstep_flow import demo_history
+
+	setup()
+	return demo_history.play()
+
+
+def remove() -> dict:
+	"""Remove the history play made (setup's users, teams and services stay)."""
+	from everstep_flow import demo_history
+
+	return demo_history.remove()
 
 
 def _client() -> list[str]:

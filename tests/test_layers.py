@@ -26,7 +26,20 @@ LAYERS: list[tuple[str, ...]] = [
 	("visibility",),  # permissions, reads, search, reports, leaks
 	("clock",),  # the sweep, nudges, absences
 	# the doors: REST, portal pages, doctype controllers and reports, hooks, setup
-	("api", "www", "everstep_flow", "patches", "hooks", "boot", "demo", "install", "indexes"),
+	(
+		"api",
+		"www",
+		"everstep_flow",
+		"patches",
+		"hooks",
+		"boot",
+		"demo",
+		"demo_history",  # the living demo: its script, its records
+		"demo_records",
+		"demo_script",
+		"install",
+		"indexes",
+	),
 ]
 TESTS = ("tests",)
 
