@@ -35,7 +35,8 @@ def _ours(form: dict) -> bool:
 def _doctype(value) -> str:
 	"""A document type that exists (Frappe's own door would fail with a server error on any other)."""
 	doctype = check.name(value, "doctype")
-	if doctype != TASK and not frappe.db.exists("DocType", doctype):
+	# exactly as named (MariaDB's collation would match "flow task" and Frappe would then fail with a 500)
+	if doctype != TASK and frappe.db.get_value("DocType", doctype, "name") != doctype:
 		frappe.throw(
 			_("doctype: {0} is not a document type.").format(escape_html(doctype)), frappe.ValidationError
 		)
@@ -89,9 +90,9 @@ def remove(doctype: str | None = None, name: str | None = None, assign_to: str |
 
 def _claimant(name: str) -> str | None:
 	"""Who holds the task, if the user may read it (an unreadable task holds nobody: nothing is confirmed)."""
-	return (
-		frappe.db.get_value(TASK, name, "claimed_by") if frappe.has_permission(TASK, "read", name) else None
-	)
+	if not frappe.db.exists(TASK, name) or not frappe.has_permission(TASK, "read", name):
+		return None
+	return frappe.db.get_value(TASK, name, "claimed_by")
 
 
 def _release(name: str, assign_to: str) -> None:

@@ -38,6 +38,19 @@ class FlowAssignmentRule(AssignmentRule):
 			return True
 		return super().is_rule_not_applicable_today()
 
+	def validate(self):
+		"""A rule a team dispatches with stays one it can deal with (edited here rather than on the team)."""
+		super().validate()
+		teams = frappe.get_all("Flow Team", filters={"assignment_rule": self.name}, pluck="name")
+		if teams and (self.document_type != TASK or self.rule not in (A.ROUND_ROBIN, A.LOAD_BALANCING)):
+			frappe.throw(
+				frappe._(
+					"Team {0} dispatches with this rule: it stays on Flow Task, Round Robin or Load Balancing "
+					"(clear the team's Assignment Rule first)."
+				).format(frappe.bold(", ".join(teams))),
+				frappe.ValidationError,
+			)
+
 
 def check_rule(team) -> None:
 	"""validate() of a Flow Team: its Assignment Rule is one on Flow Task that deals in turns or by load."""

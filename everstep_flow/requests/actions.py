@@ -35,16 +35,24 @@ def lock(doctype: str, name: str, fields: list[str]) -> frappe._dict:
 			)
 		raise
 	if not row:
+		if not is_manager():  # as for a row they may not read: a name confirms nothing
+			not_yours(doctype, name)
 		frappe.throw(_("{0} {1} not found").format(_(doctype), escape_html(name)), frappe.DoesNotExistError)
 	return row
+
+
+def not_yours(doctype: str, name: str) -> None:
+	"""The one refusal for a row the user may not act on, whether it exists or not."""
+	frappe.throw(
+		_("{0} {1} is not part of your teams' work.").format(_(doctype), escape_html(name)),
+		frappe.PermissionError,
+	)
 
 
 def require_access(doctype: str, name: str, ptype: str = "write") -> None:
 	"""A clear refusal instead of Frappe's bare PermissionError; says nothing about the document itself."""
 	if not frappe.has_permission(doctype, ptype, name):
-		frappe.throw(
-			_("{0} {1} is not part of your teams' work.").format(_(doctype), name), frappe.PermissionError
-		)
+		not_yours(doctype, name)
 
 
 def _member_move(machine: S.Machine, status: str, action: str) -> S.Transition | None:

@@ -360,6 +360,13 @@ class TestDispatch(AssignmentCase):
 		self.assertEqual(todos(task), [])
 		self.assertEqual(frappe.db.get_value("Flow Task", task, "status"), "Queued")
 
+	def test_a_rule_a_team_uses_stays_one_it_can_deal_with(self):
+		self.turn_on()
+		rule = frappe.get_doc("Assignment Rule", RULE)
+		rule.rule = "Based on Field"
+		with self.assertRaises(frappe.ValidationError):
+			rule.save()
+
 	def test_a_team_takes_only_a_rule_on_flow_task(self):
 		self.rule()
 		frappe.db.set_value("Assignment Rule", RULE, "rule", "Based on Field")
@@ -386,3 +393,29 @@ class TestTheQueueShowsTheRequestTitle(AssignmentCase):
 				frappe.get_list("Flow Task", fields=fields)
 		with self.assertRaises(frappe.PermissionError):
 			frappe.get_list("Flow Handoff", fields=["name", "to_task.outputs"])
+		for order in ({"order_by": "definition desc"}, {"group_by": "requester_email"}):
+			with self.subTest(**order), self.assertRaises(frappe.PermissionError):
+				frappe.get_list("Flow Task", fields=["name", "request.subject"], **order)
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_list("Flow Task", filters=[["Flow Request", "requester_email", "like", "%a%"]])
+
+	def test_a_name_confirms_nothing(self):
+		"""A task of another team and a task that does not exist get the same answer at every door."""
+		frappe.set_user(OUTSIDER)
+		hidden = self.queued()
+		answers = []
+		for name in (hidden, "FR-99999-nope"):
+			frappe.set_user(OUTSIDER)
+			for call in (
+				lambda n: task_api.claim(n),
+				lambda n: assign_api.add({"doctype": "Flow Task", "name": n, "assign_to": [OUTSIDER]}),
+				lambda n: assign_api.remove("Flow Task", n, ANN),
+			):
+				try:
+					call(name)
+					answers.append(("ok", ""))
+				except Exception as e:
+					answers.append((type(e).__name__, str(e).replace(name, "<name>")))
+				frappe.clear_last_message()
+		frappe.set_user("Administrator")
+		self.assertEqual(answers[:3], answers[3:])

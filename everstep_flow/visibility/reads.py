@@ -20,7 +20,8 @@ import sys
 
 import frappe
 from frappe import _
-from frappe.model.db_query import DatabaseQuery
+from frappe.model import optional_fields
+from frappe.model.db_query import DatabaseQuery, DefaultOrderBy
 
 # Row-restricted doctypes (each has a condition in everstep_flow.permissions).
 ROW_RESTRICTED = frozenset(
@@ -34,6 +35,7 @@ LEVEL_ONE = {
 	"Flow Task": re.compile(r"\boutputs\b", re.IGNORECASE),
 }
 FILTER_ARGS = ("filters", "or_filters")
+CHILDREN = {("Flow Request", "Flow Request Value")}  # a request's list may filter on its values (level 1)
 
 
 def query_being_built(doctype: str) -> DatabaseQuery | None:
@@ -71,12 +73,34 @@ SAFE_LINKS = {("Flow Task", "request", "Flow Request"): frozenset({"subject", "n
 
 def _safe_link(doctype: str, link, query: DatabaseQuery) -> bool:
 	allowed = SAFE_LINKS.get((doctype, link.fieldname, link.doctype))
-	if allowed is None:
+	if allowed is None or not _own_columns(doctype, query):
 		return False
 	alias = re.escape(link.table_alias.strip("`"))
 	used = {m.lower() for m in re.findall(rf"{alias}`?\s*\.\s*`?(\w+)", _mentioned(query))}
 	used |= {m.lower() for m in re.findall(rf"\b{re.escape(link.fieldname)}\.(\w+)", _mentioned(query))}
 	return bool(used) and used <= allowed
+
+
+_COLUMN = re.compile(r"^\s*(?:`?(tab[^`.]+)`?\s*\.\s*)?`?(\w+)`?(?:\s+(?:asc|desc))?\s*$", re.IGNORECASE)
+
+
+def _own_columns(doctype: str, query: DatabaseQuery) -> bool:
+	"""With a link joined, a bare name in ORDER BY or GROUP BY may be the linked table's column (a sort by the
+	request's definition would rank rows by it): each must be a column of `doctype` itself."""
+	columns = {c.lower() for c in frappe.get_meta(doctype).get_valid_columns()} | set(optional_fields)
+	for attr in ("order_by", "group_by"):
+		value = getattr(query, attr, None)
+		if not value or value == DefaultOrderBy:
+			continue
+		if not isinstance(value, str):
+			return False
+		for part in value.split(","):
+			found = _COLUMN.match(part)
+			if not found or found.group(2).lower() not in columns:
+				return False
+			if found.group(1) and found.group(1).lower() != f"tab{doctype}".lower():
+				return False
+	return True
 
 
 def guard(doctype: str, query: DatabaseQuery) -> int:
@@ -88,6 +112,16 @@ def guard(doctype: str, query: DatabaseQuery) -> int:
 				_("{0}: give each filter as [field, operator, value], not as SQL text").format(attr),
 				frappe.PermissionError,
 			)
+	for attr in FILTER_ARGS:
+		for f in getattr(query, attr, None) or []:
+			other = f[0] if isinstance(f, list | tuple) and len(f) >= 4 else None
+			if other in ROW_RESTRICTED and other != doctype and (doctype, other) not in CHILDREN:
+				frappe.throw(
+					_("{0}: {1} cannot be filtered on through {2}; filter it directly").format(
+						attr, other, doctype
+					),
+					frappe.PermissionError,
+				)
 	for link in getattr(query, "link_tables", None) or []:
 		if link.doctype in ROW_RESTRICTED and not _safe_link(doctype, link, query):
 			frappe.throw(
