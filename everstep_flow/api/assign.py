@@ -77,7 +77,7 @@ def add_multiple(args: dict | str | None = None) -> None:
 
 
 @endpoint()
-def remove(doctype: str | None = None, name: str | None = None, assign_to: str | None = None) -> list:
+def remove(doctype: str | None = None, name: str | int | None = None, assign_to: str | None = None) -> list:
 	"""Removing the claimant's assignment releases the task (the claimant, its team's lead or a Flow Manager)."""
 	if _doctype(doctype) != TASK:
 		return frappe_assign.remove(
@@ -116,7 +116,7 @@ def remove_multiple(doctype: str | None = None, names: str | list | None = None)
 
 
 @endpoint()
-def close(doctype: str | None = None, name: str | None = None, assign_to: str | None = None) -> list:
+def close(doctype: str | None = None, name: str | int | None = None, assign_to: str | None = None) -> list:
 	if _doctype(doctype) != TASK:
 		return frappe_assign.close(doctype, name, assign_to)
 	name, assign_to = check.name(name, "name"), check.name(assign_to, "assign_to")

@@ -41,6 +41,9 @@ class FlowAssignmentRule(AssignmentRule):
 	def validate(self):
 		"""A rule a team dispatches with stays one it can deal with (edited here rather than on the team)."""
 		super().validate()
+		before = self.get_doc_before_save()
+		if TASK not in (self.document_type, before and before.document_type):
+			return  # no query for other apps' rules (Helpdesk saves one per HD Team)
 		teams = frappe.get_all("Flow Team", filters={"assignment_rule": self.name}, pluck="name")
 		if teams and (self.document_type != TASK or self.rule not in (A.ROUND_ROBIN, A.LOAD_BALANCING)):
 			frappe.throw(

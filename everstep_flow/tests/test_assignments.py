@@ -281,6 +281,12 @@ class TestAssignToFromTheSidebar(AssignmentCase):
 			),
 			ANN,
 		)
+		assign_api.remove("HD Ticket", int(ticket.name), ANN)  # Frappe's own takes a number: so does ours
+		self.assertFalse(
+			frappe.db.exists(
+				"ToDo", {"reference_type": "HD Ticket", "reference_name": ticket.name, "status": "Open"}
+			)
+		)
 
 
 class TestDispatch(AssignmentCase):
