@@ -96,6 +96,22 @@ def record_plan(request: str, events, flush_now: bool = True) -> None:
 MAX_PARAMETERS = 30_000  # per statement: MariaDB and PostgreSQL both stop at 65,535 placeholders
 
 
+# The standard columns of a row written in bulk (a request's values, a claim's ToDo).
+STANDARD_FIELDS = ("name", "creation", "modified", "owner", "modified_by", "docstatus", "idx")
+
+
+def standard_row(name: str, now, user: str) -> dict:
+	return {
+		"name": name,
+		"creation": now,
+		"modified": now,
+		"owner": user,
+		"modified_by": user,
+		"docstatus": 0,
+		"idx": 0,
+	}
+
+
 def insert_rows(doctype: str, fields: tuple[str, ...], rows: list[tuple]) -> None:
 	"""Parameterised INSERTs of many rows, as few as the placeholder limit allows (what Frappe's bulk_insert does,
 	without building it through pypika: the ledger writes on every action). Portable: Frappe's PostgreSQL layer

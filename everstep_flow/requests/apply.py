@@ -63,17 +63,15 @@ def named(plan: Plan, name: str) -> Plan:
 
 
 VALUE_FIELDS = (
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"docstatus",
-	"idx",
+	*ledger.STANDARD_FIELDS,
 	"parent",
 	"parentfield",
+	"parenttype",
+	"fieldname",
+	"label",
+	"fieldtype",
 )
-VALUE_FIELDS += ("parenttype", "fieldname", "label", "fieldtype", "value")
+VALUE_FIELDS += ("value",)
 
 
 def _insert_request(plan: Plan):
@@ -107,12 +105,7 @@ def insert_values(request) -> None:
 	user, now = frappe.session.user, request.creation
 	full = [
 		{
-			"name": frappe.generate_hash(length=10),
-			"creation": now,
-			"modified": now,
-			"owner": user,
-			"modified_by": user,
-			"docstatus": 0,
+			**ledger.standard_row(frappe.generate_hash(length=10), now, user),
 			"idx": idx,
 			"parent": request.name,
 			"parentfield": "request_values",

@@ -16,19 +16,13 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html, now_datetime, nowdate
 
-from everstep_flow.base.ledger import insert_rows
+from everstep_flow.base.ledger import STANDARD_FIELDS, insert_rows, standard_row
 from everstep_flow.engine import assignments as A
 from everstep_flow.engine.notices import notice_type
 
 TASK = "Flow Task"
 TODO_FIELDS = (
-	"name",
-	"creation",
-	"modified",
-	"owner",
-	"modified_by",
-	"docstatus",
-	"idx",
+	*STANDARD_FIELDS,
 	"status",
 	"priority",
 	"date",
@@ -77,13 +71,7 @@ def apply(name: str, change: A.Change, *, title: str | None = None, rule: str | 
 	if change.open:
 		description = escape_html(title or name)
 		row = {
-			"name": frappe.generate_hash(length=10),
-			"creation": now,
-			"modified": now,
-			"owner": user,
-			"modified_by": user,
-			"docstatus": 0,
-			"idx": 0,
+			**standard_row(frappe.generate_hash(length=10), now, user),
 			"status": "Open",
 			"priority": "Medium",
 			"date": nowdate(),
