@@ -14,6 +14,7 @@ MAX_LIMIT = 100
 
 
 @endpoint(methods=("GET", "POST"))
+@frappe.read_only()  # served by a read replica where the site has one
 def timeline(
 	customer_type: str | None = None,
 	customer: str | None = None,

@@ -13,6 +13,7 @@ CARD_SECONDS = 300
 
 
 @endpoint(methods=("GET", "POST"))
+@frappe.read_only()  # served by a read replica where the site has one
 def check_orphans() -> list[dict]:
 	"""Open requests with no open task, tasks of teams nobody can work, claims held by unavailable people,
 	and requests whose next step is unclear."""
@@ -40,6 +41,7 @@ def _card_filters(filters) -> None:
 
 
 @endpoint(methods=("GET", "POST"))
+@frappe.read_only()  # served by a read replica where the site has one (a card)
 def leak_count(filters: dict | str | None = None) -> int:
 	"""The workspace's "Open Leaks" number card: the lines of the Leak Audit report this user may see. Counted at
 	most every 5 minutes per user: the audit reads all open work, and the workspace loads on every visit."""

@@ -13,6 +13,7 @@ DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @endpoint(methods=("GET", "POST"))
+@frappe.read_only()  # served by a read replica where the site has one
 def requests(
 	text: str | None = None,
 	service: str | None = None,

@@ -129,6 +129,7 @@ def get_group_by_count(
 
 
 @endpoint(methods=("GET", "POST"))
+@frappe.read_only()  # as Frappe's own: a read replica where the site has one
 def get_open_count(doctype: str | None = None, name: str | None = None, items=None) -> dict:
 	"""The Connections counts of a form (a Customer's or Contact's requests): Frappe counts every linked row; for
 	our doctypes, the rows the user may read."""
@@ -266,7 +267,8 @@ def get_chart(
 	key = f"everstep_flow:chart:{frappe.session.user}:" + _digest(chart_name, chart, kwargs)
 	if not int(refresh or 0) and (cached := frappe.cache.get_value(key)) is not None:
 		return cached
-	compute = dashboard_chart.get.__wrapped__  # Frappe's function without its shared cache
+	# Frappe's function without its shared cache, on a read replica where the site has one (it only reads)
+	compute = frappe.read_only()(dashboard_chart.get.__wrapped__)
 	result = compute(chart_name=chart_name, chart=None if chart_name else chart, **kwargs)
 	frappe.cache.set_value(key, result, expires_in_sec=CHART_SECONDS)
 	return result
