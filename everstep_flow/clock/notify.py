@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 import frappe
 from frappe.email.doctype.email_account.email_account import EmailAccount
+from pypika.terms import ExistsCriterion
 
 from everstep_flow.engine import notices
 from everstep_flow.engine import states as S
@@ -98,3 +99,32 @@ def handoff_arrived(handoff: str) -> list[str]:
 	title = frappe.db.get_value("Flow Task", row.to_task, "title") if row.to_task else None
 	subject = notices.arrival_subject(row.from_team, row.to_team, title)
 	return tell(users, "Flow Handoff", handoff, subject, from_user=row.sent_by)
+
+
+def catch_up_arrivals(now, *, after_minutes: int = 10, within_minutes: int = 60, limit: int = 200) -> int:
+	"""The sweep: a pending handoff whose arrival job was lost (a worker killed mid-run) is told now. Only handoffs
+	old enough for their job to have run and younger than an hour (later, the late-handoff nudges of the ladder
+	speak for it); each is told once (the job's own lock and check)."""
+	from frappe.query_builder import DocType
+	from frappe.utils import add_to_date
+
+	handoff, log = DocType("Flow Handoff"), DocType("Notification Log")
+	told = (
+		frappe.qb.from_(log)
+		.select(log.name)
+		.where((log.document_type == "Flow Handoff") & (log.document_name == handoff.name))
+	)
+	names = (
+		frappe.qb.from_(handoff)
+		.select(handoff.name)
+		.where(
+			(handoff.status == S.PENDING)
+			& (handoff.creation < add_to_date(now, minutes=-after_minutes))
+			& (handoff.creation > add_to_date(now, minutes=-within_minutes))
+			& ~ExistsCriterion(told)
+		)
+		.limit(limit)
+	).run(pluck=True)
+	for name in names:
+		handoff_arrived(name)
+	return len(names)

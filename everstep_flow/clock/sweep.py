@@ -16,6 +16,7 @@ from frappe.query_builder import DocType
 from frappe.utils import add_to_date, flt, get_system_timezone, now_datetime
 
 from everstep_flow.base import ledger
+from everstep_flow.clock.notify import catch_up_arrivals
 from everstep_flow.clock.nudges import send
 from everstep_flow.clock.sweep_follow_ups import follow_ups
 from everstep_flow.clock.sweep_rows import Report, candidates, raise_level
@@ -61,6 +62,7 @@ def run(now=None) -> dict:
 	report.sla_changes = _sla(now)
 	report.firings_requeued = requeue_lost(now)
 	report.host_posts_caught_up = catch_up(now)
+	report.handoffs_told = catch_up_arrivals(now)
 	ledger.flush()
 	if report.more_queued:
 		frappe.enqueue(

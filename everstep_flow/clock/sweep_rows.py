@@ -18,6 +18,7 @@ class Report:
 	stale_requests: int = 0
 	sla_changes: int = 0
 	firings_requeued: int = 0
+	handoffs_told: int = 0  # arrivals whose job was lost
 	more_queued: bool = False
 
 	def as_dict(self) -> dict:

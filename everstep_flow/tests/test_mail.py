@@ -158,6 +158,20 @@ class TestHandoffArrival(MailCase):
 		frappe.db.set_value("Flow Team Member", {"parent": TO_TEAM}, "availability", "Away")
 		self.assertEqual(notify.handoff_arrived(handoff), [LEAD])  # the lead, though away: someone must know
 
+	def test_the_sweep_tells_an_arrival_whose_job_was_lost(self):
+		"""A worker killed mid-job loses the arrival: the sweep tells it once it is old enough, and only once."""
+		from frappe.utils import add_to_date, now_datetime
+
+		handoff = self.handoff()
+		notify.catch_up_arrivals(now_datetime())
+		self.assertEqual(self.told("Flow Handoff", handoff), {})  # its job may still run
+		later = add_to_date(now_datetime(), minutes=15)
+		notify.catch_up_arrivals(later)
+		self.assertEqual(set(self.told("Flow Handoff", handoff)), {LEAD, ON, OFF, NO_ASSIGN})
+		notify.catch_up_arrivals(later)
+		self.assertEqual(len(self.told("Flow Handoff", handoff)), 4)  # once
+		notify.catch_up_arrivals(add_to_date(now_datetime(), hours=2))  # past the hour: the ladder's nudges
+
 	def test_telling_the_arrival_costs_the_move_no_query(self):
 		doc = frappe.get_doc("Flow Handoff", self.handoff())
 		with max_queries(self, 0):
