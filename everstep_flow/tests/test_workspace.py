@@ -10,7 +10,7 @@ from frappe.tests.utils import FrappeTestCase
 from everstep_flow.api import orphans as orphans_api
 from everstep_flow.boot import boot_session
 from everstep_flow.requests.intake import submit_request
-from everstep_flow.tests.utils import make_team, make_user, new_service, step_row
+from everstep_flow.tests.utils import make_team, make_user, new_service, recorded_queries, step_row
 
 AGENT, OTHER, MANAGER, PLAIN = (
 	"ws.agent@example.com",
@@ -121,3 +121,20 @@ class TestWorkspace(FrappeTestCase):
 		)
 		boot_session(own)
 		self.assertEqual(own.user.default_workspace["name"], "Home")
+
+	def test_a_chart_of_ours_writes_nothing(self):
+		"""With a read replica, our charts are computed on it: nothing in their path may write (Frappe's cache
+		wrapper stamps the chart's last_synced_on, which a read-only replica refuses)."""
+		from everstep_flow.visibility import read_doors
+
+		chart = frappe.get_all(
+			"Dashboard Chart", filters={"document_type": ("like", "Flow %")}, pluck="name"
+		)[0]
+		before = frappe.db.get_value("Dashboard Chart", chart, ["last_synced_on", "modified"])
+		with recorded_queries() as queries:
+			read_doors.get_chart(chart_name=chart, refresh=1)
+		writes = [q for q in queries if q.lstrip().lower().startswith(("update", "insert", "delete"))]
+		self.assertEqual(writes, [])
+		self.assertEqual(
+			frappe.db.get_value("Dashboard Chart", chart, ["last_synced_on", "modified"]), before
+		)

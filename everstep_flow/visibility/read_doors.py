@@ -12,6 +12,7 @@ Other doctypes get Frappe's own answer, except counts.
 """
 
 import hashlib
+import inspect
 
 import frappe
 from frappe import _
@@ -267,8 +268,9 @@ def get_chart(
 	key = f"everstep_flow:chart:{frappe.session.user}:" + _digest(chart_name, chart, kwargs)
 	if not int(refresh or 0) and (cached := frappe.cache.get_value(key)) is not None:
 		return cached
-	# Frappe's function without its shared cache, on a read replica where the site has one (it only reads)
-	compute = frappe.read_only()(dashboard_chart.get.__wrapped__)
+	# Frappe's own computation, without its cache wrapper (which also writes the chart's last_synced_on: a write
+	# that fails on a read replica), on the replica where the site has one
+	compute = frappe.read_only()(inspect.unwrap(dashboard_chart.get))
 	result = compute(chart_name=chart_name, chart=None if chart_name else chart, **kwargs)
 	frappe.cache.set_value(key, result, expires_in_sec=CHART_SECONDS)
 	return result
