@@ -83,7 +83,10 @@ def act_on_task(
 		else:
 			msg = _("Cannot {0} a task that is {1}.").format(_(action).lower(), _(row.status))
 		frappe.throw(msg, frappe.ValidationError)
-	task = frappe.get_doc("Flow Task", name)
+	# Read as the lock read it (the latest row, not the transaction's first snapshot): on MariaDB's repeatable
+	# read a plain read could miss what the sweep committed a moment ago (an escalation level), and the guard would
+	# take that difference for an edit.
+	task = frappe.get_doc("Flow Task", name, for_update=True)
 	task.status = t.target
 	if t.needs:
 		task.set(t.needs, reason)
@@ -104,7 +107,7 @@ def act_on_handoff(name: str, action: str, *, reason: str | None = None):
 		else:
 			msg = _("Cannot {0} a handoff that is {1}.").format(_(action).lower(), _(row.status))
 		frappe.throw(msg, frappe.ValidationError)
-	handoff = frappe.get_doc("Flow Handoff", name)
+	handoff = frappe.get_doc("Flow Handoff", name, for_update=True)  # as the lock read it (see act_on_task)
 	handoff.status = t.target
 	if t.needs:
 		handoff.set(t.needs, reason)

@@ -79,7 +79,7 @@ def give(name: str, user: str, *, rule: str | None = None, by_rule: bool = False
 			),
 			frappe.ValidationError,
 		)
-	task = frappe.get_doc("Flow Task", name)
+	task = frappe.get_doc("Flow Task", name, for_update=True)  # as the lock read it (requests.actions)
 	task.status = S.CLAIMED
 	task.flags.flow_action = S.TASK.find(S.QUEUED, "Claim")
 	task.flags.flow_claim_for = user
