@@ -12,6 +12,8 @@ Three things are told:
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -19,11 +21,13 @@ import frappe
 from frappe.email.doctype.email_account.email_account import EmailAccount
 from pypika.terms import ExistsCriterion
 
+from everstep_flow.base.door import collided
 from everstep_flow.engine import notices
 from everstep_flow.engine import states as S
 from everstep_flow.visibility.orphans import available_members_of
 
-ARRIVAL_JOB = "everstep_flow.clock.notify.handoff_arrived"
+ARRIVAL_JOB = "everstep_flow.clock.notify.arrival_job"
+ATTEMPTS = 3
 
 
 def can_mail() -> bool:
@@ -78,6 +82,23 @@ def _queued_not_sent() -> Iterator[None]:
 def on_handoff_inserted(handoff) -> None:
 	"""Flow Handoff after_insert: the arrival is told by a job after the move commits (no query in the move)."""
 	frappe.enqueue(ARRIVAL_JOB, queue="short", handoff=handoff.name, enqueue_after_commit=True)
+
+
+def arrival_job(handoff: str) -> list[str]:
+	"""The job after the move's commit: `handoff_arrived` in a transaction of its own, run again when it collides
+	with another (Frappe marks a person's notifications unseen on one row per user: two notices to the same person
+	at once deadlock on MariaDB and fail serialization on PostgreSQL). Whatever still fails, the sweep catches up."""
+	for attempt in range(1, ATTEMPTS + 1):
+		try:
+			told = handoff_arrived(handoff)
+			frappe.db.commit()  # nosemgrep: a job of its own
+			return told
+		except Exception as e:
+			frappe.db.rollback()
+			if not collided(e) or attempt == ATTEMPTS:
+				raise
+			time.sleep(random.uniform(0, 0.05 * 2**attempt))
+	return []
 
 
 def handoff_arrived(handoff: str) -> list[str]:

@@ -158,7 +158,9 @@ def run_firing(firing: str) -> str | None:
 			frappe.local.message_log = []
 			frappe.local.flags.pop("flow_events", None)
 			frappe.local.flags.pop("flow_fresh_requests", None)
-			if collided(e) and attempt < ATTEMPTS:
+			# Two firings of one new client at once both create its Contact: the second's unique violation is a
+			# collision too (its next run finds the Contact the first made)
+			if (collided(e) or frappe.db.is_unique_key_violation(e)) and attempt < ATTEMPTS:
 				time.sleep(random.uniform(0, min(0.5, 0.02 * 2**attempt)))
 				continue
 			fail(firing, e)
