@@ -13,7 +13,7 @@ from frappe import _
 from everstep_flow.base import ledger
 from everstep_flow.clock.notify import tell
 from everstep_flow.engine import states as S
-from everstep_flow.requests.giving import reassign
+from everstep_flow.requests.giving import can_take, reassign
 from everstep_flow.requests.transitions import system_move
 from everstep_flow.teams.membership import team_lead
 
@@ -79,13 +79,7 @@ def available_delegate(user: str, team: str, delegate: str | None = None) -> str
 		delegate = frappe.db.get_value(
 			"Flow Team Member", {"parenttype": "Flow Team", "parent": team, "user": user}, "delegate"
 		)
-	if not delegate or delegate == user:
-		return None
-	available = frappe.db.exists(
-		"Flow Team Member",
-		{"parenttype": "Flow Team", "parent": team, "user": delegate, "availability": "Available"},
-	)
-	return delegate if available and frappe.db.get_value("User", delegate, "enabled") else None
+	return delegate if delegate and delegate != user and can_take(team, delegate) else None
 
 
 def notify_lead(task, subject: str) -> None:
