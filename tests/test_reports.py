@@ -14,6 +14,7 @@ from everstep_flow.engine.reports import (
 	SlaFact,
 	TaskFact,
 	compliance_rows,
+	crossed_again,
 	duplicate_groups,
 	flow_efficiency,
 	is_late,
@@ -21,9 +22,14 @@ from everstep_flow.engine.reports import (
 	period_of,
 	ping_pongs,
 	seam_rows,
+	seam_tallies,
+	seam_totals,
 	sla_outcome,
+	step_tallies,
+	step_totals,
 	wait_rows,
 	waiting_hours,
+	working_hours,
 )
 from everstep_flow.engine.where import LiveStep, changed, where_now
 from tests.factories import onboarding
@@ -139,6 +145,101 @@ def test_flow_efficiency_is_a_percent(times):
 		tasks.append(TaskFact("s", "a", ago(ready), started_on=ago(started), completed_on=ago(done)))
 	value = flow_efficiency(tasks)
 	assert value is None or 0 <= value <= 100
+
+
+hours = st.one_of(st.none(), st.integers(0, 200))
+handoff_facts = st.lists(
+	st.builds(
+		lambda r, seam, status, sent, window, accepted, returned, step: HandoffFact(
+			f"r{r}",
+			*seam,
+			status,
+			ago(sent),
+			accept_by=None if window is None else ago(sent - window),
+			accepted_on=None if accepted is None or status != "Accepted" else ago(max(0, sent - accepted)),
+			returned_on=None if returned is None or status != "Returned" else ago(max(0, sent - returned)),
+			step=step,
+		),
+		st.integers(0, 5),
+		st.sampled_from((("A", "B"), ("B", "A"), ("B", "C"))),
+		st.sampled_from(("Pending", "Accepted", "Returned")),
+		st.integers(0, 300),
+		hours,
+		hours,
+		hours,
+		st.sampled_from(("x", "y")),
+	),
+	max_size=40,
+)
+
+
+@given(handoff_facts)
+def test_a_seams_tally_gives_the_figures_of_its_handoffs(facts):
+	"""The report reads one tally per seam from the database; its summary is what one fact per handoff gives."""
+	total = seam_totals(seam_tallies(facts, NOW).values())
+	accepted = [h for h in facts if h.status == "Accepted"]
+	returned = sum(1 for h in facts if h.status == "Returned")
+	latency = [(h.accepted_on - h.sent_on).total_seconds() / 3600 for h in accepted if h.accepted_on]
+	windowed = [h for h in facts if h.accept_by]
+	assert total["handoffs"] == len(facts)
+	assert total["median_accept_hours"] == (round(statistics.median(latency), 2) if latency else None)
+	late = sum(1 for h in windowed if is_late(h, NOW))
+	assert total["late_share"] == (round(100 * late / len(windowed), 1) if windowed else None)
+	both = len(accepted) + returned
+	assert total["bounce_rate"] == (round(100 * returned / both, 1) if both else None)
+	assert sum(r["handoffs"] for r in seam_rows(facts, NOW)) == len(facts)
+
+
+def test_crossing_a_seam_again_counts_once_per_steps_work():
+	assert crossed_again([("A", "B", 2), ("A", "B", 1), ("A", "B", 5), ("B", "A", 1)]) == {("A", "B"): 2}
+	assert crossed_again([]) == {}
+
+
+def task_fact(service, step, known_ready, wait, work, rework, claimed) -> TaskFact:
+	"""Ready 300 hours ago (or not known), taken `wait` hours later (claimed, or only started), worked `work`
+	hours (or never started), done at the end."""
+	taken = ago(300 - (wait or 0))
+	started = None if work is None else taken
+	done = ago(300 - (wait or 0) - (work or 0))
+	return TaskFact(
+		service,
+		step,
+		ago(300) if known_ready else None,
+		claimed_on=taken if claimed else None,
+		started_on=started,
+		completed_on=done,
+		rework=rework,
+	)
+
+
+task_facts = st.lists(
+	st.builds(
+		task_fact,
+		st.sampled_from(("S", "T")),
+		st.sampled_from(("a", "b")),
+		st.booleans(),
+		st.integers(0, 100),
+		st.one_of(st.none(), st.integers(0, 100)),
+		st.integers(0, 2),
+		st.booleans(),
+	),
+	max_size=40,
+)
+
+
+@given(task_facts)
+def test_a_steps_tally_gives_the_figures_of_its_tasks(done):
+	"""Where Requests Wait reads one tally per step from the database; its figures are the ones of each task."""
+	tallies = step_tallies(done)
+	total = step_totals(tallies.values())
+	waits = [w for w in map(waiting_hours, done) if w is not None]
+	assert total["done"] == len(done)
+	assert total["median_wait_hours"] == (round(percentile(waits, 0.5), 2) if waits else None)
+	assert total["flow_efficiency"] == flow_efficiency(done)
+	for (service, step), tally in tallies.items():
+		mine = [t for t in done if (t.service, t.step) == (service, step)]
+		assert sorted(tally.work_hours) == sorted(w for w in map(working_hours, mine) if w is not None)
+		assert tally.rework == sum(t.rework for t in mine)
 
 
 def test_periods_start_on_monday_or_the_first():

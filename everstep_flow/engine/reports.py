@@ -111,42 +111,110 @@ def ping_pongs(handoffs: Iterable[HandoffFact]) -> dict[tuple[str, str], int]:
 	for h in handoffs:
 		key = (h.request, h.from_team, h.to_team, h.step)
 		crossings[key] = crossings.get(key, 0) + 1
+	return crossed_again((source, target, times) for (_r, source, target, _s), times in crossings.items())
+
+
+def crossed_again(crossings: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str], int]:
+	"""Per seam, how many of (one request's work for one step, times it crossed the seam) crossed more than once."""
 	found: dict[tuple[str, str], int] = {}
-	for (_request, source, target, _step), times in crossings.items():
+	for source, target, times in crossings:
 		if times > 1:
 			found[(source, target)] = found.get((source, target), 0) + 1
 	return found
 
 
+@dataclass(frozen=True)
+class SeamTally:
+	"""The handoffs of one seam (from -> to), counted."""
+
+	handoffs: int = 0
+	accepted: int = 0
+	returned: int = 0
+	pending: int = 0
+	windowed: int = 0  # handoffs with an accept window
+	late: int = 0  # of those, decided after it or pending past it (is_late)
+	accept_hours: tuple[float, ...] = ()  # sent -> accepted, of the accepted ones
+
+
+# What one handoff adds to its seam's tally: (from team, to team, status, hours to accept if accepted, has an accept
+# window, is late). The report reads these from the database, numbers only, with no datetime to parse: a month of a
+# busy site is tens of thousands of handoffs.
+HandoffMeasure = tuple[str, str, str, "float | None", bool, bool]
+
+
+def handoff_measure(h: HandoffFact, now: datetime) -> HandoffMeasure:
+	accepted = h.status == "Accepted" and h.accepted_on is not None
+	return (
+		h.from_team,
+		h.to_team,
+		h.status,
+		hours_between(h.sent_on, h.accepted_on) if accepted else None,
+		h.accept_by is not None,
+		is_late(h, now),
+	)
+
+
+def tally_seams(measures: Iterable[HandoffMeasure]) -> dict[tuple[str, str], SeamTally]:
+	counts: dict[tuple[str, str], list] = {}
+	for source, target, status, hours, windowed, late in measures:
+		c = counts.setdefault((source, target), [0, 0, 0, 0, 0, 0, []])
+		c[0] += 1
+		c[1] += status == "Accepted"
+		c[2] += status == "Returned"
+		c[3] += status == "Pending"
+		c[4] += bool(windowed)
+		c[5] += bool(windowed and late)
+		if hours is not None:
+			c[6].append(hours)
+	return {seam: SeamTally(*c[:6], accept_hours=tuple(c[6])) for seam, c in counts.items()}
+
+
+def seam_tallies(handoffs: Iterable[HandoffFact], now: datetime) -> dict[tuple[str, str], SeamTally]:
+	return tally_seams(handoff_measure(h, now) for h in handoffs)
+
+
 def seam_rows(handoffs: Sequence[HandoffFact], now: datetime) -> list[dict]:
 	"""One row per pair of teams (from -> to), busiest first."""
-	groups: dict[tuple[str, str], list[HandoffFact]] = {}
-	for h in handoffs:
-		groups.setdefault((h.from_team, h.to_team), []).append(h)
-	back = ping_pongs(handoffs)
+	return tally_rows(seam_tallies(handoffs, now), ping_pongs(handoffs))
+
+
+def tally_rows(
+	tallies: Mapping[tuple[str, str], SeamTally], back: Mapping[tuple[str, str], int]
+) -> list[dict]:
+	"""The report's rows from each seam's tally and its ping-pongs, busiest first."""
 	rows = []
-	for (source, target), items in groups.items():
-		accepted = [h for h in items if h.status == "Accepted"]
-		returned = sum(1 for h in items if h.status == "Returned")
-		latency = [hours_between(h.sent_on, h.accepted_on) for h in accepted if h.accepted_on]
-		windowed = [h for h in items if h.accept_by is not None]
+	for (source, target), t in tallies.items():
 		rows.append(
 			{
 				"from_team": source,
 				"to_team": target,
-				"handoffs": len(items),
-				"accepted": len(accepted),
-				"returned": returned,
-				"pending": sum(1 for h in items if h.status == "Pending"),
-				"median_accept_hours": rounded(percentile(latency, 0.5)),
-				"p90_accept_hours": rounded(percentile(latency, 0.9)),
-				"late_share": share(sum(1 for h in windowed if is_late(h, now)), len(windowed)),
-				"bounce_rate": share(returned, len(accepted) + returned),
+				"handoffs": t.handoffs,
+				"accepted": t.accepted,
+				"returned": t.returned,
+				"pending": t.pending,
+				"median_accept_hours": rounded(percentile(t.accept_hours, 0.5)),
+				"p90_accept_hours": rounded(percentile(t.accept_hours, 0.9)),
+				"late_share": share(t.late, t.windowed),
+				"bounce_rate": share(t.returned, t.accepted + t.returned),
 				"ping_pong": back.get((source, target), 0),
 			}
 		)
 	rows.sort(key=lambda r: (-r["handoffs"], r["from_team"], r["to_team"]))
 	return rows
+
+
+def seam_totals(tallies: Iterable[SeamTally]) -> dict:
+	"""The summary over every seam shown: handoffs, median hours to accept, past-window and bounce shares."""
+	tallies = list(tallies)
+	hours = [h for t in tallies for h in t.accept_hours]
+	accepted = sum(t.accepted for t in tallies)
+	returned = sum(t.returned for t in tallies)
+	return {
+		"handoffs": sum(t.handoffs for t in tallies),
+		"median_accept_hours": rounded(percentile(hours, 0.5)),
+		"late_share": share(sum(t.late for t in tallies), sum(t.windowed for t in tallies)),
+		"bounce_rate": share(returned, accepted + returned),
+	}
 
 
 # ---------------------------------------------------------------- where requests wait
@@ -181,32 +249,97 @@ def flow_efficiency(items: Iterable[TaskFact]) -> float | None:
 	return round(100.0 * min(worked, total) / total, 1) if total else None
 
 
+@dataclass(frozen=True)
+class StepTally:
+	"""The tasks of one step finished in a period, counted."""
+
+	done: int = 0
+	rework: int = 0
+	wait_hours: tuple[float, ...] = ()  # ready -> first claim or start, where both are known
+	work_hours: tuple[float, ...] = ()  # started -> done
+	ready_to_done_hours: float = 0.0  # summed over the tasks with both (flow efficiency's whole)
+	worked_hours: float = 0.0  # summed over the same tasks (its part)
+
+
+# What one finished task adds to its step's tally: (service, step, waiting hours, working hours, ready-to-done hours
+# where both are known, rework). Numbers only, as the report reads them from the database.
+TaskMeasure = tuple[str, str, "float | None", "float | None", "float | None", int]
+
+
+def task_measure(t: TaskFact) -> TaskMeasure:
+	whole = hours_between(t.ready_on, t.completed_on) if t.ready_on and t.completed_on else None
+	return (t.service, t.step, waiting_hours(t), working_hours(t), whole, t.rework)
+
+
+def tally_steps(measures: Iterable[TaskMeasure]) -> dict[tuple[str, str], StepTally]:
+	counts: dict[tuple[str, str], list] = {}
+	for service, step, wait, work, whole, rework in measures:
+		c = counts.setdefault((service, step), [0, 0, [], [], 0.0, 0.0])
+		c[0] += 1
+		c[1] += rework or 0
+		if wait is not None:
+			c[2].append(wait)
+		if work is not None:
+			c[3].append(work)
+		if whole is not None:
+			c[4] += whole
+			c[5] += work or 0
+	return {key: StepTally(c[0], c[1], tuple(c[2]), tuple(c[3]), c[4], c[5]) for key, c in counts.items()}
+
+
+def step_tallies(done: Iterable[TaskFact]) -> dict[tuple[str, str], StepTally]:
+	return tally_steps(map(task_measure, done))
+
+
+def efficiency(tally: StepTally) -> float | None:
+	"""Working time as a percent of ready-to-done (see flow_efficiency)."""
+	total, worked = tally.ready_to_done_hours, tally.worked_hours
+	return round(100.0 * min(worked, total) / total, 1) if total else None
+
+
 def wait_rows(done: Sequence[TaskFact], wip: Mapping[tuple[str, str], int]) -> list[dict]:
 	"""Per service and step: work in progress now, and for the tasks finished in the period their throughput,
 	waiting and working time (median, p90), flow efficiency (working / ready-to-done) and rework."""
-	groups: dict[tuple[str, str], list[TaskFact]] = {key: [] for key in wip}
-	for t in done:
-		groups.setdefault((t.service, t.step), []).append(t)
+	return step_rows(step_tallies(done), wip)
+
+
+def step_rows(tallies: Mapping[tuple[str, str], StepTally], wip: Mapping[tuple[str, str], int]) -> list[dict]:
+	"""The report's rows from each step's tally and its work in progress now."""
 	rows = []
-	for (service, step), items in groups.items():
-		waits = [w for w in map(waiting_hours, items) if w is not None]
-		works = [w for w in map(working_hours, items) if w is not None]
+	for service, step in {**dict.fromkeys(wip), **dict.fromkeys(tallies)}:
+		t = tallies.get((service, step), StepTally())
 		rows.append(
 			{
 				"service": service,
 				"step": step,
 				"wip": wip.get((service, step), 0),
-				"throughput": len(items),
-				"median_wait_hours": rounded(percentile(waits, 0.5)),
-				"p90_wait_hours": rounded(percentile(waits, 0.9)),
-				"median_work_hours": rounded(percentile(works, 0.5)),
-				"p90_work_hours": rounded(percentile(works, 0.9)),
-				"flow_efficiency": flow_efficiency(items),
-				"rework": sum(t.rework for t in items),
+				"throughput": t.done,
+				"median_wait_hours": rounded(percentile(t.wait_hours, 0.5)),
+				"p90_wait_hours": rounded(percentile(t.wait_hours, 0.9)),
+				"median_work_hours": rounded(percentile(t.work_hours, 0.5)),
+				"p90_work_hours": rounded(percentile(t.work_hours, 0.9)),
+				"flow_efficiency": efficiency(t),
+				"rework": t.rework,
 			}
 		)
 	rows.sort(key=lambda r: (r["service"], r["step"]))
 	return rows
+
+
+def step_totals(tallies: Iterable[StepTally]) -> dict:
+	"""The summary over every step shown: tasks done, median wait and flow efficiency."""
+	tallies = list(tallies)
+	whole = StepTally(
+		done=sum(t.done for t in tallies),
+		ready_to_done_hours=sum(t.ready_to_done_hours for t in tallies),
+		worked_hours=sum(t.worked_hours for t in tallies),
+	)
+	waits = [w for t in tallies for w in t.wait_hours]
+	return {
+		"done": whole.done,
+		"median_wait_hours": rounded(percentile(waits, 0.5)),
+		"flow_efficiency": efficiency(whole),
+	}
 
 
 # ---------------------------------------------------------------- SLA and OLA compliance

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import frappe
 from frappe import _
-from frappe.query_builder import CustomFunction
 from frappe.utils import add_days, escape_html, get_datetime, getdate, now_datetime
+from pypika.terms import Term
 
 from everstep_flow.engine import args
 from everstep_flow.teams.membership import is_manager, user_teams
@@ -77,10 +77,31 @@ def escaped(rows: list[dict], *fields: str) -> list[dict]:
 	return rows
 
 
-def epoch(column):
-	"""A Datetime column as seconds since 1970, computed by the database. Reports that read tens of thousands of
-	times need only their differences, and turning each into a Python datetime costs more than the query. (Both
-	read the column in the same zone, so differences are exact.)"""
-	if frappe.db.db_type == "postgres":
-		return CustomFunction("date_part", ["part", "value"])("epoch", column)
-	return CustomFunction("UNIX_TIMESTAMP", ["value"])(column)
+class _PerDatabase(Term):
+	"""SQL the two databases spell differently, around other terms: `{0}`, `{1}`… in the template are their SQL."""
+
+	is_aggregate = None
+
+	def __init__(self, mariadb: str, postgres: str, *terms: Term) -> None:
+		super().__init__()
+		self.templates, self.terms = {"mariadb": mariadb, "postgres": postgres}, terms
+
+	def get_sql(self, **kwargs) -> str:
+		kwargs.pop("with_alias", None)
+		inner = [t.get_sql(**kwargs) for t in self.terms]
+		return self.templates[frappe.db.db_type].format(*inner)
+
+
+def microseconds_between(start: Term, end: Term) -> Term:
+	"""Microseconds from start to end, a whole number computed by the database (NULL when either is NULL)."""
+	return _PerDatabase(
+		"TIMESTAMPDIFF(MICROSECOND, {0}, {1})",
+		"ROUND(date_part('epoch', {1} - {0}) * 1000000)::bigint",
+		start,
+		end,
+	)
+
+
+def hours(microseconds: int | float | None) -> float | None:
+	"""A duration the database computed (microseconds_between) in hours, never negative (as hours_between)."""
+	return None if microseconds is None else max(0.0, float(microseconds) / 3_600_000_000)

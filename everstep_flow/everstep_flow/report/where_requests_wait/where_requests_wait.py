@@ -2,8 +2,9 @@
 """Where requests wait: per service and step, the work in progress now and, for the tasks finished in the period,
 throughput, waiting time (ready -> claimed or started), working time (started -> done), flow efficiency and rework.
 
-Two reads: open tasks grouped (index: status), and the tasks completed in the period (index: completed_on). Times
-are wall-clock hours. An agent sees their teams' steps only."""
+Two reads: open tasks grouped (index: status), and the tasks completed in the period (index: completed_on) as
+numbers (engine.reports.TaskMeasure, computed by the database: no datetime travels). Times are wall-clock hours.
+An agent sees their teams' steps only."""
 
 from __future__ import annotations
 
@@ -12,20 +13,15 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count
 from frappe.utils import now_datetime
+from pypika import Case
 
 from everstep_flow.engine import states as S
-from everstep_flow.engine.reports import (
-	TaskFact,
-	flow_efficiency,
-	percentile,
-	rounded,
-	wait_rows,
-	waiting_hours,
-)
+from everstep_flow.engine.reports import StepTally, step_rows, step_totals, tally_steps
 from everstep_flow.visibility.reporting import (
 	checked_service,
-	epoch,
 	escaped,
+	hours,
+	microseconds_between,
 	period,
 	report_filters,
 	visible_teams,
@@ -35,20 +31,21 @@ from everstep_flow.visibility.reporting import (
 def execute(filters: dict | None = None, now=None):
 	filters = report_filters(filters)
 	now = now or now_datetime()
-	done, wip, titles = facts(filters, now)
-	rows = wait_rows(done, wip)
+	tallies, wip, titles = facts(filters, now)
+	rows = step_rows(tallies, wip)
 	for row in rows:
 		row["step_title"] = titles.get((row["service"], row["step"]), row["step"])
 	escaped(rows, "step_title", "step")
-	return columns(), rows, None, chart(rows), summary(done, rows)
+	return columns(), rows, None, chart(rows), summary(tallies.values(), rows)
 
 
-def facts(filters, now) -> tuple[list[TaskFact], dict, dict]:
+def facts(filters, now) -> tuple[dict[tuple[str, str], StepTally], dict, dict]:
+	"""Each step's tally of the period, its work in progress now, and its title."""
 	start, end = period(filters, now)
 	teams = visible_teams(filters.get("team"))
 	service = checked_service(filters.get("service"))
 	if teams == []:
-		return [], {}, {}
+		return {}, {}, {}
 	task = DocType("Flow Task")
 
 	def narrowed(query):
@@ -69,25 +66,43 @@ def facts(filters, now) -> tuple[list[TaskFact], dict, dict]:
 	for svc, step, title, count in open_rows:
 		wip[(svc, step)] = wip.get((svc, step), 0) + count
 		titles[(svc, step)] = title
-	done_rows = narrowed(
+
+	# engine.reports.task_measure, said in SQL: waiting runs from ready to the first of claimed and started
+	taken = (
+		Case()
+		.when(task.claimed_on.isnull(), task.started_on)
+		.when(task.started_on.isnull(), task.claimed_on)
+		.when(task.claimed_on < task.started_on, task.claimed_on)
+		.else_(task.started_on)
+	)
+	finished = (task.completed_on >= start) & (task.completed_on < end) & (task.status == S.DONE)
+	done = narrowed(
 		frappe.qb.from_(task)
 		.select(
 			task.service,
 			task.step_key,
-			task.title,
-			epoch(task.ready_on),
-			epoch(task.claimed_on),
-			epoch(task.started_on),
-			epoch(task.completed_on),
+			microseconds_between(task.ready_on, taken),
+			microseconds_between(task.started_on, task.completed_on),
+			microseconds_between(task.ready_on, task.completed_on),
 			task.rework_count,
 		)
-		.where((task.completed_on >= start) & (task.completed_on < end) & (task.status == S.DONE))
+		.where(finished)
 	).run()
-	done = []
-	for svc, step, title, *times, rework in done_rows:
-		titles.setdefault((svc, step), title)
-		done.append(TaskFact(svc, step, *times, rework=rework or 0))
-	return done, wip, titles
+	tallies = tally_steps(
+		(svc, step, hours(wait), hours(work), hours(whole), rework or 0)
+		for svc, step, wait, work, whole, rework in done
+	)
+	missing = tallies.keys() - titles.keys()  # steps with nothing open now: their title in the catalog
+	if missing:
+		for svc, step, title in frappe.get_all(
+			"Flow Service Step",
+			filters={"parenttype": "Flow Service", "parent": ("in", list({svc for svc, _s in missing}))},
+			fields=["parent", "step_key", "title"],
+			as_list=True,
+		):
+			if (svc, step) in missing:
+				titles[(svc, step)] = title
+	return tallies, wip, titles
 
 
 def columns() -> list[dict]:
@@ -129,8 +144,8 @@ def chart(rows: list[dict]) -> dict:
 	}
 
 
-def summary(done: list[TaskFact], rows: list[dict]) -> list[dict]:
-	waits = [w for w in map(waiting_hours, done) if w is not None]
+def summary(tallies, rows: list[dict]) -> list[dict]:
+	total = step_totals(tallies)
 	return [
 		{
 			"label": _("In Progress Now"),
@@ -138,16 +153,16 @@ def summary(done: list[TaskFact], rows: list[dict]) -> list[dict]:
 			"datatype": "Int",
 			"indicator": "Blue",
 		},
-		{"label": _("Done in Period"), "value": len(done), "datatype": "Int", "indicator": "Green"},
+		{"label": _("Done in Period"), "value": total["done"], "datatype": "Int", "indicator": "Green"},
 		{
 			"label": _("Median Wait (h)"),
-			"value": rounded(percentile(waits, 0.5)) or 0,
+			"value": total["median_wait_hours"] or 0,
 			"datatype": "Float",
 			"indicator": "Orange",
 		},
 		{
 			"label": _("Flow Efficiency %"),
-			"value": flow_efficiency(done) or 0,
+			"value": total["flow_efficiency"] or 0,
 			"datatype": "Percent",
 			"indicator": "Blue",
 		},
