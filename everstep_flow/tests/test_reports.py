@@ -368,6 +368,8 @@ class TestVisibilityReports(VisibilityCase):
 		self.assertIn(("Waiting, no follow-up", waiting), lines)
 		self.assertIn(("Duplicate open request", second), lines)
 		self.assertNotIn(("Duplicate open request", first), lines)  # the first one is the one to keep
+		line = next(r for r in self.run_report(report, RV_MANAGER)[1] if r["reference_name"] == second)
+		self.assertEqual(line["since"], frappe.db.get_value("Flow Request", second, "creation"))
 		# a date to chase the customer ends the waiting leak
 		stamp("Flow Request", first, follow_up_on=NOW + timedelta(days=1))
 		lines = {
@@ -382,6 +384,96 @@ class TestVisibilityReports(VisibilityCase):
 		frappe.set_user(RV_MANAGER)
 		for request in (first, second):  # the other tests count this service's open work
 			cancel_request(request, "done testing")
+
+	def test_the_database_counts_what_the_core_counts(self):
+		"""Handoffs by Seam and Where Requests Wait count per seam and step in the database. Over every handoff and
+		task of this site, in this week and in two years, their rows are the core's from one fact per row."""
+		from frappe.query_builder import DocType
+
+		from everstep_flow.engine.reports import HandoffFact, TaskFact, seam_rows, wait_rows
+		from everstep_flow.everstep_flow.report.handoffs_by_seam import handoffs_by_seam
+		from everstep_flow.everstep_flow.report.where_requests_wait import where_requests_wait
+		from everstep_flow.visibility.reporting import period
+
+		h, task = DocType("Flow Handoff"), DocType("Flow Task")
+		for filters in (PERIOD, {"from_date": "2024-06-16", "to_date": "2026-06-15"}):
+			start, end = period(filters, NOW)
+			facts = [
+				HandoffFact(*row[:-1], step=row[-1] or "")
+				for row in frappe.qb.from_(h)
+				.left_join(task)
+				.on(task.name == h.to_task)
+				.select(
+					h.request,
+					h.from_team,
+					h.to_team,
+					h.status,
+					h.sent_on,
+					h.accept_by,
+					h.accepted_on,
+					h.returned_on,
+					task.step_key,
+				)
+				.where((h.sent_on >= start) & (h.sent_on < end) & (h.status != "Cancelled"))
+				.run()
+			]
+			rows = self.run_report(handoffs_by_seam, RV_MANAGER, **filters)[1]
+			self.assertTrue(facts)
+			self.assertEqual(rows, seam_rows(facts, NOW))
+			done = [
+				TaskFact(*row[:-1], rework=row[-1] or 0)
+				for row in frappe.qb.from_(task)
+				.select(
+					task.service,
+					task.step_key,
+					task.ready_on,
+					task.claimed_on,
+					task.started_on,
+					task.completed_on,
+					task.rework_count,
+				)
+				.where((task.completed_on >= start) & (task.completed_on < end) & (task.status == "Done"))
+				.run()
+			]
+			wip = {}
+			for row in frappe.get_all(
+				"Flow Task",
+				filters={
+					"status": ("in", ("Queued", "Claimed", "In Progress", "Blocked", "Waiting on Customer"))
+				},
+				fields=["service", "step_key", "count(*) as n"],
+				group_by="service, step_key",
+			):
+				wip[(row.service, row.step_key)] = row.n
+			rows = self.run_report(where_requests_wait, RV_MANAGER, **filters)[1]
+			self.assertTrue(done)
+			self.assertEqual(
+				[{k: v for k, v in r.items() if k != "step_title"} for r in rows], wait_rows(done, wip)
+			)
+
+	def test_the_no_orphan_check_reads_only_what_may_be_wrong(self):
+		"""The check reads the open tasks that could be findings, not every open one; it finds what reading every
+		open task finds. B's team away makes R2's queued step a finding, then its agent away with a claim too."""
+		from everstep_flow.engine.orphans import TEAM_UNAVAILABLE, find_orphans
+		from everstep_flow.visibility import orphans
+
+		def both():
+			available, disabled = orphans.available_members(), orphans.disabled_teams()
+			narrow = find_orphans(
+				orphans.open_requests(available=available, disabled=disabled), available, disabled
+			)
+			every = find_orphans(orphans.open_requests(), available, disabled)
+			self.assertEqual(sorted(map(repr, narrow)), sorted(map(repr, every)))
+			return narrow
+
+		self.assertNotIn(self.r2_b, {f.task for f in both()})
+		member = frappe.db.get_value("Flow Team Member", {"parent": "RV B", "user": B_AGENT}, "name")
+		frappe.db.set_value("Flow Team Member", member, "availability", "Away")
+		try:
+			self.assertIn((TEAM_UNAVAILABLE, self.r2_b), {(f.kind, f.task) for f in both()})
+		finally:
+			frappe.db.set_value("Flow Team Member", member, "availability", "Available")
+		self.assertNotIn(self.r2_b, {f.task for f in both()})
 
 	def test_the_measured_process_map(self):
 		from everstep_flow.visibility.measures import edge_bounces, step_waits
