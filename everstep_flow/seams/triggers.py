@@ -158,15 +158,23 @@ def run_firing(firing: str) -> str | None:
 			frappe.local.message_log = []
 			frappe.local.flags.pop("flow_events", None)
 			frappe.local.flags.pop("flow_fresh_requests", None)
-			# Two firings of one new client at once both create its Contact: the second's unique violation is a
-			# collision too (its next run finds the Contact the first made)
-			if (collided(e) or frappe.db.is_unique_key_violation(e)) and attempt < ATTEMPTS:
+			if _collision(e) and attempt < ATTEMPTS:
 				time.sleep(random.uniform(0, min(0.5, 0.02 * 2**attempt)))
 				continue
 			fail(firing, e)
 			frappe.db.commit()
 			return "Failed"
 	return None
+
+
+def _collision(e: Exception) -> bool:
+	"""Worth running again: a deadlock or serialization failure, or two firings of one new client at once that both
+	created its Contact. The second's unique violation comes from the driver, or, when Frappe's insert caught it,
+	as a DuplicateEntryError (PostgreSQL, under load); its next run finds the Contact the first made."""
+	if collided(e) or isinstance(e, frappe.DuplicateEntryError):
+		return True
+	args = getattr(e, "args", None)  # Frappe's MariaDB check reads e.args[0] (see base.door.collided)
+	return bool(args) and frappe.db.is_unique_key_violation(e)
 
 
 def process(firing: str, retry_failed: bool = False) -> str | None:

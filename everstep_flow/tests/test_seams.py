@@ -540,6 +540,16 @@ class TestDeduplication(SeamCase):
 		self.assertEqual(sum(1 for a in answers if a.get("linked")), 5)
 		self.assertEqual(frappe.db.count("Flow Event", {"request": names.pop(), "event_type": "linked"}), 5)
 
+	def test_a_client_made_twice_at_once_is_a_collision(self):
+		"""Two firings of one new client both insert its Contact: Frappe's insert turns the second's unique
+		violation into a DuplicateEntryError, which runs the firing again (it then links to the first's Contact)."""
+		self.assertTrue(
+			triggers._collision(frappe.DuplicateEntryError("Contact", "Load.Client.1", Exception()))
+		)
+		self.assertTrue(triggers._collision(frappe.QueryDeadlockError()))
+		self.assertFalse(triggers._collision(frappe.ValidationError("subject: required")))
+		self.assertFalse(triggers._collision(frappe.PermissionError()))
+
 	def test_ten_simultaneous_firings_give_one_request(self):
 		self.trigger()
 		todos = [self.todo(description=f"Race {i} sm-seam") for i in range(10)]
