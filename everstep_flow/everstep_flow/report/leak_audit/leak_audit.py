@@ -246,6 +246,7 @@ def duplicates() -> list[dict]:
 		]
 	by_name = {r.name: r for r in rows}
 	found = []
+	already = _("{0} {1} already has {2} open for {3}")  # translated once: a busy site has thousands of lines
 	for names in duplicate_groups((r.name, r.service, r.customer_type, r.customer) for r in rows):
 		first = names[0]
 		for name in names[1:]:
@@ -258,9 +259,7 @@ def duplicates() -> list[dict]:
 					name,
 					r.current_team,
 					None,  # its creation, read for the lines shown (_since_created)
-					_("{0} {1} already has {2} open for {3}").format(
-						r.customer_type, r.customer, first, r.service
-					),
+					already.format(r.customer_type, r.customer, first, r.service),
 				)
 			)
 	return found
