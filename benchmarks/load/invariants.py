@@ -181,7 +181,15 @@ def orphans(checks: Checks, since: str) -> None:
 				pluck="name",
 			)
 		)
-	fresh = [f for f in found if f.request in new or (f.firing and not f.request)]
+	firings = [f.firing for f in found if f.firing and not f.request]
+	new_firings = set(
+		frappe.get_all(
+			"Flow Trigger Firing", filters={"name": ("in", firings), "creation": (">=", since)}, pluck="name"
+		)
+		if firings
+		else ()
+	)
+	fresh = [f for f in found if f.request in new or f.firing in new_firings]
 	kinds = Counter(f.kind for f in found)
 	checks.add(
 		"orphans: none on the run's requests (check_orphans)",
