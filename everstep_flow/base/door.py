@@ -80,6 +80,22 @@ def collided(e: Exception) -> bool:
 	return bool(args) and isinstance(args[0], int) and frappe.db.is_deadlocked(e)
 
 
+def job_transaction(fn: Callable, *args, attempts: int = 3, **kwargs):
+	"""Run `fn` as a background job's own transaction and commit it; when it collides with another (a deadlock, a
+	serialization failure), roll back and run it again, up to `attempts` times. Anything else, or the last
+	collision, is raised (the job fails, as Frappe's would)."""
+	for attempt in range(1, attempts + 1):
+		try:
+			result = fn(*args, **kwargs)
+			frappe.db.commit()  # nosemgrep: a job of its own
+			return result
+		except Exception as e:
+			frappe.db.rollback()
+			if not collided(e) or attempt == attempts:
+				raise
+			time.sleep(random.uniform(0, min(0.5, _BACKOFF * 2**attempt)))
+
+
 def run(fn: Callable, *args, **kwargs):
 	"""Run `fn` as a door: arguments errors named, collisions retried when it owns the transaction."""
 	owns = _owns_transaction()

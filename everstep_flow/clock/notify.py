@@ -12,22 +12,21 @@ Three things are told:
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import frappe
 from frappe.email.doctype.email_account.email_account import EmailAccount
+from frappe.query_builder import DocType
+from frappe.utils import add_to_date
 from pypika.terms import ExistsCriterion
 
-from everstep_flow.base.door import collided
+from everstep_flow.base.door import job_transaction
 from everstep_flow.engine import notices
 from everstep_flow.engine import states as S
 from everstep_flow.visibility.orphans import available_members_of
 
 ARRIVAL_JOB = "everstep_flow.clock.notify.arrival_job"
-ATTEMPTS = 3
 
 
 def can_mail() -> bool:
@@ -88,17 +87,7 @@ def arrival_job(handoff: str) -> list[str]:
 	"""The job after the move's commit: `handoff_arrived` in a transaction of its own, run again when it collides
 	with another (Frappe marks a person's notifications unseen on one row per user: two notices to the same person
 	at once deadlock on MariaDB and fail serialization on PostgreSQL). Whatever still fails, the sweep catches up."""
-	for attempt in range(1, ATTEMPTS + 1):
-		try:
-			told = handoff_arrived(handoff)
-			frappe.db.commit()  # nosemgrep: a job of its own
-			return told
-		except Exception as e:
-			frappe.db.rollback()
-			if not collided(e) or attempt == ATTEMPTS:
-				raise
-			time.sleep(random.uniform(0, 0.05 * 2**attempt))
-	return []
+	return job_transaction(handoff_arrived, handoff)
 
 
 def handoff_arrived(handoff: str) -> list[str]:
@@ -126,9 +115,6 @@ def catch_up_arrivals(now, *, after_minutes: int = 10, within_minutes: int = 60,
 	"""The sweep: a pending handoff whose arrival job was lost (a worker killed mid-run) is told now. Only handoffs
 	old enough for their job to have run and younger than an hour (later, the late-handoff nudges of the ladder
 	speak for it); each is told once (the job's own lock and check)."""
-	from frappe.query_builder import DocType
-	from frappe.utils import add_to_date
-
 	handoff, log = DocType("Flow Handoff"), DocType("Notification Log")
 	told = (
 		frappe.qb.from_(log)

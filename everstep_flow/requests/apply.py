@@ -70,8 +70,8 @@ VALUE_FIELDS = (
 	"fieldname",
 	"label",
 	"fieldtype",
+	"value",
 )
-VALUE_FIELDS += ("value",)
 
 
 def _insert_request(plan: Plan):

@@ -11,20 +11,17 @@ generic Assignment Rule) is stopped by `guard_todo`: the sidebar's doors go thro
 from __future__ import annotations
 
 import json
-import random
-import time
 
 import frappe
 from frappe import _
 from frappe.utils import escape_html, now_datetime, nowdate
 
-from everstep_flow.base.door import collided
+from everstep_flow.base.door import job_transaction
 from everstep_flow.base.ledger import STANDARD_FIELDS, insert_rows, standard_row
 from everstep_flow.engine import assignments as A
 from everstep_flow.engine.notices import notice_type
 
 TASK = "Flow Task"
-ATTEMPTS = 3  # a notice that still collides is lost; the ToDo and the task's Assigned To are there
 TODO_FIELDS = (
 	*STANDARD_FIELDS,
 	"status",
@@ -133,19 +130,11 @@ def notify(assignee: str, name: str, description: str) -> None:
 def notification_job(doc: dict, users: list[str]) -> None:
 	"""Frappe's make_notification_logs in a transaction of its own, run again when it collides: Frappe marks a
 	person's notifications unseen on one row per user, and two notices to one person at once deadlock on MariaDB or
-	fail serialization on PostgreSQL (3 of 1,100 claims in a PostgreSQL load run)."""
+	fail serialization on PostgreSQL (3 of 1,100 claims in a PostgreSQL load run). A notice that still collides is
+	lost; the ToDo and the task's Assigned To are there."""
 	from frappe.desk.doctype.notification_log.notification_log import make_notification_logs
 
-	for attempt in range(1, ATTEMPTS + 1):
-		try:
-			make_notification_logs(frappe._dict(doc), users)
-			frappe.db.commit()  # nosemgrep: a job of its own
-			return
-		except Exception as e:
-			frappe.db.rollback()
-			if not collided(e) or attempt == ATTEMPTS:
-				raise
-			time.sleep(random.uniform(0, 0.05 * 2**attempt))
+	job_transaction(make_notification_logs, frappe._dict(doc), users)
 
 
 # ------------------------------------------------------------------------------------------------- the guard
