@@ -242,11 +242,9 @@ def working_hours(t: TaskFact) -> float | None:
 
 
 def flow_efficiency(items: Iterable[TaskFact]) -> float | None:
-	"""Working time as a percent of the time from ready to done (waiting, blocked and paused time is the rest)."""
-	items = [t for t in items if t.ready_on and t.completed_on]
-	total = sum(hours_between(t.ready_on, t.completed_on) or 0 for t in items)
-	worked = sum(working_hours(t) or 0 for t in items)
-	return round(100.0 * min(worked, total) / total, 1) if total else None
+	"""Working time as a percent of the time from ready to done (waiting, blocked and paused time is the rest), over
+	the tasks that have both."""
+	return step_totals(step_tallies(items).values())["flow_efficiency"]
 
 
 @dataclass(frozen=True)
@@ -292,7 +290,7 @@ def step_tallies(done: Iterable[TaskFact]) -> dict[tuple[str, str], StepTally]:
 
 
 def efficiency(tally: StepTally) -> float | None:
-	"""Working time as a percent of ready-to-done (see flow_efficiency)."""
+	"""Working time as a percent of ready-to-done, over a tally's tasks that have both."""
 	total, worked = tally.ready_to_done_hours, tally.worked_hours
 	return round(100.0 * min(worked, total) / total, 1) if total else None
 

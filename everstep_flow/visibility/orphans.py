@@ -40,35 +40,17 @@ def available_members_of(team: str) -> set[str]:
 
 
 def open_requests(
-	names: list[str] | None = None,
-	available: dict[str, set[str]] | None = None,
-	disabled: set[str] | frozenset[str] = frozenset(),
+	available: dict[str, set[str]], disabled: set[str] | frozenset[str] = frozenset()
 ) -> list[OpenRequest]:
-	"""Open requests with their live tasks; cost grows with open work, not with history. Two reads (the requests,
-	and their tasks through a join rather than a list of names), and one definition parsed per service version.
-
-	Given `available` (and `disabled`), only the requests the rule could find wrong travel: those with no open task,
-	and the open tasks of a team that is disabled or has nobody available, or held by someone not available in it.
-	An open task of a working team, unclaimed or held by an available member, is never a finding, and on a busy
-	site it is nearly every open task: the database leaves those out."""
+	"""The open requests the rule could find wrong, with their open tasks that could be: requests with no open task,
+	and the open tasks of a team that is disabled or has nobody available (`available`, `disabled`), or held by
+	someone not available in it. An open task of a working team, unclaimed or held by an available member, is never
+	a finding, and on a busy site it is nearly every open task: the database leaves those out. Cost grows with what
+	is wrong, not with open work or history; one definition is parsed per service version."""
 	request, task = DocType("Flow Request"), DocType("Flow Task")
 	open_ = request.status.isin(S.REQ_OPEN_STATES)
-	if names:
-		open_ &= request.name.isin(names)
-	if available is None:
-		requests = (
-			frappe.qb.from_(request)
-			.select(request.name, request.service, request.service_version)
-			.where(open_)
-		).run(as_dict=True)
-		tasks_of = open_ & task.status.isin(S.TASK_OPEN)
-	else:
-		requests = _without_open_task(open_)
-		tasks_of = open_ & task.status.isin(S.TASK_OPEN) & _may_be_wrong(task, available, disabled)
-	# Only the open tasks travel (the rule looks at those), plus how many distinct steps each request has a live
-	# task for: a tenth of the rows of reading every task, and rows are what the database driver pays for.
+	requests = _without_open_task(open_)
 	tasks: dict[str, list[frappe._dict]] = {}
-	flagged: dict[str, frappe._dict] = {}
 	for t in (
 		frappe.qb.from_(task)
 		.join(request)
@@ -82,31 +64,23 @@ def open_requests(
 			request.service,
 			request.service_version,
 		)
-		.where(tasks_of)
+		.where(open_ & task.status.isin(S.TASK_OPEN) & _may_be_wrong(task, available, disabled))
 	).run(as_dict=True):
+		if t.request not in tasks:
+			requests.append(
+				frappe._dict(name=t.request, service=t.service, service_version=t.service_version)
+			)
 		tasks.setdefault(t.request, []).append(t)
-		flagged.setdefault(
-			t.request, frappe._dict(name=t.request, service=t.service, service_version=t.service_version)
-		)
-	if available is not None:
-		requests += list(flagged.values())  # none of them is without an open task
-	if not requests:
-		return []
+	# For the requests with nothing open: how many distinct steps have a live task (the rest never started)
 	without = [r.name for r in requests if r.name not in tasks]
 	live_steps: dict[str, int] = {}
-	for chunk in range(0, len(without), 1000) if available is not None else [None]:
-		live = open_ & (task.status != S.CANCELLED)
-		if chunk is not None:
-			live &= task.request.isin(without[chunk : chunk + 1000])
+	for chunk in range(0, len(without), 1000):
 		live_steps.update(
-			(
-				frappe.qb.from_(task)
-				.join(request)
-				.on(request.name == task.request)
-				.select(task.request, Count(task.step_key).distinct())
-				.where(live)
-				.groupby(task.request)
-			).run()
+			frappe.qb.from_(task)
+			.select(task.request, Count(task.step_key).distinct())
+			.where(task.request.isin(without[chunk : chunk + 1000]) & (task.status != S.CANCELLED))
+			.groupby(task.request)
+			.run()
 		)
 	steps_of: dict[tuple, tuple[str, ...]] = {}
 	result = []
@@ -159,14 +133,12 @@ def _may_be_wrong(task, available: dict[str, set[str]], disabled) -> object:
 			& (user.enabled == 1)
 		)
 	)
-	unworkable = (
-		(task.team.isnull() | task.team.notin(working))
-		if working
-		else task.team.notnull() | task.team.isnull()
-	)
-	return unworkable | (
+	held_elsewhere = (
 		task.claimed_by.notnull() & (task.claimed_by != "") & ExistsCriterion(held_by_available).negate()
 	)
+	if not working:
+		return task.name.notnull()  # no team can work: every open task
+	return task.team.isnull() | task.team.notin(working) | held_elsewhere
 
 
 def _step_keys(request_name: str) -> tuple[str, ...]:
@@ -182,9 +154,7 @@ def disabled_teams() -> set[str]:
 
 def check_orphans() -> list[Finding]:
 	available, disabled = available_members(), disabled_teams()
-	return find_orphans(
-		open_requests(available=available, disabled=disabled), available, disabled
-	) + missed_seams(missed())
+	return find_orphans(open_requests(available, disabled), available, disabled) + missed_seams(missed())
 
 
 def team_load(team: str) -> list[dict]:
