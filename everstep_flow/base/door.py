@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import random
 import re
 import time
@@ -21,6 +22,7 @@ import frappe
 from frappe import _
 from frappe.utils import escape_html
 
+from everstep_flow import MODULE
 from everstep_flow.engine.args import ArgumentError
 from everstep_flow.engine.plans import Refusal
 
@@ -144,9 +146,17 @@ _OUR_DOCTYPE = re.compile(r'"doctype"\s*:\s*"Flow ')
 def _concerns_us(path: str, form: dict) -> bool:
 	if "everstep_flow" in path or "/Flow " in path or "/flow/" in path:
 		return True
-	if str(form.get("doctype") or "").startswith("Flow "):
+	if str(form.get("doctype") or "").startswith("Flow ") or _our_report(form):
 		return True
 	return any(isinstance(v, str) and _OUR_DOCTYPE.search(v) for v in form.values())
+
+
+def _our_report(form: dict) -> bool:
+	"""Frappe's report doors (query_report.run, export…) name the report: one of ours is our door too."""
+	name = form.get("report_name")
+	if not isinstance(name, str) or not name or "\x00" in name or len(name) > 140:
+		return False
+	return frappe.get_cached_value("Report", name, "module") == MODULE
 
 
 def _nul_in(value) -> bool:
@@ -161,8 +171,8 @@ def _nul_in(value) -> bool:
 
 def refuse_nul_arguments() -> None:
 	"""hooks: before_request. A NUL character in an argument of our doors (a form save, /api/resource, a REST
-	method) is refused with a 417 naming the argument, before anything reads it: PostgreSQL cannot store it (a
-	500 there) and MariaDB would store it silently."""
+	method, one of our reports) is refused with a 417 naming the argument, before anything reads it: PostgreSQL
+	cannot store it (a 500 there) and MariaDB would store it silently. Our reports' filters must be an object."""
 	request = getattr(frappe.local, "request", None)
 	form = frappe.local.form_dict or {}
 	path = unquote(request.path) if request is not None else ""
@@ -175,6 +185,18 @@ def refuse_nul_arguments() -> None:
 				frappe.ValidationError,
 				title=_("Invalid argument"),
 			)
+	if _our_report(form) and not _an_object(form.get("filters")):
+		# Frappe hands a report's filters to frappe._dict: a list or a number there is a 500, not a 417
+		frappe.throw(_("filters: expected an object of filter: value"), frappe.ValidationError)
+
+
+def _an_object(filters) -> bool:
+	if isinstance(filters, str):
+		try:
+			filters = json.loads(filters) if filters.strip() else None
+		except ValueError:
+			return False
+	return filters is None or isinstance(filters, dict)
 
 
 def quiet() -> bool:

@@ -393,6 +393,28 @@ class TestEveryDoorRefusesBadArguments(HardeningCase):
 					self.assertIn(field, said)
 					self.assertNotIn("<img", said)
 
+	def test_a_reports_filters_are_an_object_without_nul(self):
+		"""Frappe's report door hands filters to frappe._dict: a list used to be a 500, and a NUL in a filter a 500
+		on PostgreSQL. Both are a 417 naming the filter, for our reports; Frappe's own are left as they are."""
+		for report in ("Handoffs by Seam", "Where Requests Wait", "Leak Audit"):
+			for label, filters in (
+				("a list", [["team", "=", "x"]]),
+				("a number", 5),
+				("not JSON", "[team"),
+				("a NUL", {"team": "Sa\x00les"}),
+			):
+				with self.subTest(report=report, filters=label):
+					response = self.sessions[MANAGER].call(
+						"frappe.desk.query_report.run", {"report_name": report, "filters": filters}
+					)
+					said = messages(response)
+					self.assertEqual(response.status_code, 417, said[-300:])
+					self.assertTrue("filters" in said or "team" in said, said[-300:])
+		fine = self.sessions[MANAGER].call(
+			"frappe.desk.query_report.run", {"report_name": "Leak Audit", "filters": "{}"}
+		)
+		self.assertEqual(fine.status_code, 200, messages(fine)[-300:])
+
 	def test_the_status_says_done_not_claimed(self):
 		t2a = frappe.db.get_value("Flow Task", {"request": self.names["R2"], "step_key": "a1"}, "name")
 		response = self.sessions[A].call("everstep_flow.api.task.claim", {"task": t2a})
