@@ -243,13 +243,15 @@ def get_chart(
 	user and arguments for two minutes."""
 	from frappe.desk.doctype.dashboard_chart import dashboard_chart
 
+	# The desk sends an unset option as "" (from_date=&to_date=…); Frappe's cache wrapper turns each into None before
+	# computing, and so do we (an empty date fails Frappe's date parsing: "Please select a valid date filter")
 	kwargs = {
-		"filters": filters,
-		"from_date": from_date,
-		"to_date": to_date,
-		"timespan": timespan,
-		"time_interval": time_interval,
-		"heatmap_year": heatmap_year,
+		"filters": filters or None,
+		"from_date": from_date or None,
+		"to_date": to_date or None,
+		"timespan": timespan or None,
+		"time_interval": time_interval or None,
+		"heatmap_year": heatmap_year or None,
 	}
 	if chart_name is not None:
 		chart_name = args.name(chart_name, "chart_name")
