@@ -95,6 +95,7 @@ def _lost_sources() -> list[dict]:
 		},
 		fields=["name", "source_doctype", "source_name", "subject"],
 		limit=5000,
+		order_by=None,  # newest first read the requests through their creation to find the few with a source
 	)
 	by_doctype: dict[str, list] = {}
 	for r in rows:

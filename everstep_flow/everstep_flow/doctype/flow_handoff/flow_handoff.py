@@ -68,7 +68,13 @@ class FlowHandoff(Document):
 
 def on_doctype_update() -> None:
 	"""A team's pending handoffs: to_team + status."""
-	from everstep_flow.indexes import name_postgres_indexes
+	from everstep_flow.indexes import covering_index, name_postgres_indexes
 
 	name_postgres_indexes("Flow Handoff")
+	# Handoffs by Seam reads the month's handoffs from the index alone.
+	covering_index(
+		"Flow Handoff",
+		"sent_handoffs",
+		["sent_on", "status", "from_team", "to_team", "request", "accept_by", "accepted_on", "returned_on"],
+	)
 	frappe.db.add_index("Flow Handoff", ["to_team", "status"])
