@@ -385,6 +385,41 @@ class TestVisibilityReports(VisibilityCase):
 		for request in (first, second):  # the other tests count this service's open work
 			cancel_request(request, "done testing")
 
+	def test_a_managers_duplicates_are_counted_not_built(self):
+		"""Leak Audit shows a few hundred lines of each kind. A manager's duplicates are counted by the database and
+		only the groups shown are read: the count is every line's, and the lines are the first of the full list."""
+		from everstep_flow.everstep_flow.report.leak_audit import leak_audit as report
+		from everstep_flow.hosts.client_records import make_contact
+		from everstep_flow.requests.actions import cancel_request
+
+		frappe.set_user(RV_MANAGER)
+		made = []
+		for email in ("rv.twice@example.com", "rv.thrice@example.com"):
+			contact = make_contact(email, email)
+			for _ in range(2 if "twice" in email else 3):
+				made.append(
+					submit_request(
+						"RV Flow", {}, customer_type="Contact", customer=contact, duplicates="Always new"
+					).name
+				)
+		try:
+			every = [f for f in report.leaks(NOW) if f["kind"] == report.DUPLICATE]
+			self.assertGreaterEqual(len(every), 3)
+			for shown in (0, 1, 2, len(every) + 5):
+				lines, counts = report.audit(NOW, shown=shown)
+				doubles = [f for f in lines if f["kind"] == report.DUPLICATE]
+				self.assertEqual(counts[report.DUPLICATE], len(every), shown)
+				self.assertEqual(doubles, every[: len(doubles)], shown)  # the first groups, whole
+				self.assertGreaterEqual(len(doubles), min(shown, len(every)), shown)
+			_c, rows, _m, _chart, summary = report.execute({"kind": report.DUPLICATE}, now=NOW)
+			self.assertEqual(next(s["value"] for s in summary if s["label"] == report.DUPLICATE), len(every))
+			self.assertEqual(
+				[r["reference_name"] for r in rows], [f["reference_name"] for f in every[: report.LIMIT]]
+			)
+		finally:
+			for request in made:
+				cancel_request(request, "done testing")
+
 	def test_the_database_counts_what_the_core_counts(self):
 		"""Handoffs by Seam and Where Requests Wait count per seam and step in the database. Over every handoff and
 		task of this site, in this week and in two years, their rows are the core's from one fact per row."""

@@ -41,8 +41,7 @@ def execute(filters: dict | None = None, now=None):
 	kind = filters.get("kind") or None
 	if kind is not None and kind not in KINDS:
 		frappe.throw(_("kind: one of {0}").format(", ".join(KINDS)), frappe.ValidationError)
-	found = leaks(now or now_datetime(), filters.get("team"))
-	counts = {k: sum(1 for line in found if line["kind"] == k) for k in KINDS}
+	found, counts = audit(now or now_datetime(), filters.get("team"), shown=LIMIT)
 	rows = []
 	for k in KINDS:
 		if kind in (None, k):
@@ -104,14 +103,23 @@ def line(
 
 def leaks(now, team: str | None = None) -> list[dict]:
 	"""Every leak line this user may see (optionally of one team)."""
+	return audit(now, team)[0]
+
+
+def audit(now, team: str | None = None, shown: int | None = None) -> tuple[list[dict], dict[str, int]]:
+	"""The leak lines this user may see (optionally of one team) and how many there are of each kind. With `shown`,
+	a manager's duplicates are counted by the database and only the first `shown` lines are built: a busy site has
+	tens of thousands, and the report shows a few hundred of each kind."""
 	teams = visible_teams(team)
 	if teams == []:
-		return []
-	found = (
-		orphans() + late_handoffs(now) + waiting_without_follow_up() + stale_follow_ups(now) + duplicates()
-	)
+		return [], dict.fromkeys(KINDS, 0)
+	found = orphans() + late_handoffs(now) + waiting_without_follow_up() + stale_follow_ups(now)
 	if teams is None:
-		return found
+		doubles, total = duplicates(shown)
+		counts = _counts(found)
+		counts[DUPLICATE] = total
+		return found + doubles, counts
+	found += duplicates()[0]
 	mine = set(teams)
 	unowned = list({f["request"] for f in found if not f["team"] and f["request"]})
 	readable = (
@@ -119,7 +127,15 @@ def leaks(now, team: str | None = None) -> list[dict]:
 		if unowned and not team
 		else set()
 	)
-	return [f for f in found if f["team"] in mine or (not f["team"] and f["request"] in readable)]
+	found = [f for f in found if f["team"] in mine or (not f["team"] and f["request"] in readable)]
+	return found, _counts(found)
+
+
+def _counts(found: list[dict]) -> dict[str, int]:
+	counts = dict.fromkeys(KINDS, 0)
+	for f in found:
+		counts[f["kind"]] += 1
+	return counts
 
 
 def orphans() -> list[dict]:
@@ -213,21 +229,32 @@ def stale_follow_ups(now) -> list[dict]:
 	return found
 
 
-def duplicates() -> list[dict]:
-	"""The open requests of a client and service that has more than one open (the database finds those groups, so
-	only their requests travel, not every open request); each line is seen by the team holding it."""
+def duplicates(shown: int | None = None) -> tuple[list[dict], int]:
+	"""The open requests of a client and service that has more than one open, each but the oldest a line (seen by
+	the team holding it), and how many such lines there are. The database finds those groups and counts them, so
+	only the requests of the groups shown travel (all of them without `shown`); groups go in the order of their
+	service and client."""
 	request = DocType("Flow Request")
 	open_with_client = request.status.isin(S.REQ_OPEN_STATES) & request.customer.notnull()
 	twice = {
-		tuple(key)
-		for key in frappe.qb.from_(request)
-		.select(request.service, request.customer_type, request.customer)
+		(service, client_type, client): n
+		for service, client_type, client, n in frappe.qb.from_(request)
+		.select(request.service, request.customer_type, request.customer, Count("*"))
 		.where(open_with_client)
 		.groupby(request.service, request.customer_type, request.customer)
 		.having(Count("*") > 1)
 		.run()
 	}
-	clients = sorted({client for _s, _t, client in twice})
+	total = sum(n - 1 for n in twice.values())
+	keys = sorted(twice)
+	if shown is not None:
+		lines, upto = 0, 0
+		while upto < len(keys) and lines < shown:
+			lines += twice[keys[upto]] - 1
+			upto += 1
+		keys = keys[:upto]
+	wanted = set(keys)
+	clients = sorted({client for _s, _t, client in keys})
 	rows = []
 	for chunk in range(0, len(clients), 1000):
 		rows += [
@@ -242,8 +269,9 @@ def duplicates() -> list[dict]:
 			)
 			.where(open_with_client & request.customer.isin(clients[chunk : chunk + 1000]))
 			.run(as_dict=True)
-			if (r.service, r.customer_type, r.customer) in twice
+			if (r.service, r.customer_type, r.customer) in wanted
 		]
+	rows.sort(key=lambda r: (r.service, r.customer_type, r.customer, r.name))
 	by_name = {r.name: r for r in rows}
 	found = []
 	already = _("{0} {1} already has {2} open for {3}")  # translated once: a busy site has thousands of lines
@@ -262,7 +290,7 @@ def duplicates() -> list[dict]:
 					already.format(r.customer_type, r.customer, first, r.service),
 				)
 			)
-	return found
+	return found, total
 
 
 def _since_created(rows: list[dict]) -> None:
