@@ -385,6 +385,17 @@ class TestVisibilityReports(VisibilityCase):
 		for request in (first, second):  # the other tests count this service's open work
 			cancel_request(request, "done testing")
 
+	def test_a_packed_row_gives_back_its_names_and_numbers(self):
+		"""MariaDB reads a month's rows packed into one text each (reporting.names_and_numbers): NULLs stay None and
+		the last name may hold the separator."""
+		from everstep_flow.visibility.reporting import unpacked
+
+		rows = [("1||-3|0|triage|Support | Tier 2",), ("|||7|close|S",)]
+		self.assertEqual(
+			list(unpacked(rows, 2, 4)),
+			[("triage", "Support | Tier 2", 1, None, -3, 0), ("close", "S", None, None, None, 7)],
+		)
+
 	def test_a_managers_duplicates_are_counted_not_built(self):
 		"""Leak Audit shows a few hundred lines of each kind. A manager's duplicates are counted by the database and
 		only the groups shown are read: the count is every line's, and the lines are the first of the full list."""

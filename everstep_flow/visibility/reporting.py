@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import frappe
 from frappe import _
 from frappe.utils import add_days, escape_html, get_datetime, getdate, now_datetime
-from pypika.terms import Term
+from pypika.functions import Coalesce
+from pypika.terms import Function, Term
 
 from everstep_flow.engine import args
 from everstep_flow.teams.membership import is_manager, user_teams
@@ -105,3 +107,24 @@ def microseconds_between(start: Term, end: Term) -> Term:
 def hours(microseconds: int | float | None) -> float | None:
 	"""A duration the database computed (microseconds_between) in hours, never negative (as hours_between)."""
 	return None if microseconds is None else max(0.0, float(microseconds) / 3_600_000_000)
+
+
+def names_and_numbers(query, names: list[Term], numbers: list[Term]) -> Iterator[tuple]:
+	"""Run `query` selecting `names`, then the whole numbers (or NULL) `numbers`; yield (*names, *numbers).
+
+	MariaDB packs each row into one text "n1|n2|…|name1|name2" and Python splits it. Frappe reads MariaDB through
+	pymysql, which parses every field in Python: a month's 67,000 done tasks read as 6 fields took 0.21 s, as one
+	0.10 s. Every name but the last must hold no "|" (a step key: `[a-z0-9_]`); the last may hold anything.
+	PostgreSQL's driver parses in C and reads the fields as they are."""
+	if frappe.db.db_type != "mariadb":
+		yield from query.select(*names, *numbers).run()
+		return
+	packed = Function("CONCAT_WS", "|", *(Coalesce(n, "") for n in numbers), *names)
+	yield from unpacked(query.select(packed).run(), len(names), len(numbers))
+
+
+def unpacked(rows: Iterable[tuple], names: int, numbers: int) -> Iterator[tuple]:
+	"""(*names, *numbers) from texts "n1|…|name1|…" (names_and_numbers)."""
+	for (text,) in rows:
+		parts = text.split("|", numbers + names - 1)
+		yield (*parts[numbers:], *(int(p) if p else None for p in parts[:numbers]))

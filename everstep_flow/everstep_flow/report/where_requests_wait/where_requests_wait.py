@@ -22,6 +22,7 @@ from everstep_flow.visibility.reporting import (
 	escaped,
 	hours,
 	microseconds_between,
+	names_and_numbers,
 	period,
 	report_filters,
 	visible_teams,
@@ -76,21 +77,19 @@ def facts(filters, now) -> tuple[dict[tuple[str, str], StepTally], dict, dict]:
 		.else_(task.started_on)
 	)
 	finished = (task.completed_on >= start) & (task.completed_on < end) & (task.status == S.DONE)
-	done = narrowed(
-		frappe.qb.from_(task)
-		.select(
-			task.service,
-			task.step_key,
+	done = names_and_numbers(
+		narrowed(frappe.qb.from_(task).where(finished)),
+		[task.step_key, task.service],  # a step key is [a-z0-9_]; the service's name, last, may hold "|"
+		[
 			microseconds_between(task.ready_on, taken),
 			microseconds_between(task.started_on, task.completed_on),
 			microseconds_between(task.ready_on, task.completed_on),
 			task.rework_count,
-		)
-		.where(finished)
-	).run()
+		],
+	)
 	tallies = tally_steps(
 		(svc, step, hours(wait), hours(work), hours(whole), rework or 0)
-		for svc, step, wait, work, whole, rework in done
+		for step, svc, wait, work, whole, rework in done
 	)
 	missing = tallies.keys() - titles.keys()  # steps with nothing open now: their title in the catalog
 	if missing:
