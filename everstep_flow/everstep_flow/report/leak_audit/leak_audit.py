@@ -17,11 +17,10 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Count
 from frappe.utils import now_datetime
 
 from everstep_flow.engine import states as S
-from everstep_flow.engine.reports import duplicate_groups
+from everstep_flow.visibility.duplicates import open_duplicates
 from everstep_flow.visibility.orphans import check_orphans
 from everstep_flow.visibility.reporting import escaped, report_filters, visible_teams
 
@@ -230,67 +229,23 @@ def stale_follow_ups(now) -> list[dict]:
 
 
 def duplicates(shown: int | None = None) -> tuple[list[dict], int]:
-	"""The open requests of a client and service that has more than one open, each but the oldest a line (seen by
-	the team holding it), and how many such lines there are. The database finds those groups and counts them, so
-	only the requests of the groups shown travel (all of them without `shown`); groups go in the order of their
-	service and client."""
-	request = DocType("Flow Request")
-	open_with_client = request.status.isin(S.REQ_OPEN_STATES) & request.customer.notnull()
-	twice = {
-		(service, client_type, client): n
-		for service, client_type, client, n in frappe.qb.from_(request)
-		.select(request.service, request.customer_type, request.customer, Count("*"))
-		.where(open_with_client)
-		.groupby(request.service, request.customer_type, request.customer)
-		.having(Count("*") > 1)
-		.run()
-	}
-	total = sum(n - 1 for n in twice.values())
-	keys = sorted(twice)
-	if shown is not None:
-		lines, upto = 0, 0
-		while upto < len(keys) and lines < shown:
-			lines += twice[keys[upto]] - 1
-			upto += 1
-		keys = keys[:upto]
-	wanted = set(keys)
-	clients = sorted({client for _s, _t, client in keys})
-	rows = []
-	for chunk in range(0, len(clients), 1000):
-		rows += [
-			r
-			for r in frappe.qb.from_(request)
-			.select(
-				request.name,
-				request.service,
-				request.customer_type,
-				request.customer,
-				request.current_team,
-			)
-			.where(open_with_client & request.customer.isin(clients[chunk : chunk + 1000]))
-			.run(as_dict=True)
-			if (r.service, r.customer_type, r.customer) in wanted
-		]
-	rows.sort(key=lambda r: (r.service, r.customer_type, r.customer, r.name))
-	by_name = {r.name: r for r in rows}
-	found = []
+	"""The duplicate open requests' lines (visibility.duplicates), each seen by the team holding it, and their
+	count."""
+	found, total = open_duplicates(shown)
 	already = _("{0} {1} already has {2} open for {3}")  # translated once: a busy site has thousands of lines
-	for names in duplicate_groups((r.name, r.service, r.customer_type, r.customer) for r in rows):
-		first = names[0]
-		for name in names[1:]:
-			r = by_name[name]
-			found.append(
-				line(
-					DUPLICATE,
-					"Flow Request",
-					name,
-					name,
-					r.current_team,
-					None,  # its creation, read for the lines shown (_since_created)
-					already.format(r.customer_type, r.customer, first, r.service),
-				)
-			)
-	return found, total
+	lines = [
+		line(
+			DUPLICATE,
+			"Flow Request",
+			d.name,
+			d.name,
+			d.team,
+			None,  # its creation, read for the lines shown (_since_created)
+			already.format(d.customer_type, d.customer, d.first, d.service),
+		)
+		for d in found
+	]
+	return lines, total
 
 
 def _since_created(rows: list[dict]) -> None:

@@ -1,0 +1,73 @@
+"""Duplicate open requests: one client with more than one open request of one service (Leak Audit's last kind)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import frappe
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Count
+
+from everstep_flow.engine import states as S
+from everstep_flow.engine.reports import duplicate_groups
+
+
+class Duplicate(NamedTuple):
+	name: str  # the request that duplicates `first`
+	team: str | None  # the team holding it
+	service: str
+	customer_type: str
+	customer: str
+	first: str  # the oldest open request of the client and service (the one to keep)
+
+
+def open_duplicates(shown: int | None = None) -> tuple[list[Duplicate], int]:
+	"""Each open request of a client and service with more than one open, but the oldest, and how many there are.
+	The database finds those groups and counts them, so only the requests of the groups shown travel (all of them
+	without `shown`; with it, whole groups until `shown` are reached); groups go in the order of their service and
+	client."""
+	request = DocType("Flow Request")
+	open_with_client = request.status.isin(S.REQ_OPEN_STATES) & request.customer.notnull()
+	twice = {
+		(service, client_type, client): n
+		for service, client_type, client, n in frappe.qb.from_(request)
+		.select(request.service, request.customer_type, request.customer, Count("*"))
+		.where(open_with_client)
+		.groupby(request.service, request.customer_type, request.customer)
+		.having(Count("*") > 1)
+		.run()
+	}
+	total = sum(n - 1 for n in twice.values())
+	keys = sorted(twice)
+	if shown is not None:
+		lines, upto = 0, 0
+		while upto < len(keys) and lines < shown:
+			lines += twice[keys[upto]] - 1
+			upto += 1
+		keys = keys[:upto]
+	wanted = set(keys)
+	clients = sorted({client for _s, _t, client in keys})
+	rows = []
+	for chunk in range(0, len(clients), 1000):
+		rows += [
+			r
+			for r in frappe.qb.from_(request)
+			.select(
+				request.name,
+				request.service,
+				request.customer_type,
+				request.customer,
+				request.current_team,
+			)
+			.where(open_with_client & request.customer.isin(clients[chunk : chunk + 1000]))
+			.run(as_dict=True)
+			if (r.service, r.customer_type, r.customer) in wanted
+		]
+	rows.sort(key=lambda r: (r.service, r.customer_type, r.customer, r.name))
+	by_name = {r.name: r for r in rows}
+	found = []
+	for names in duplicate_groups((r.name, r.service, r.customer_type, r.customer) for r in rows):
+		for name in names[1:]:
+			r = by_name[name]
+			found.append(Duplicate(name, r.current_team, r.service, r.customer_type, r.customer, names[0]))
+	return found, total
