@@ -427,6 +427,15 @@ class TestVisibilityReports(VisibilityCase):
 			self.assertEqual(
 				[r["reference_name"] for r in rows], [f["reference_name"] for f in every[: report.LIMIT]]
 			)
+			# an agent's duplicates are read from the groups their teams hold: the lines of every group they see
+			from everstep_flow.teams.membership import user_teams
+
+			for agent in (A_AGENT, C_AGENT):
+				frappe.set_user(agent)
+				mine = set(user_teams())
+				theirs = [f["reference_name"] for f in report.leaks(NOW) if f["kind"] == report.DUPLICATE]
+				self.assertEqual(theirs, [f["reference_name"] for f in every if f["team"] in mine], agent)
+			frappe.set_user(RV_MANAGER)
 		finally:
 			for request in made:
 				cancel_request(request, "done testing")

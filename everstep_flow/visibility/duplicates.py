@@ -6,7 +6,8 @@ from typing import NamedTuple
 
 import frappe
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Count
+from frappe.query_builder.functions import Count, Sum
+from pypika import Case
 
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import duplicate_groups
@@ -21,20 +22,25 @@ class Duplicate(NamedTuple):
 	first: str  # the oldest open request of the client and service (the one to keep)
 
 
-def open_duplicates(shown: int | None = None) -> tuple[list[Duplicate], int]:
+def open_duplicates(shown: int | None = None, teams: list[str] | None = None) -> tuple[list[Duplicate], int]:
 	"""Each open request of a client and service with more than one open, but the oldest, and how many there are.
 	The database finds those groups and counts them, so only the requests of the groups shown travel (all of them
 	without `shown`; with it, whole groups until `shown` are reached); groups go in the order of their service and
-	client."""
+	client. With `teams`, only the groups with a request held by one of them or by no team (an agent sees no other
+	line; the count is then of those groups)."""
 	request = DocType("Flow Request")
 	open_with_client = request.status.isin(S.REQ_OPEN_STATES) & request.customer.notnull()
+	twice = Count("*") > 1
+	if teams is not None:
+		theirs = request.current_team.isin(teams or [""]) | request.current_team.isnull()
+		twice &= Sum(Case().when(theirs, 1).else_(0)) > 0
 	twice = {
 		(service, client_type, client): n
 		for service, client_type, client, n in frappe.qb.from_(request)
 		.select(request.service, request.customer_type, request.customer, Count("*"))
 		.where(open_with_client)
 		.groupby(request.service, request.customer_type, request.customer)
-		.having(Count("*") > 1)
+		.having(twice)
 		.run()
 	}
 	total = sum(n - 1 for n in twice.values())

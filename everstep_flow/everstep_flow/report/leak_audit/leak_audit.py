@@ -118,7 +118,7 @@ def audit(now, team: str | None = None, shown: int | None = None) -> tuple[list[
 		counts = _counts(found)
 		counts[DUPLICATE] = total
 		return found + doubles, counts
-	found += duplicates()[0]
+	found += duplicates(teams=teams)[0]
 	mine = set(teams)
 	unowned = list({f["request"] for f in found if not f["team"] and f["request"]})
 	readable = (
@@ -228,10 +228,10 @@ def stale_follow_ups(now) -> list[dict]:
 	return found
 
 
-def duplicates(shown: int | None = None) -> tuple[list[dict], int]:
+def duplicates(shown: int | None = None, teams: list[str] | None = None) -> tuple[list[dict], int]:
 	"""The duplicate open requests' lines (visibility.duplicates), each seen by the team holding it, and their
 	count."""
-	found, total = open_duplicates(shown)
+	found, total = open_duplicates(shown, teams)
 	already = _("{0} {1} already has {2} open for {3}")  # translated once: a busy site has thousands of lines
 	lines = [
 		line(
