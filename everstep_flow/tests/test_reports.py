@@ -386,15 +386,27 @@ class TestVisibilityReports(VisibilityCase):
 			cancel_request(request, "done testing")
 
 	def test_a_packed_row_gives_back_its_names_and_numbers(self):
-		"""MariaDB reads a month's rows packed into one text each (reporting.names_and_numbers): NULLs stay None and
-		the last name may hold the separator."""
-		from everstep_flow.visibility.reporting import unpacked
+		"""MariaDB reads a month's rows packed into one text each (reporting.names_and_numbers): NULL numbers and
+		names stay None, and a name may hold anything Frappe allows in a name ("|", spaces, any script)."""
+		from frappe.query_builder import DocType
 
-		rows = [("1||-3|0|triage|Support | Tier 2",), ("|||7|close|S",)]
+		from everstep_flow.visibility.reporting import names_and_numbers, unpacked
+
+		rows = [("1>>-3>0>triage>Support | Tier 2",), (">>>7>>S",)]
 		self.assertEqual(
 			list(unpacked(rows, 2, 4)),
-			[("triage", "Support | Tier 2", 1, None, -3, 0), ("close", "S", None, None, None, 7)],
+			[("triage", "Support | Tier 2", 1, None, -3, 0), (None, "S", None, None, None, 7)],
 		)
+		odd = make_team("RV | Nuit — ünïcode", A_AGENT)
+		team = DocType("Flow Team")
+		query = frappe.qb.from_(team).where(team.name.isin(["RV A", odd, "RV B"])).orderby(team.name)
+		names, numbers = [team.name, team.lead, team.calendar], [team.idx, team.disabled]
+		self.assertEqual(
+			list(names_and_numbers(query, names, numbers)),
+			[tuple(r) for r in query.select(*names, *numbers).run()],
+		)
+		with self.assertRaises(frappe.NameError):  # what makes ">" a safe separator
+			make_team("RV > C", A_AGENT)
 
 	def test_a_managers_duplicates_are_counted_not_built(self):
 		"""Leak Audit shows a few hundred lines of each kind. A manager's duplicates are counted by the database and

@@ -20,6 +20,7 @@ from everstep_flow.engine.reports import SeamTally, crossed_again, seam_totals, 
 from everstep_flow.visibility.reporting import (
 	hours,
 	microseconds_between,
+	names_and_numbers,
 	period,
 	report_filters,
 	visible_teams,
@@ -53,19 +54,16 @@ def seams(filters, now) -> tuple[dict[tuple[str, str], SeamTally], dict[tuple[st
 	late = h.accept_by.notnull() & (
 		(decided > h.accept_by) | (decided.isnull() & (h.status == S.PENDING) & (h.accept_by < now))
 	)
-	rows = (
-		frappe.qb.from_(h)
-		.select(
-			h.request,
-			h.from_team,
-			h.to_team,
-			h.status,
-			Case().when(h.status == S.ACCEPTED, microseconds_between(h.sent_on, h.accepted_on)),
-			flag(h.accept_by.notnull()),
-			flag(late),
+	rows = list(
+		names_and_numbers(
+			frappe.qb.from_(h).where(sent),
+			[h.request, h.from_team, h.to_team, h.status],
+			[
+				Case().when(h.status == S.ACCEPTED, microseconds_between(h.sent_on, h.accepted_on)),
+				flag(h.accept_by.notnull()),
+				flag(late),
+			],
 		)
-		.where(sent)
-		.run()
 	)
 	tallies = tally_seams(
 		(source, target, status, hours(accept), windowed, late)

@@ -79,7 +79,7 @@ def facts(filters, now) -> tuple[dict[tuple[str, str], StepTally], dict, dict]:
 	finished = (task.completed_on >= start) & (task.completed_on < end) & (task.status == S.DONE)
 	done = names_and_numbers(
 		narrowed(frappe.qb.from_(task).where(finished)),
-		[task.step_key, task.service],  # a step key is [a-z0-9_]; the service's name, last, may hold "|"
+		[task.step_key, task.service],
 		[
 			microseconds_between(task.ready_on, taken),
 			microseconds_between(task.started_on, task.completed_on),
