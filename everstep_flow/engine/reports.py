@@ -59,14 +59,12 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 	return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def hours_between(start: datetime | float | None, end: datetime | float | None) -> float | None:
-	"""Hours from start to end, never negative; both datetimes, or both seconds since 1970 (as reports read them)."""
+def hours_between(start: datetime | None, end: datetime | None) -> float | None:
+	"""Hours from start to end, never negative. (The reports' shell has the database compute durations:
+	visibility.reporting.microseconds_between.)"""
 	if start is None or end is None:
 		return None
-	seconds = end - start
-	if isinstance(seconds, timedelta):
-		seconds = seconds.total_seconds()
-	return max(0.0, float(seconds) / 3600)
+	return max(0.0, (end - start).total_seconds() / 3600)
 
 
 def rounded(value: float | None, digits: int = 2) -> float | None:

@@ -110,8 +110,8 @@ def hours(microseconds: int | float | None) -> float | None:
 
 
 def names_and_numbers(query, names: list[Term], numbers: list[Term]) -> Iterator[tuple]:
-	"""Run `query` selecting the document names (or NULL) `names`, then the whole numbers (or NULL) `numbers`;
-	yield (*names, *numbers).
+	"""Run `query` selecting `names` (document names or a Select's fixed words, or NULL), then the whole numbers (or
+	NULL) `numbers`; yield (*names, *numbers).
 
 	MariaDB packs each row into one text, "n1>n2>…>name1>name2…": Frappe refuses "<" and ">" in a document's name,
 	so ">" separates. Frappe reads MariaDB through pymysql, which parses every field in Python: a month's 67,000 done
