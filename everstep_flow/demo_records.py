@@ -97,7 +97,14 @@ def forget(requests: list[str], records: list[list[str]]) -> dict[str, int]:
 				counts[doctype] = counts.get(doctype, 0) + n
 
 	named = {"Flow Request": requests}
-	for doctype in ("Flow Task", "Flow Handoff", "Flow Follow Up", "Flow Event", "Flow Trigger Firing"):
+	for doctype in (
+		"Flow Task",
+		"Flow Handoff",
+		"Flow Follow Up",
+		"Flow Event",
+		"Flow Event Text",
+		"Flow Trigger Firing",
+	):
 		named[doctype] = frappe.get_all(doctype, filters={"request": ("in", requests)}, pluck="name")
 	calls = frappe.get_all(
 		"Communication",

@@ -28,6 +28,33 @@ EVENT_FIELDS = ("creation", "modified", "owner", "modified_by", "docstatus", "re
 # What the engine says about work, not work done: these never make a request look active (a stale request's own
 # nudge must not restart its staleness, or it would never reach the Flow Managers).
 NOT_ACTIVITY = frozenset({"nudged", "escalated"})
+# The events that carry words people wrote (comments, reasons, call summaries, notes): their details are copied to
+# Flow Event Text as they are written, and search reads those few megabytes rather than the whole ledger (223,000
+# such events among 2,000,000 took 0.6 s to read through the ledger's index on MariaDB, 0.09 s from the copy).
+TEXT_EVENTS = frozenset(
+	{
+		"commented",
+		"call_logged",
+		"blocked",
+		"returned",
+		"reopened",
+		"released",
+		"withdrawn",
+		"cancelled",
+		"follow_up_done",
+	}
+)
+TEXT_FIELDS = (
+	"name",
+	"creation",
+	"modified",
+	"owner",
+	"modified_by",
+	"docstatus",
+	"request",
+	"is_internal",
+	"details",
+)
 
 
 def record(
@@ -131,6 +158,8 @@ def flush() -> None:
 	pending = frappe.local.flags.pop("flow_events", None)
 	if pending:
 		insert_rows("Flow Event", EVENT_FIELDS, pending)
+		if texts := text_rows(pending):
+			insert_rows("Flow Event Text", TEXT_FIELDS, texts)
 		_tell_listeners(pending)
 		# Activity resets staleness: one set-based update for every request touched by this operation
 		# (a request inserted by this operation already carries it).
@@ -154,6 +183,13 @@ def flush() -> None:
 			frappe.qb.update(request).set(request.history_at, pending[-1][time_at]).where(
 				request.name.isin(quiet)
 			).run()
+
+
+def text_rows(pending: list[tuple]) -> list[tuple]:
+	"""The Flow Event Text rows of these ledger rows: one per text event with details, under the event's name."""
+	kind_at, details_at = EVENT_FIELDS.index("event_type"), EVENT_FIELDS.index("details")
+	at = [EVENT_FIELDS.index(field) for field in TEXT_FIELDS]
+	return [tuple(row[i] for i in at) for row in pending if row[kind_at] in TEXT_EVENTS and row[details_at]]
 
 
 def _tell_listeners(pending: list[tuple]) -> None:

@@ -37,6 +37,7 @@ class TestSearch(FrappeTestCase):
 		).name
 		frappe.set_user(AGENT)
 		request_api.comment(request=cls.request, text="needle-in-the-notes 99", is_internal=1)
+		request_api.comment(request=cls.request, text="words-for-the-client 77", is_internal=0)
 		frappe.set_user("Administrator")
 
 	def tearDown(self):
@@ -60,6 +61,31 @@ class TestSearch(FrappeTestCase):
 		self.assertNotIn(self.request, self.found(REQUESTER, text="needle-in-the-notes"))  # an internal note
 		frappe.set_user("Guest")
 		self.assertRaises(frappe.PermissionError, search_api.requests, text="Zebra")
+
+	def test_the_ledgers_text_is_searched_under_the_ledgers_rule(self):
+		"""Search reads the copies of the text events (Flow Event Text): one per event, matched as the ledger would
+		be (any case), a requester finding their request by what was said to them but not by an internal note."""
+		texts = frappe.get_all(
+			"Flow Event", {"request": self.request, "event_type": "commented"}, ["name", "is_internal"]
+		)
+		copies = frappe.get_all("Flow Event Text", {"request": self.request}, ["name", "is_internal"])
+		self.assertEqual(sorted(texts, key=str), sorted(copies, key=str))
+		self.assertIn(self.request, self.found(AGENT, text="NEEDLE-in-the-NOTES"))
+		self.assertIn(self.request, self.found(REQUESTER, text="words-for-the-client"))
+		self.assertNotIn(self.request, self.found(OTHER, text="words-for-the-client"))
+
+	def test_the_text_copies_are_closed_but_to_search(self):
+		from everstep_flow.visibility import read_doors
+
+		for user in (AGENT, REQUESTER):
+			frappe.set_user(user)
+			self.assertRaises(frappe.PermissionError, frappe.get_list, "Flow Event Text")
+			self.assertRaises(
+				frappe.PermissionError,
+				read_doors.get_count,
+				"Flow Event Text",
+				filters={"details": ("like", "%needle%")},
+			)
 
 	def test_bad_arguments_are_named(self):
 		frappe.set_user(AGENT)

@@ -112,7 +112,7 @@ def purge_requests(*requests: str) -> None:
 	if not requests:
 		return
 	tasks = frappe.get_all("Flow Task", {"request": ("in", requests)}, pluck="name")
-	for doctype in ("Flow Event", "Flow Handoff", "Flow Task"):
+	for doctype in ("Flow Event", "Flow Event Text", "Flow Handoff", "Flow Task"):
 		frappe.db.delete(doctype, {"request": ("in", requests)})
 	frappe.db.delete("Flow Request Value", {"parent": ("in", requests)})
 	frappe.db.delete("Flow Request", {"name": ("in", requests)})

@@ -103,15 +103,23 @@ def handoff_condition(user: str, write: bool = False, level: int = 0) -> str | N
 	return f"`tabFlow Handoff`.`from_team` in ({_in(teams)}) or `tabFlow Handoff`.`to_team` in ({_in(teams)})"
 
 
-def event_condition(user: str, write: bool = False, level: int = 0) -> str | None:
+def event_condition(
+	user: str, write: bool = False, level: int = 0, table: str = "tabFlow Event"
+) -> str | None:
 	if write:
 		return NEVER  # the ledger is append-only
 	teams = user_teams(user)
 	own = _own_requests(user)
 	return _any(
-		f"`tabFlow Event`.`request` in ({_team_requests(teams)})" if teams else None,
-		f"`tabFlow Event`.`request` in ({own}) and `tabFlow Event`.`is_internal` = 0" if own else None,
+		f"`{table}`.`request` in ({_team_requests(teams)})" if teams else None,
+		f"`{table}`.`request` in ({own}) and `{table}`.`is_internal` = 0" if own else None,
 	)
+
+
+def event_text_condition(user: str, write: bool = False, level: int = 0) -> str | None:
+	"""The ledger's text copies (Flow Event Text), under the rule of the events they copy. Only search reads
+	them; their doctype is the System Manager's alone."""
+	return event_condition(user, write, level, table="tabFlow Event Text")
 
 
 def follow_up_condition(user: str, write: bool = False, level: int = 0) -> str | None:
@@ -130,6 +138,7 @@ CONDITIONS = {
 	"Flow Task": task_condition,
 	"Flow Handoff": handoff_condition,
 	"Flow Event": event_condition,
+	"Flow Event Text": event_text_condition,
 	"Flow Request Value": value_condition,
 }
 

@@ -1,9 +1,9 @@
 """Find any request (issue 12, search): subject, client, requester, source document, intake values and the text of
 its history, with filters; only rows the user may open (frappe.get_list applies every permission condition).
 
-Text is matched with LIKE: the candidates from intake values and the ledger are capped (CANDIDATES each), each
-found only among what the user may read (values: level 1, their teams' requests; events: the Flow Event rule, so
-nobody finds a request by an internal note they could not open), and then joined to the user's own view of Flow
+Text is matched with LIKE: the candidates from intake values and the ledger's text (Flow Event Text) are capped
+(CANDIDATES each), each found only among what the user may read (values: level 1, their teams' requests; events: the
+Flow Event rule, so nobody finds a request by an internal note they could not open), and then joined to the user's own view of Flow
 Request, so an unreadable request never shows.
 """
 
@@ -13,20 +13,9 @@ from typing import Any
 
 import frappe
 
+from everstep_flow.visibility import permissions
+
 CANDIDATES = 500
-# The events that carry words people wrote (comments, reasons, call summaries, notes): the ledger search reads only
-# these (index: event_type, request), a few percent of the ledger rather than all of it.
-TEXT_EVENTS = (
-	"commented",
-	"call_logged",
-	"blocked",
-	"returned",
-	"reopened",
-	"released",
-	"withdrawn",
-	"cancelled",
-	"follow_up_done",
-)
 FIELDS = (
 	"name",
 	"subject",
@@ -45,19 +34,16 @@ FIELDS = (
 
 
 def _ledger_matches(like: str) -> set[str]:
-	"""Requests whose history has the text in an event the user may read: `get_list` applies the Flow Event rule
-	(their teams' requests: every event; requests they only requested: the events that are not internal), and reads
-	the JSON details as text on both databases (everstep_flow.reads.fit_query)."""
-	return set(
-		frappe.get_list(
-			"Flow Event",
-			filters={"event_type": ("in", TEXT_EVENTS), "details": ("like", like)},
-			pluck="request",
-			distinct=True,
-			limit=CANDIDATES,
-			order_by=None,
-		)
-	)
+	"""Requests whose history has the text in an event the user may read: the copies of the text events' details
+	(Flow Event Text, written with each event by base.ledger), under the Flow Event rule (their teams' requests:
+	every event; requests they only requested: the events that are not internal)."""
+	found = permissions.condition("Flow Event Text")
+	if found == permissions.NEVER:
+		return set()
+	where = f" and ({found})" if found else ""
+	like_op = "ilike" if frappe.db.db_type == "postgres" else "like"  # as frappe.get_list matches on each
+	query = f"select distinct `request` from `tabFlow Event Text` where `details` {like_op} %s{where}"
+	return {row[0] for row in frappe.db.sql(f"{query} limit {CANDIDATES}", like)}
 
 
 def _value_matches(like: str) -> set[str]:

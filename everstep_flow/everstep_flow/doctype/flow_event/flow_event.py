@@ -1,6 +1,8 @@
 # Copyright (c) 2026, everstep_flow contributors
 # For license information, please see license.txt
 
+import json
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
@@ -57,13 +59,23 @@ class FlowEvent(Document):
 		if not self.is_new():
 			frappe.throw(_("Flow Events are append-only and cannot be edited."), frappe.PermissionError)
 
+	def after_insert(self) -> None:
+		"""An event inserted as a document (the ledger writes its rows in bulk, with their text): its text copy."""
+		from everstep_flow.base import ledger
+
+		if self.event_type not in ledger.TEXT_EVENTS or not self.details:
+			return
+		details = self.details if isinstance(self.details, str) else json.dumps(self.details, sort_keys=True)
+		row = {**self.as_dict(), "details": details}
+		ledger.insert_rows("Flow Event Text", ledger.TEXT_FIELDS, [tuple(row[f] for f in ledger.TEXT_FIELDS)])
+
 	def on_trash(self) -> None:
 		frappe.throw(_("Flow Events are append-only and cannot be deleted."), frappe.PermissionError)
 
 
 def on_doctype_update() -> None:
-	"""Search reads only the events that carry text (visibility.search.TEXT_EVENTS), by type; the Five Seam Audit
-	reads one type's events of a period (the calls of the month among millions of events)."""
+	"""The Five Seam Audit reads one type's events of a period (the calls of the month among millions of events);
+	(event_type, request) finds a request's events of a kind."""
 	from everstep_flow.indexes import name_postgres_indexes
 
 	name_postgres_indexes("Flow Event")

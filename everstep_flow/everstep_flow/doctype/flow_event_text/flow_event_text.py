@@ -1,0 +1,35 @@
+# Copyright (c) 2026, everstep_flow contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+
+
+class FlowEventText(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		details: DF.LongText | None
+		is_internal: DF.Check
+		request: DF.Link
+	# end: auto-generated types
+	"""A copy of one text event's details (base.ledger writes it with the event): as append-only as the ledger."""
+
+	def validate(self) -> None:
+		if not self.is_new():
+			frappe.throw(_("Flow Event Texts are append-only and cannot be edited."), frappe.PermissionError)
+
+	def on_trash(self) -> None:
+		frappe.throw(_("Flow Event Texts are append-only and cannot be deleted."), frappe.PermissionError)
+
+
+def on_doctype_update() -> None:
+	from everstep_flow.indexes import name_postgres_indexes
+
+	name_postgres_indexes("Flow Event Text")
