@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import frappe
 from frappe import _
 from frappe.utils import add_days, escape_html, get_datetime, getdate, now_datetime
+from frappe.utils.data import is_invalid_date_string
 from pypika.functions import Coalesce
 from pypika.terms import Function, Term
 
@@ -129,3 +131,34 @@ def unpacked(rows: Iterable[tuple], names: int, numbers: int) -> Iterator[tuple]
 	for (text,) in rows:
 		parts = text.split(">")
 		yield (*(p or None for p in parts[numbers:]), *(int(p) if p else None for p in parts[:numbers]))
+
+
+def _moment(text: str) -> datetime | None:
+	"""A DATETIME as MariaDB sends it, read as Frappe's get_datetime reads it (its empty dates are None)."""
+	if is_invalid_date_string(text):
+		return None
+	try:
+		return datetime.fromisoformat(text)
+	except ValueError:
+		return get_datetime(text)
+
+
+@contextmanager
+def quick_datetimes() -> Iterator[None]:
+	"""MariaDB: DATETIME columns read by datetime.fromisoformat rather than Frappe's get_datetime (strptime, and
+	dateutil when that fails), for a report that reads thousands of them: the Five Seam Audit's month on the load
+	site reads 12,500, a third of its time. The same values. PostgreSQL's driver parses timestamps itself."""
+	if frappe.db.db_type != "mariadb":
+		yield
+		return
+	from pymysql.constants import FIELD_TYPE
+
+	if not frappe.db._conn:
+		frappe.db.connect()
+	decoders = frappe.db._conn.decoders
+	before = decoders.get(FIELD_TYPE.DATETIME)
+	decoders[FIELD_TYPE.DATETIME] = _moment
+	try:
+		yield
+	finally:
+		decoders[FIELD_TYPE.DATETIME] = before

@@ -9,7 +9,7 @@ from frappe.utils import now_datetime
 
 from everstep_flow.engine.calls import SEAMS
 from everstep_flow.teams.membership import is_manager
-from everstep_flow.visibility.reporting import escaped, period, report_filters
+from everstep_flow.visibility.reporting import escaped, period, quick_datetimes, report_filters
 from everstep_flow.visibility.seam_audit import LIMIT, calls, follow_ups, inbox, waiting
 from everstep_flow.visibility.seam_audit_deals import deals
 
@@ -20,13 +20,14 @@ def execute(filters: dict | None = None):
 	filters = report_filters(filters)
 	start, end = period(filters)
 	now = now_datetime()
-	leaks = {
-		1: inbox(start, end),
-		2: deals(start, end),
-		3: waiting(now),
-		4: calls(start, end),
-		5: follow_ups(now),
-	}
+	with quick_datetimes():
+		leaks = {
+			1: inbox(start, end),
+			2: deals(start, end),
+			3: waiting(now),
+			4: calls(start, end),
+			5: follow_ups(now),
+		}
 	rows = []
 	for seam, label in SEAMS:
 		if filters.get("seam") and str(seam) != str(filters.seam):
