@@ -385,27 +385,35 @@ class TestVisibilityReports(VisibilityCase):
 		for request in (first, second):  # the other tests count this service's open work
 			cancel_request(request, "done testing")
 
-	def test_a_packed_row_gives_back_its_names_and_numbers(self):
-		"""MariaDB reads a month's rows packed into one text each (reporting.names_and_numbers): NULL numbers and
-		names stay None, and a name may hold anything Frappe allows in a name ("|", spaces, any script)."""
+	def test_columns_read_at_once_give_back_every_rows_names_and_numbers(self):
+		"""MariaDB reads a month's rows as one text per column (reporting.read_columns): NULL numbers and names stay
+		None, a name may hold anything Frappe allows in a name ("|", spaces, any script), and a value holding the
+		separator, or a text cut short, is read row by row instead."""
 		from frappe.query_builder import DocType
 
-		from everstep_flow.visibility.reporting import names_and_numbers, unpacked
+		from everstep_flow.visibility import reporting
 
-		rows = [("1>>-3>0>triage>Support | Tier 2",), (">>>7>>S",)]
-		self.assertEqual(
-			list(unpacked(rows, 2, 4)),
-			[("triage", "Support | Tier 2", 1, None, -3, 0), (None, "S", None, None, None, 7)],
-		)
 		odd = make_team("RV | Nuit — ünïcode", A_AGENT)
 		team = DocType("Flow Team")
 		query = frappe.qb.from_(team).where(team.name.isin(["RV A", odd, "RV B"])).orderby(team.name)
 		names, numbers = [team.name, team.lead, team.calendar], [team.idx, team.disabled]
-		self.assertEqual(
-			list(names_and_numbers(query, names, numbers)),
-			[tuple(r) for r in query.select(*names, *numbers).run()],
-		)
-		with self.assertRaises(frappe.NameError):  # what makes ">" a safe separator
+		by_rows = [list(column) for column in zip(*query.select(*names, *numbers).run(), strict=True)]
+		self.assertEqual(len(by_rows[0]), 3)
+		self.assertEqual(reporting.read_columns(query, names, numbers), by_rows)
+		nobody = frappe.qb.from_(team).where(team.name == "no such team")
+		self.assertEqual(reporting.read_columns(nobody, names, numbers), [[], [], [], [], []])
+		# a value with the separator in it (a description may hold one): the count tells, the rows are read
+		described = [team.name, team.description]
+		before = frappe.db.get_value("Flow Team", odd, "description")
+		frappe.db.set_value("Flow Team", odd, "description", "first > second", update_modified=False)
+		try:
+			self.assertEqual(
+				reporting.read_columns(query, described, []),
+				[list(column) for column in zip(*query.select(*described).run(), strict=True)],
+			)
+		finally:
+			frappe.db.set_value("Flow Team", odd, "description", before, update_modified=False)
+		with self.assertRaises(frappe.NameError):  # why ">" separates: no name holds one
 			make_team("RV > C", A_AGENT)
 
 	def test_a_managers_duplicates_are_counted_not_built(self):

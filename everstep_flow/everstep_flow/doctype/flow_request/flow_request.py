@@ -110,6 +110,13 @@ def on_doctype_update() -> None:
 	name_postgres_indexes("Flow Request")
 	frappe.db.add_index("Flow Request", ["customer", "history_at"])
 	frappe.db.add_index("Flow Request", ["client_unknown", "creation"])
+	# The no-orphan check (Leak Audit, the Open Leaks card, the sweep) reads the open requests with no open task,
+	# and Leak Audit the open requests of a client twice in one service: 15,000 of 100,000, from the index alone.
+	covering_index(
+		"Flow Request",
+		"open_requests",
+		["status", "service", "service_version", "customer_type", "customer", "current_team"],
+	)
 	covering_index(
 		"Flow Request",
 		"created_requests",

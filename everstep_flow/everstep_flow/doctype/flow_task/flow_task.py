@@ -124,8 +124,9 @@ def on_doctype_update() -> None:
 		"created_tasks",
 		["creation", "status", "due_on", "completed_on", "service", "team", "title"],
 	)
-	# Where Requests Wait counts the open tasks of each step (12,000 among 500,000) from the index alone.
-	covering_index("Flow Task", "open_steps", ["status", "service", "step_key", "title"])
+	# Where Requests Wait counts the open tasks of each step (15,000 among 500,000) and the no-orphan check finds
+	# the open requests with no open task, from the index alone.
+	covering_index("Flow Task", "open_tasks", ["status", "service", "step_key", "title", "request"])
 	frappe.db.add_index("Flow Task", ["team", "status"])
 	# "Does this request have a task of these teams?": an agent's request list (row permission) and works_on.
 	frappe.db.add_index("Flow Task", ["request", "team"])

@@ -8,6 +8,8 @@ seams touching their teams only."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
@@ -20,8 +22,8 @@ from everstep_flow.engine.reports import SeamTally, crossed_again, seam_totals, 
 from everstep_flow.visibility.reporting import (
 	hours,
 	microseconds_between,
-	names_and_numbers,
 	period,
+	read_columns,
 	report_filters,
 	visible_teams,
 )
@@ -54,26 +56,19 @@ def seams(filters, now) -> tuple[dict[tuple[str, str], SeamTally], dict[tuple[st
 	late = h.accept_by.notnull() & (
 		(decided > h.accept_by) | (decided.isnull() & (h.status == S.PENDING) & (h.accept_by < now))
 	)
-	rows = list(
-		names_and_numbers(
-			frappe.qb.from_(h).where(sent),
-			[h.request, h.from_team, h.to_team, h.status],
-			[
-				Case().when(h.status == S.ACCEPTED, microseconds_between(h.sent_on, h.accepted_on)),
-				flag(h.accept_by.notnull()),
-				flag(late),
-			],
-		)
+	requests, sources, targets, statuses, accepts, windowed, lates = read_columns(
+		frappe.qb.from_(h).where(sent),
+		[h.request, h.from_team, h.to_team, h.status],
+		[
+			Case().when(h.status == S.ACCEPTED, microseconds_between(h.sent_on, h.accepted_on)),
+			flag(h.accept_by.notnull()),
+			flag(late),
+		],
 	)
-	tallies = tally_seams(
-		(source, target, status, hours(accept), windowed, late)
-		for _r, source, target, status, accept, windowed, late in rows
-	)
+	tallies = tally_seams(zip(sources, targets, statuses, map(hours, accepts), windowed, lates, strict=True))
 	# Ping-pong: a step's work crossing one seam twice. Only the requests that crossed a seam twice at all are
 	# joined to the steps their handoffs went to.
-	crossed: dict[tuple[str, str, str], int] = {}
-	for request, source, target, *_rest in rows:
-		crossed[(request, source, target)] = crossed.get((request, source, target), 0) + 1
+	crossed = Counter(zip(requests, sources, targets, strict=True))
 	again = sorted({request for (request, _s, _t), times in crossed.items() if times > 1})
 	crossings = []
 	for chunk in range(0, len(again), 1000):

@@ -22,8 +22,8 @@ from everstep_flow.visibility.reporting import (
 	escaped,
 	hours,
 	microseconds_between,
-	names_and_numbers,
 	period,
+	read_columns,
 	report_filters,
 	visible_teams,
 )
@@ -77,9 +77,9 @@ def facts(filters, now) -> tuple[dict[tuple[str, str], StepTally], dict, dict]:
 		.else_(task.started_on)
 	)
 	finished = (task.completed_on >= start) & (task.completed_on < end) & (task.status == S.DONE)
-	done = names_and_numbers(
+	services, steps, waits, works, wholes, reworks = read_columns(
 		narrowed(frappe.qb.from_(task).where(finished)),
-		[task.step_key, task.service],
+		[task.service, task.step_key],
 		[
 			microseconds_between(task.ready_on, taken),
 			microseconds_between(task.started_on, task.completed_on),
@@ -88,8 +88,7 @@ def facts(filters, now) -> tuple[dict[tuple[str, str], StepTally], dict, dict]:
 		],
 	)
 	tallies = tally_steps(
-		(svc, step, hours(wait), hours(work), hours(whole), rework or 0)
-		for step, svc, wait, work, whole, rework in done
+		zip(services, steps, map(hours, waits), map(hours, works), map(hours, wholes), reworks, strict=True)
 	)
 	missing = tallies.keys() - titles.keys()  # steps with nothing open now: their title in the catalog
 	if missing:
