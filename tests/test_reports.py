@@ -17,16 +17,23 @@ from everstep_flow.engine.reports import (
 	crossed_again,
 	duplicate_groups,
 	flow_efficiency,
+	group_columns,
+	handoff_measure,
 	is_late,
 	percentile,
 	period_of,
 	ping_pongs,
 	seam_rows,
 	seam_tallies,
+	seam_tally,
 	seam_totals,
 	sla_outcome,
 	step_tallies,
+	step_tally,
 	step_totals,
+	tally_seams,
+	tally_steps,
+	task_measure,
 	wait_rows,
 	waiting_hours,
 	working_hours,
@@ -225,6 +232,19 @@ task_facts = st.lists(
 	),
 	max_size=40,
 )
+
+
+@given(task_facts, handoff_facts)
+def test_tallies_of_columns_are_the_tallies_of_rows(done, handoffs):
+	"""The reports read a month a column at a time and tally each group's columns: the same tallies as row by row."""
+	measures = [task_measure(t) for t in done]
+	keys, *columns = (list(c) for c in zip(*measures, strict=True)) if measures else ([], [], [], [], [], [])
+	by_step = group_columns(zip(keys, columns[0], strict=True), *columns[1:])
+	assert {key: step_tally(*c) for key, c in by_step.items()} == tally_steps(measures)
+	measures = [handoff_measure(h, NOW) for h in handoffs]
+	sources, targets, *columns = (list(c) for c in zip(*measures, strict=True)) if measures else ([],) * 6
+	by_seam = group_columns(zip(sources, targets, strict=True), *columns)
+	assert {key: seam_tally(*c) for key, c in by_seam.items()} == tally_seams(measures)
 
 
 @given(task_facts)

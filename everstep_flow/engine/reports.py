@@ -3,6 +3,7 @@ outcomes, duplicates. The reports query; this module computes, so the figures ar
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -152,19 +153,44 @@ def handoff_measure(h: HandoffFact, now: datetime) -> HandoffMeasure:
 	)
 
 
+def group_columns(keys: Iterable, *columns: Sequence) -> dict:
+	"""Columns of rows, split by each row's key: {key: [its values of each column, in row order]}. The month reports
+	read their rows a column at a time, and tally each group's columns (seam_tally, step_tally)."""
+	rows_of: dict = {}
+	for i, key in enumerate(keys):
+		rows_of.setdefault(key, []).append(i)
+	return {key: [[column[i] for i in rows] for column in columns] for key, rows in rows_of.items()}
+
+
 def tally_seams(measures: Iterable[HandoffMeasure]) -> dict[tuple[str, str], SeamTally]:
-	counts: dict[tuple[str, str], list] = {}
+	columns: dict[tuple[str, str], tuple[list, list, list, list]] = {}
 	for source, target, status, hours, windowed, late in measures:
-		c = counts.setdefault((source, target), [0, 0, 0, 0, 0, 0, []])
-		c[0] += 1
-		c[1] += status == "Accepted"
-		c[2] += status == "Returned"
-		c[3] += status == "Pending"
-		c[4] += bool(windowed)
-		c[5] += bool(windowed and late)
-		if hours is not None:
-			c[6].append(hours)
-	return {seam: SeamTally(*c[:6], accept_hours=tuple(c[6])) for seam, c in counts.items()}
+		c = columns.setdefault((source, target), ([], [], [], []))
+		c[0].append(status)
+		c[1].append(hours)
+		c[2].append(windowed)
+		c[3].append(late)
+	return {seam: seam_tally(*c) for seam, c in columns.items()}
+
+
+def seam_tally(
+	statuses: Sequence[str],
+	accept_hours: Sequence[float | None],
+	windowed: Sequence,
+	late: Sequence,
+) -> SeamTally:
+	"""One seam's tally from its handoffs' columns, in one order (what HandoffMeasure holds, column by column: the
+	report reads a month's handoffs a column at a time)."""
+	counted = Counter(statuses)
+	return SeamTally(
+		handoffs=len(statuses),
+		accepted=counted["Accepted"],
+		returned=counted["Returned"],
+		pending=counted["Pending"],
+		windowed=sum(1 for w in windowed if w),
+		late=sum(1 for w, x in zip(windowed, late, strict=True) if w and x),
+		accept_hours=tuple(h for h in accept_hours if h is not None),
+	)
 
 
 def seam_tallies(handoffs: Iterable[HandoffFact], now: datetime) -> dict[tuple[str, str], SeamTally]:
@@ -182,6 +208,7 @@ def tally_rows(
 	"""The report's rows from each seam's tally and its ping-pongs, busiest first."""
 	rows = []
 	for (source, target), t in tallies.items():
+		accept = sorted(t.accept_hours)  # once: percentile's sort is then linear
 		rows.append(
 			{
 				"from_team": source,
@@ -190,8 +217,8 @@ def tally_rows(
 				"accepted": t.accepted,
 				"returned": t.returned,
 				"pending": t.pending,
-				"median_accept_hours": rounded(percentile(t.accept_hours, 0.5)),
-				"p90_accept_hours": rounded(percentile(t.accept_hours, 0.9)),
+				"median_accept_hours": rounded(percentile(accept, 0.5)),
+				"p90_accept_hours": rounded(percentile(accept, 0.9)),
 				"late_share": share(t.late, t.windowed),
 				"bounce_rate": share(t.returned, t.accepted + t.returned),
 				"ping_pong": back.get((source, target), 0),
@@ -268,19 +295,34 @@ def task_measure(t: TaskFact) -> TaskMeasure:
 
 
 def tally_steps(measures: Iterable[TaskMeasure]) -> dict[tuple[str, str], StepTally]:
-	counts: dict[tuple[str, str], list] = {}
+	columns: dict[tuple[str, str], tuple[list, list, list, list]] = {}
 	for service, step, wait, work, whole, rework in measures:
-		c = counts.setdefault((service, step), [0, 0, [], [], 0.0, 0.0])
-		c[0] += 1
-		c[1] += rework or 0
-		if wait is not None:
-			c[2].append(wait)
-		if work is not None:
-			c[3].append(work)
-		if whole is not None:
-			c[4] += whole
-			c[5] += work or 0
-	return {key: StepTally(c[0], c[1], tuple(c[2]), tuple(c[3]), c[4], c[5]) for key, c in counts.items()}
+		c = columns.setdefault((service, step), ([], [], [], []))
+		c[0].append(wait)
+		c[1].append(work)
+		c[2].append(whole)
+		c[3].append(rework)
+	return {key: step_tally(*c) for key, c in columns.items()}
+
+
+def step_tally(
+	wait_hours: Sequence[float | None],
+	work_hours: Sequence[float | None],
+	ready_to_done_hours: Sequence[float | None],
+	rework: Sequence[int | None],
+) -> StepTally:
+	"""One step's tally from its tasks' columns, in one order (what TaskMeasure holds, column by column: the report
+	reads a month's tasks a column at a time)."""
+	return StepTally(
+		done=len(wait_hours),
+		rework=sum(r or 0 for r in rework),
+		wait_hours=tuple(w for w in wait_hours if w is not None),
+		work_hours=tuple(w for w in work_hours if w is not None),
+		ready_to_done_hours=sum((h for h in ready_to_done_hours if h is not None), 0.0),
+		worked_hours=sum(
+			(w or 0 for h, w in zip(ready_to_done_hours, work_hours, strict=True) if h is not None), 0.0
+		),
+	)
 
 
 def step_tallies(done: Iterable[TaskFact]) -> dict[tuple[str, str], StepTally]:
@@ -304,16 +346,17 @@ def step_rows(tallies: Mapping[tuple[str, str], StepTally], wip: Mapping[tuple[s
 	rows = []
 	for service, step in {**dict.fromkeys(wip), **dict.fromkeys(tallies)}:
 		t = tallies.get((service, step), StepTally())
+		waits, works = sorted(t.wait_hours), sorted(t.work_hours)  # once: percentile's sort is then linear
 		rows.append(
 			{
 				"service": service,
 				"step": step,
 				"wip": wip.get((service, step), 0),
 				"throughput": t.done,
-				"median_wait_hours": rounded(percentile(t.wait_hours, 0.5)),
-				"p90_wait_hours": rounded(percentile(t.wait_hours, 0.9)),
-				"median_work_hours": rounded(percentile(t.work_hours, 0.5)),
-				"p90_work_hours": rounded(percentile(t.work_hours, 0.9)),
+				"median_wait_hours": rounded(percentile(waits, 0.5)),
+				"p90_wait_hours": rounded(percentile(waits, 0.9)),
+				"median_work_hours": rounded(percentile(works, 0.5)),
+				"p90_work_hours": rounded(percentile(works, 0.9)),
 				"flow_efficiency": efficiency(t),
 				"rework": t.rework,
 			}

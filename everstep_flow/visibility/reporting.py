@@ -111,6 +111,11 @@ def hours(microseconds: int | float | None) -> float | None:
 	return None if microseconds is None else max(0.0, float(microseconds) / 3_600_000_000)
 
 
+def hours_of(microseconds: list[int | None]) -> list[float | None]:
+	"""`hours` of a column, the same values, without a call per value (a month's column is 70,000 of them)."""
+	return [None if v is None else (v / 3_600_000_000 if v > 0 else 0.0) for v in microseconds]
+
+
 class _Concatenated(Term):
 	"""MariaDB: every row's value of a term in one text, "" for NULL, in the order the rows are read."""
 

@@ -56,6 +56,7 @@ def inbox(start: datetime, end: datetime) -> list[dict]:
 					f"{c.sender}: {c.subject}",
 				)
 			)
+	unknown, no_contact = _("client unknown"), _("no contact")
 	for r in frappe.get_all(
 		"Flow Request",
 		filters={"client_unknown": 1, "creation": ("between", (start, end)), "status": ("!=", "Cancelled")},
@@ -64,11 +65,11 @@ def inbox(start: datetime, end: datetime) -> list[dict]:
 	):
 		found.append(
 			leak(
-				_("client unknown"),
+				unknown,
 				"Flow Request",
 				r.name,
 				r.creation,
-				f"{r.subject} ({r.contact or _('no contact')})",
+				f"{r.subject} ({r.contact or no_contact})",
 			)
 		)
 	return found
@@ -88,13 +89,15 @@ def waiting(now: datetime) -> list[dict]:
 		return []
 	requests = list({t.request for t in tasks})
 	since: dict[str, datetime] = {}
-	for e in frappe.get_all(
+	waiting_tasks = {t.name for t in tasks}
+	for e in frappe.get_all(  # by request: the index (event_type, request) reads only the waits
 		"Flow Event",
-		filters={"task": ("in", [t.name for t in tasks]), "event_type": "waiting"},
+		filters={"request": ("in", requests), "event_type": "waiting"},
 		fields=["task", "at"],
 		order_by="at asc",
 	):
-		since[e.task] = e.at  # the latest wait
+		if e.task in waiting_tasks:
+			since[e.task] = e.at  # the latest wait
 	contacts: dict[str, list[datetime]] = {}
 	for e in frappe.get_all(
 		"Flow Event",
@@ -120,12 +123,13 @@ def waiting(now: datetime) -> list[dict]:
 	for request, at in _ticket_conversation(requests):
 		contacts.setdefault(request, []).append(at)
 	found = []
+	label = _("waiting on the customer, no call or email since")
 	for t in tasks:
 		started = since.get(t.name)
 		if started and waiting_without_contact(started, contacts.get(t.request, [])):
 			found.append(
 				leak(
-					_("waiting on the customer, no call or email since"),
+					label,
 					"Flow Task",
 					t.name,
 					started,
@@ -174,6 +178,8 @@ def calls(start: datetime, end: datetime) -> list[dict]:
 	"""Logged calls that name no next step. Log Call refuses those; a call Frappe CRM logged joins its request first
 	and names its next step in CRM afterwards (clients.crm_calls: a dated CRM Task, or a note saying why none)."""
 	found, in_crm = [], []
+	# translated once: a busy month has thousands of these lines (each _() is a cache read)
+	no_next_step = _("call with neither a follow-up nor a reason for none")
 	for e in frappe.get_all(
 		"Flow Event",
 		filters={"event_type": "call_logged", "at": ("between", (start, end))},
@@ -188,17 +194,18 @@ def calls(start: datetime, end: datetime) -> list[dict]:
 		else:
 			found.append(
 				leak(
-					_("call with neither a follow-up nor a reason for none"),
+					no_next_step,
 					"Flow Request",
 					e.request,
 					e.at,
 					details.get("summary") or "",
 				)
 			)
+	in_crm_label = _("call in Frappe CRM with neither a dated CRM Task nor a note saying why none")
 	for e, details in crm_calls.without_next_step(in_crm) if in_crm else ():
 		found.append(
 			leak(
-				_("call in Frappe CRM with neither a dated CRM Task nor a note saying why none"),
+				in_crm_label,
 				CALL_LOG,
 				details["call_log"],
 				e.at,
@@ -222,6 +229,7 @@ def follow_ups(now: datetime) -> list[dict]:
 		return []
 	available = available_members()
 	found = []
+	label = _("follow-up: {0}")
 	for r in rows:
 		why = follow_up_leak(
 			r.due_on, r.nudged_for, r.assigned_to or "", available.get(r.owner_team, set()), now
@@ -229,7 +237,7 @@ def follow_ups(now: datetime) -> list[dict]:
 		if why:
 			found.append(
 				leak(
-					_("follow-up: {0}").format(why),
+					label.format(why),
 					"Flow Follow Up",
 					r.name,
 					r.due_on,

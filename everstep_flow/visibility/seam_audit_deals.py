@@ -86,17 +86,19 @@ def _never_fired(start: datetime, end: datetime) -> list[dict]:
 def _lost_sources() -> list[dict]:
 	"""Requests that run on although the deal or ticket that started them was lost or closed."""
 	found = []
-	rows = frappe.get_all(
-		"Flow Request",
-		filters={
-			"status": ("in", S.REQ_OPEN_STATES),
-			"source_doctype": ("is", "set"),
-			"source_name": ("is", "set"),
-		},
-		fields=["name", "source_doctype", "source_name", "subject"],
-		limit=5000,
-		order_by=None,  # newest first read the requests through their creation to find the few with a source
-	)
+	request = frappe.qb.DocType("Flow Request")
+	# `> ''`: set (neither NULL nor empty), said so that the index on (source_doctype, status) reads only the few
+	# requests with a source (600 of 100,000 on the load site)
+	rows = (
+		frappe.qb.from_(request)
+		.select(request.name, request.source_doctype, request.source_name, request.subject)
+		.where(
+			(request.source_doctype > "")
+			& request.status.isin(S.REQ_OPEN_STATES)
+			& (request.source_name > "")
+		)
+		.limit(5000)
+	).run(as_dict=True)
 	by_doctype: dict[str, list] = {}
 	for r in rows:
 		by_doctype.setdefault(r.source_doctype, []).append(r)

@@ -18,9 +18,16 @@ from frappe.utils import escape_html, now_datetime
 from pypika import Case
 
 from everstep_flow.engine import states as S
-from everstep_flow.engine.reports import SeamTally, crossed_again, seam_totals, tally_rows, tally_seams
+from everstep_flow.engine.reports import (
+	SeamTally,
+	crossed_again,
+	group_columns,
+	seam_tally,
+	seam_totals,
+	tally_rows,
+)
 from everstep_flow.visibility.reporting import (
-	hours,
+	hours_of,
 	microseconds_between,
 	period,
 	read_columns,
@@ -65,7 +72,8 @@ def seams(filters, now) -> tuple[dict[tuple[str, str], SeamTally], dict[tuple[st
 			flag(late),
 		],
 	)
-	tallies = tally_seams(zip(sources, targets, statuses, map(hours, accepts), windowed, lates, strict=True))
+	by_seam = group_columns(zip(sources, targets, strict=True), statuses, hours_of(accepts), windowed, lates)
+	tallies = {seam: seam_tally(*columns) for seam, columns in by_seam.items()}
 	# Ping-pong: a step's work crossing one seam twice. Only the requests that crossed a seam twice at all are
 	# joined to the steps their handoffs went to.
 	crossed = Counter(zip(requests, sources, targets, strict=True))
