@@ -77,6 +77,15 @@ class TestSearch(FrappeTestCase):
 	def test_the_text_copies_are_closed_but_to_search(self):
 		from everstep_flow.visibility import read_doors
 
+		# written by the ledger only: not even the Administrator makes, edits or deletes one
+		forged = frappe.get_doc({"doctype": "Flow Event Text", "request": self.request, "details": "forged"})
+		self.assertRaises(frappe.PermissionError, forged.insert, ignore_permissions=True)
+		copy = frappe.get_all("Flow Event Text", {"request": self.request}, pluck="name", limit=1)[0]
+		self.assertRaises(
+			frappe.PermissionError, frappe.delete_doc, "Flow Event Text", copy, ignore_permissions=True
+		)
+		self.assertTrue(frappe.db.exists("Flow Event Text", copy))
+
 		for user in (AGENT, REQUESTER):
 			frappe.set_user(user)
 			self.assertRaises(frappe.PermissionError, frappe.get_list, "Flow Event Text")

@@ -19,11 +19,11 @@ class FlowEventText(Document):
 		is_internal: DF.Check
 		request: DF.Link
 	# end: auto-generated types
-	"""A copy of one text event's details (base.ledger writes it with the event): as append-only as the ledger."""
+	"""A copy of one text event's details, written by base.ledger with the event (in bulk, never as a document):
+	nobody inserts, edits or deletes one, whatever their role."""
 
 	def validate(self) -> None:
-		if not self.is_new():
-			frappe.throw(_("Flow Event Texts are append-only and cannot be edited."), frappe.PermissionError)
+		frappe.throw(_("Flow Event Texts are written by the ledger only."), frappe.PermissionError)
 
 	def on_trash(self) -> None:
 		frappe.throw(_("Flow Event Texts are append-only and cannot be deleted."), frappe.PermissionError)
