@@ -96,6 +96,18 @@ class TestSearch(FrappeTestCase):
 				filters={"details": ("like", "%needle%")},
 			)
 
+	def test_text_that_looks_like_sql_is_only_text(self):
+		"""Frappe's PostgreSQL layer rewrites `=1`, `>5` and `from tab…` even inside string literals: search passes
+		what it can as parameters and never answers a 500 (issue 23, found by an attacker's search for 1=1)."""
+		frappe.set_user(REQUESTER)
+		odd = submit_request("SR Service", {"asset": "x=1 and y>5"}, subject="odd 1=1 or from tabby a>5").name
+		frappe.set_user(AGENT)
+		request_api.comment(request=odd, text="said: limit <3 and select 1=1 from tabFlow", is_internal=1)
+		for text in ("1=1", "a>5", "from tabby", "x=1 and y>5", "limit <3", "' or 1=1 --", "from tabFlow"):
+			found = self.found(AGENT, text=text)
+			if text != "' or 1=1 --":
+				self.assertIn(odd, found, text)
+
 	def test_bad_arguments_are_named(self):
 		frappe.set_user(AGENT)
 		for kwargs, word in (

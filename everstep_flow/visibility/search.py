@@ -9,6 +9,7 @@ Request, so an unreadable request never shows.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import frappe
@@ -33,32 +34,41 @@ FIELDS = (
 )
 
 
+def _matches(doctype: str, key: str, where: str, like: str) -> set[str]:
+	"""`key` of the rows of `doctype` whose text is like `like`, among the rows the user may read (the doctype's
+	condition in visibility.permissions), at most CANDIDATES. The text is a bound parameter: Frappe's PostgreSQL
+	layer rewrites the SQL it runs, string literals included (a searched "1=1" became "1= '1'" and a 500)."""
+	found = permissions.condition(doctype)
+	if found == permissions.NEVER:
+		return set()
+	like_op = "ilike" if frappe.db.db_type == "postgres" else "like"  # as frappe.get_list matches on each
+	query = f"select distinct `{key}` from `tab{doctype}` where {where} {like_op} %s"
+	if found:
+		query += f" and ({found})"
+	return {row[0] for row in frappe.db.sql(f"{query} limit {CANDIDATES}", like)}
+
+
 def _ledger_matches(like: str) -> set[str]:
 	"""Requests whose history has the text in an event the user may read: the copies of the text events' details
 	(Flow Event Text, written with each event by base.ledger), under the Flow Event rule (their teams' requests:
 	every event; requests they only requested: the events that are not internal)."""
-	found = permissions.condition("Flow Event Text")
-	if found == permissions.NEVER:
-		return set()
-	where = f" and ({found})" if found else ""
-	like_op = "ilike" if frappe.db.db_type == "postgres" else "like"  # as frappe.get_list matches on each
-	query = f"select distinct `request` from `tabFlow Event Text` where `details` {like_op} %s{where}"
-	return {row[0] for row in frappe.db.sql(f"{query} limit {CANDIDATES}", like)}
+	return _matches("Flow Event Text", "request", "`details`", like)
 
 
 def _value_matches(like: str) -> set[str]:
 	"""Requests with an intake value like the text, among those whose values the user reads (level 1: their
 	teams' requests; a requester reads none, so their search never confirms a value)."""
-	return set(
-		frappe.get_list(
-			"Flow Request Value",
-			filters={"parenttype": "Flow Request", "value": ("like", like)},
-			pluck="parent",
-			parent_doctype="Flow Request",
-			limit=CANDIDATES,
-			order_by=None,
-		)
-	)
+	return _matches("Flow Request Value", "parent", "`parenttype` = 'Flow Request' and `value`", like)
+
+
+def _inline_like(like: str) -> str:
+	"""The pattern as frappe.get_list may write it into its SQL: on PostgreSQL Frappe rewrites `=1`, `>5`, `<2`
+	into `= '1'`… and `from tab…` into `from "tab…"`, inside string literals too. There the operator (or the space)
+	is matched by `_`, any one character: a search for "1=1" also finds "1x1" in a subject, never a 500."""
+	if frappe.db.db_type != "postgres":
+		return like
+	like = re.sub(r"[=><](?=\s*[+-]?\d)", "_", like)
+	return re.sub(r"(?i)(from) (tab)", r"\1_\2", like)
 
 
 def search(
@@ -92,13 +102,14 @@ def search(
 	if text:
 		like = f"%{text}%"
 		candidates = _value_matches(like) | _ledger_matches(like)
+		inline = _inline_like(like)
 		or_filters = [
-			["subject", "like", like],
-			["name", "like", like],
-			["customer", "like", like],
-			["requester", "like", like],
-			["requester_email", "like", like],
-			["source_name", "like", like],
+			["subject", "like", inline],
+			["name", "like", inline],
+			["customer", "like", inline],
+			["requester", "like", inline],
+			["requester_email", "like", inline],
+			["source_name", "like", inline],
 		]
 		if candidates:
 			or_filters.append(["name", "in", sorted(candidates)])
