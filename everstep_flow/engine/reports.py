@@ -163,14 +163,16 @@ def group_columns(keys: Iterable, *columns: Sequence) -> dict:
 
 
 def tally_seams(measures: Iterable[HandoffMeasure]) -> dict[tuple[str, str], SeamTally]:
-	columns: dict[tuple[str, str], tuple[list, list, list, list]] = {}
-	for source, target, status, hours, windowed, late in measures:
-		c = columns.setdefault((source, target), ([], [], [], []))
-		c[0].append(status)
-		c[1].append(hours)
-		c[2].append(windowed)
-		c[3].append(late)
-	return {seam: seam_tally(*c) for seam, c in columns.items()}
+	return _tally_rows(measures, seam_tally)
+
+
+def _tally_rows(measures: Iterable[tuple], tally) -> dict:
+	"""Rows whose first two values are their key, tallied per key from the key's columns (`tally`)."""
+	rows = list(measures)
+	if not rows:
+		return {}
+	first, second, *columns = zip(*rows, strict=True)
+	return {key: tally(*c) for key, c in group_columns(zip(first, second, strict=True), *columns).items()}
 
 
 def seam_tally(
@@ -295,14 +297,7 @@ def task_measure(t: TaskFact) -> TaskMeasure:
 
 
 def tally_steps(measures: Iterable[TaskMeasure]) -> dict[tuple[str, str], StepTally]:
-	columns: dict[tuple[str, str], tuple[list, list, list, list]] = {}
-	for service, step, wait, work, whole, rework in measures:
-		c = columns.setdefault((service, step), ([], [], [], []))
-		c[0].append(wait)
-		c[1].append(work)
-		c[2].append(whole)
-		c[3].append(rework)
-	return {key: step_tally(*c) for key, c in columns.items()}
+	return _tally_rows(measures, step_tally)
 
 
 def step_tally(
