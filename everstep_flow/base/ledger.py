@@ -158,8 +158,7 @@ def flush() -> None:
 	pending = frappe.local.flags.pop("flow_events", None)
 	if pending:
 		insert_rows("Flow Event", EVENT_FIELDS, pending)
-		if texts := text_rows(pending):
-			insert_rows("Flow Event Text", TEXT_FIELDS, texts)
+		write_texts(pending)
 		_tell_listeners(pending)
 		# Activity resets staleness: one set-based update for every request touched by this operation
 		# (a request inserted by this operation already carries it).
@@ -185,11 +184,14 @@ def flush() -> None:
 			).run()
 
 
-def text_rows(pending: list[tuple]) -> list[tuple]:
-	"""The Flow Event Text rows of these ledger rows: one per text event with details, under the event's name."""
+def write_texts(events: list[tuple]) -> None:
+	"""The Flow Event Text rows of these ledger rows (EVENT_FIELDS): one per text event with details, under the
+	event's name."""
 	kind_at, details_at = EVENT_FIELDS.index("event_type"), EVENT_FIELDS.index("details")
 	at = [EVENT_FIELDS.index(field) for field in TEXT_FIELDS]
-	return [tuple(row[i] for i in at) for row in pending if row[kind_at] in TEXT_EVENTS and row[details_at]]
+	texts = [tuple(row[i] for i in at) for row in events if row[kind_at] in TEXT_EVENTS and row[details_at]]
+	if texts:
+		insert_rows("Flow Event Text", TEXT_FIELDS, texts)
 
 
 def _tell_listeners(pending: list[tuple]) -> None:

@@ -162,6 +162,11 @@ def group_columns(keys: Iterable, *columns: Sequence) -> dict:
 	return {key: [[column[i] for i in rows] for column in columns] for key, rows in rows_of.items()}
 
 
+def tally_groups(keys: Iterable, tally, *columns: Sequence) -> dict:
+	"""`tally` (seam_tally, step_tally) of each key's columns."""
+	return {key: tally(*c) for key, c in group_columns(keys, *columns).items()}
+
+
 def tally_seams(measures: Iterable[HandoffMeasure]) -> dict[tuple[str, str], SeamTally]:
 	return _tally_rows(measures, seam_tally)
 
@@ -172,7 +177,7 @@ def _tally_rows(measures: Iterable[tuple], tally) -> dict:
 	if not rows:
 		return {}
 	first, second, *columns = zip(*rows, strict=True)
-	return {key: tally(*c) for key, c in group_columns(zip(first, second, strict=True), *columns).items()}
+	return tally_groups(zip(first, second, strict=True), tally, *columns)
 
 
 def seam_tally(

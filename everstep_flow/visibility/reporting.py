@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -106,13 +106,9 @@ def microseconds_between(start: Term, end: Term) -> Term:
 	)
 
 
-def hours(microseconds: int | float | None) -> float | None:
-	"""A duration the database computed (microseconds_between) in hours, never negative (as hours_between)."""
-	return None if microseconds is None else max(0.0, float(microseconds) / 3_600_000_000)
-
-
 def hours_of(microseconds: list[int | None]) -> list[float | None]:
-	"""`hours` of a column, the same values, without a call per value (a month's column is 70,000 of them)."""
+	"""Durations the database computed (microseconds_between), a column of them, in hours, never negative (as
+	engine.reports.hours_between)."""
 	return [None if v is None else (v / 3_600_000_000 if v > 0 else 0.0) for v in microseconds]
 
 
@@ -131,9 +127,8 @@ class _Concatenated(Term):
 
 
 SEPARATOR = ">"  # Frappe refuses "<" and ">" in a document's name; a value holding one is read row by row
-CONCATENATED_MAX = (
-	256 * 1024 * 1024
-)  # the server's max_allowed_packet caps it too: a longer text is read by rows
+# The server's max_allowed_packet caps it too: a longer text is read by rows
+CONCATENATED_MAX = 256 * 1024 * 1024
 
 
 def read_columns(query, names: list[Term], numbers: list[Term]) -> list[list]:

@@ -2,9 +2,9 @@
 its history, with filters; only rows the user may open (frappe.get_list applies every permission condition).
 
 Text is matched with LIKE: the candidates from intake values and the ledger's text (Flow Event Text) are capped
-(CANDIDATES each), each found only among what the user may read (values: level 1, their teams' requests; events: the
-Flow Event rule, so nobody finds a request by an internal note they could not open), and then joined to the user's own view of Flow
-Request, so an unreadable request never shows.
+(CANDIDATES each), each found only among what the user may read (values: level 1, their teams' requests; events:
+the Flow Event rule, so nobody finds a request by an internal note they could not open), and then joined to the
+user's own view of Flow Request, so an unreadable request never shows.
 """
 
 from __future__ import annotations

@@ -63,11 +63,14 @@ class FlowEvent(Document):
 		"""An event inserted as a document (the ledger writes its rows in bulk, with their text): its text copy."""
 		from everstep_flow.base import ledger
 
-		if self.event_type not in ledger.TEXT_EVENTS or not self.details:
-			return
-		details = self.details if isinstance(self.details, str) else json.dumps(self.details, sort_keys=True)
-		row = {**self.as_dict(), "details": details}
-		ledger.insert_rows("Flow Event Text", ledger.TEXT_FIELDS, [tuple(row[f] for f in ledger.TEXT_FIELDS)])
+		details = self.details
+		row = {
+			**self.as_dict(),
+			"details": json.dumps(details, sort_keys=True)
+			if details and not isinstance(details, str)
+			else details,
+		}
+		ledger.write_texts([tuple(row.get(field) for field in ledger.EVENT_FIELDS)])
 
 	def on_trash(self) -> None:
 		frappe.throw(_("Flow Events are append-only and cannot be deleted."), frappe.PermissionError)

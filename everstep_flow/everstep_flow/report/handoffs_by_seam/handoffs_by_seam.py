@@ -21,9 +21,9 @@ from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import (
 	SeamTally,
 	crossed_again,
-	group_columns,
 	seam_tally,
 	seam_totals,
+	tally_groups,
 	tally_rows,
 )
 from everstep_flow.visibility.reporting import (
@@ -72,8 +72,9 @@ def seams(filters, now) -> tuple[dict[tuple[str, str], SeamTally], dict[tuple[st
 			flag(late),
 		],
 	)
-	by_seam = group_columns(zip(sources, targets, strict=True), statuses, hours_of(accepts), windowed, lates)
-	tallies = {seam: seam_tally(*columns) for seam, columns in by_seam.items()}
+	tallies = tally_groups(
+		zip(sources, targets, strict=True), seam_tally, statuses, hours_of(accepts), windowed, lates
+	)
 	# Ping-pong: a step's work crossing one seam twice. Only the requests that crossed a seam twice at all are
 	# joined to the steps their handoffs went to.
 	crossed = Counter(zip(requests, sources, targets, strict=True))

@@ -16,7 +16,7 @@ from frappe.utils import now_datetime
 from pypika import Case
 
 from everstep_flow.engine import states as S
-from everstep_flow.engine.reports import StepTally, group_columns, step_rows, step_tally, step_totals
+from everstep_flow.engine.reports import StepTally, step_rows, step_tally, step_totals, tally_groups
 from everstep_flow.visibility.reporting import (
 	checked_service,
 	escaped,
@@ -87,10 +87,14 @@ def facts(filters, now) -> tuple[dict[tuple[str, str], StepTally], dict, dict]:
 			task.rework_count,
 		],
 	)
-	by_step = group_columns(
-		zip(services, steps, strict=True), hours_of(waits), hours_of(works), hours_of(wholes), reworks
+	tallies = tally_groups(
+		zip(services, steps, strict=True),
+		step_tally,
+		hours_of(waits),
+		hours_of(works),
+		hours_of(wholes),
+		reworks,
 	)
-	tallies = {key: step_tally(*columns) for key, columns in by_step.items()}
 	missing = tallies.keys() - titles.keys()  # steps with nothing open now: their title in the catalog
 	if missing:
 		for svc, step, title in frappe.get_all(
