@@ -456,6 +456,7 @@ def plan_progress(f: RequestFacts, clock: Clock, completed: Completed | None = N
 							"request": f.name,
 							"from_task": completed.name,
 							"to_task": task.name,
+							"to_step": step.key,
 							"from_team": completed.team,
 							"to_team": step.team,
 							"status": S.PENDING,

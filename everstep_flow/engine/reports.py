@@ -106,11 +106,13 @@ def is_late(h: HandoffFact, now: datetime) -> bool:
 def ping_pongs(handoffs: Iterable[HandoffFact]) -> dict[tuple[str, str], int]:
 	"""Per seam A -> B: requests whose work for one step crossed it more than once (A -> B, back to A by a return
 	or a handoff, and A -> B again). A process that is designed to go A -> B -> A is not counted: its steps differ."""
-	crossings: dict[tuple[str, str, str, str], int] = {}
-	for h in handoffs:
-		key = (h.request, h.from_team, h.to_team, h.step)
-		crossings[key] = crossings.get(key, 0) + 1
-	return crossed_again((source, target, times) for (_r, source, target, _s), times in crossings.items())
+	return repeated_crossings((h.request, h.from_team, h.to_team, h.step) for h in handoffs)
+
+
+def repeated_crossings(crossings: Iterable[tuple[str, str, str, str]]) -> dict[tuple[str, str], int]:
+	"""ping_pongs from each handoff's (request, from team, to team, receiving step)."""
+	times = Counter(crossings)
+	return crossed_again((source, target, n) for (_r, source, target, _s), n in times.items())
 
 
 def crossed_again(crossings: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str], int]:

@@ -471,6 +471,12 @@ class TestVisibilityReports(VisibilityCase):
 		from everstep_flow.visibility.reporting import period
 
 		h, task = DocType("Flow Handoff"), DocType("Flow Task")
+		# Ping-pong reads each handoff's receiving step from the handoff: the engine writes it, the patch filled it
+		steps = (
+			frappe.qb.from_(h).join(task).on(task.name == h.to_task).select(h.to_step, task.step_key).run()
+		)
+		self.assertTrue(steps)
+		self.assertEqual([s for s in steps if s[0] != s[1]], [])
 		for filters in (PERIOD, {"from_date": "2024-06-16", "to_date": "2026-06-15"}):
 			start, end = period(filters, NOW)
 			facts = [

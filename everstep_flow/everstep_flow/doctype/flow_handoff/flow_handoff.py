@@ -32,6 +32,7 @@ class FlowHandoff(Document):
 		sent_by: DF.Link | None
 		sent_on: DF.Datetime | None
 		status: DF.Literal["Pending", "Accepted", "Returned", "Cancelled"]
+		to_step: DF.Data | None
 		to_task: DF.Link | None
 		to_team: DF.Link | None
 	# end: auto-generated types
@@ -74,7 +75,18 @@ def on_doctype_update() -> None:
 	# Handoffs by Seam reads the month's handoffs from the index alone.
 	covering_index(
 		"Flow Handoff",
-		"sent_handoffs",
-		["sent_on", "status", "from_team", "to_team", "request", "accept_by", "accepted_on", "returned_on"],
+		"seam_handoffs",
+		[
+			"sent_on",
+			"status",
+			"from_team",
+			"to_team",
+			"request",
+			"accept_by",
+			"accepted_on",
+			"returned_on",
+			"to_step",
+		],
+		replacing="sent_handoffs",
 	)
 	frappe.db.add_index("Flow Handoff", ["to_team", "status"])

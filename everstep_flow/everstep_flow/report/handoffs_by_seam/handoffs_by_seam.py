@@ -3,24 +3,22 @@
 and how often work for one step crosses the same seam again on one request (ping-pong).
 
 Reads the handoffs sent in the period (index: sent_on) as numbers (engine.reports.HandoffMeasure, computed by the
-database: no datetime travels), then the steps of the few requests that crossed a seam twice. An agent sees the
-seams touching their teams only."""
+database: no datetime travels), with each handoff's receiving step for ping-pong. An agent sees the seams touching
+their teams only."""
 
 from __future__ import annotations
-
-from collections import Counter
 
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Coalesce, Count
+from frappe.query_builder.functions import Coalesce
 from frappe.utils import escape_html, now_datetime
 from pypika import Case
 
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import (
 	SeamTally,
-	crossed_again,
+	repeated_crossings,
 	seam_tally,
 	seam_totals,
 	tally_groups,
@@ -50,7 +48,7 @@ def seams(filters, now) -> tuple[dict[tuple[str, str], SeamTally], dict[tuple[st
 	teams = visible_teams(filters.get("team"))
 	if teams == []:
 		return {}, {}
-	h, task = DocType("Flow Handoff"), DocType("Flow Task")
+	h = DocType("Flow Handoff")
 	sent = (h.sent_on >= start) & (h.sent_on < end) & (h.status != S.CANCELLED)
 	if teams is not None:
 		sent &= h.from_team.isin(teams) | h.to_team.isin(teams)
@@ -63,9 +61,9 @@ def seams(filters, now) -> tuple[dict[tuple[str, str], SeamTally], dict[tuple[st
 	late = h.accept_by.notnull() & (
 		(decided > h.accept_by) | (decided.isnull() & (h.status == S.PENDING) & (h.accept_by < now))
 	)
-	requests, sources, targets, statuses, accepts, windowed, lates = read_columns(
+	requests, sources, targets, statuses, steps, accepts, windowed, lates = read_columns(
 		frappe.qb.from_(h).where(sent),
-		[h.request, h.from_team, h.to_team, h.status],
+		[h.request, h.from_team, h.to_team, h.status, h.to_step],
 		[
 			Case().when(h.status == S.ACCEPTED, microseconds_between(h.sent_on, h.accepted_on)),
 			flag(h.accept_by.notnull()),
@@ -75,23 +73,8 @@ def seams(filters, now) -> tuple[dict[tuple[str, str], SeamTally], dict[tuple[st
 	tallies = tally_groups(
 		zip(sources, targets, strict=True), seam_tally, statuses, hours_of(accepts), windowed, lates
 	)
-	# Ping-pong: a step's work crossing one seam twice. Only the requests that crossed a seam twice at all are
-	# joined to the steps their handoffs went to.
-	crossed = Counter(zip(requests, sources, targets, strict=True))
-	again = sorted({request for (request, _s, _t), times in crossed.items() if times > 1})
-	crossings = []
-	for chunk in range(0, len(again), 1000):
-		crossings += (
-			frappe.qb.from_(h)
-			.left_join(task)
-			.on(task.name == h.to_task)
-			.select(h.from_team, h.to_team, Count("*"))
-			.where(sent & h.request.isin(again[chunk : chunk + 1000]))
-			.groupby(h.request, h.from_team, h.to_team, task.step_key)
-			.having(Count("*") > 1)
-			.run()
-		)
-	return tallies, crossed_again(crossings)
+	# Ping-pong: a step's work crossing one seam twice (the handoff keeps its receiving step)
+	return tallies, repeated_crossings(zip(requests, sources, targets, (s or "" for s in steps), strict=True))
 
 
 def columns() -> list[dict]:
