@@ -237,6 +237,7 @@ def test_completing_a_step_hands_on_to_the_next_team_with_a_handoff():
 		"request": "FR-00007",
 		"from_task": "FR-00007-review",
 		"to_task": "FR-00007-approve",
+		"to_step": "approve",
 		"from_team": "Operations",
 		"to_team": "Finance",
 		"status": S.PENDING,
