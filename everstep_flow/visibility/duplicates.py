@@ -30,17 +30,17 @@ def open_duplicates(shown: int | None = None, teams: list[str] | None = None) ->
 	line; the count is then of those groups)."""
 	request = DocType("Flow Request")
 	open_with_client = request.status.isin(S.REQ_OPEN_STATES) & request.customer.notnull()
-	twice = Count("*") > 1
+	repeated = Count("*") > 1
 	if teams is not None:
 		theirs = request.current_team.isin(teams or [""]) | request.current_team.isnull()
-		twice &= Sum(Case().when(theirs, 1).else_(0)) > 0
+		repeated &= Sum(Case().when(theirs, 1).else_(0)) > 0
 	twice = {
 		(service, client_type, client): n
 		for service, client_type, client, n in frappe.qb.from_(request)
 		.select(request.service, request.customer_type, request.customer, Count("*"))
 		.where(open_with_client)
 		.groupby(request.service, request.customer_type, request.customer)
-		.having(twice)
+		.having(repeated)
 		.run()
 	}
 	total = sum(n - 1 for n in twice.values())
