@@ -96,6 +96,10 @@ def forget(requests: list[str], records: list[list[str]]) -> dict[str, int]:
 				frappe.db.delete(doctype, filters)
 				counts[doctype] = counts.get(doctype, 0) + n
 
+	if frappe.db.table_exists("Flow Day Tally"):
+		from everstep_flow.visibility.day_tallies import forget_tasks
+
+		forget_tasks(requests)  # the days their tasks were done on are built again without them
 	named = {"Flow Request": requests}
 	for doctype in (
 		"Flow Task",

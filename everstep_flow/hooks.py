@@ -134,7 +134,10 @@ override_doctype_dashboards = {
 # ----
 scheduler_events = {
 	"cron": {
-		"*/5 * * * *": ["everstep_flow.clock.sweep.scheduled_sweep"],
+		"*/5 * * * *": [
+			"everstep_flow.clock.sweep.scheduled_sweep",
+			"everstep_flow.visibility.day_tallies.scheduled_refresh",
+		],
 	},
 }
 

@@ -700,3 +700,16 @@ def test_conditions_read_a_field_before_a_builtin_of_its_name_and_normalise_text
 	assert holds("t == 'ﬁ'", {"t": "fi"}, ("t",))  # NFKC: the ligature is "fi", as under safe_eval
 	with pytest.raises(ConditionError):
 		holds("t.lower() * 3 == ''", {"t": "Hello"}, ("t",))  # text stays text: never repeated
+
+
+def test_a_reopen_says_which_completion_it_undoes():
+	"""Day tallies read it: the day the reopened task was done on is a day whose figures changed."""
+	reopen = S.TASK.between(S.DONE, S.IN_PROGRESS, by="system")
+	done_on = NOW - timedelta(days=3)
+	move = plan_task_move(
+		reopen, task_facts(S.DONE, completed_on=done_on), actor="a", now=NOW, after=S.IN_PROGRESS
+	)
+	assert move.event.event_type == "reopened" and move.event.details["done_on"] == done_on
+	assert "done_on" not in (
+		plan_task_move(reopen, task_facts(S.DONE), actor="a", now=NOW, after=S.IN_PROGRESS).event.details
+	)

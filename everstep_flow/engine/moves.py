@@ -47,6 +47,7 @@ class TaskFacts:
 	checklist_state: Mapping[str, Any] | None = None
 	reasons: Mapping[str, str] = field(default_factory=dict)  # blocked_reason, return_reason… as given
 	flow_reason: str | None = None  # a reason the engine gives a move it makes itself
+	completed_on: datetime | None = None  # a done task's completion, said by its reopen (day tallies read it)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ def plan_task_move(
 		fields = {"blocked_reason": None}
 	elif t.action == "Reopen":
 		fields = {"completed_on": None, "rework_count": (task.rework_count or 0) + 1}
+		if task.completed_on:
+			details["done_on"] = task.completed_on  # the day whose figures it leaves (visibility.day_tallies)
 	elif t.action in ("Cancel", "Withdraw"):
 		fields = {"awaiting_handoff": None}
 	reason_field = t.needs or ("return_reason" if t.action == "Reopen" else None)

@@ -3,6 +3,7 @@ outcomes, duplicates. The reports query; this module computes, so the figures ar
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -320,9 +321,9 @@ def step_tally(
 		rework=sum(r or 0 for r in rework),
 		wait_hours=tuple(w for w in wait_hours if w is not None),
 		work_hours=tuple(w for w in work_hours if w is not None),
-		ready_to_done_hours=sum((h for h in ready_to_done_hours if h is not None), 0.0),
-		worked_hours=sum(
-			(w or 0 for h, w in zip(ready_to_done_hours, work_hours, strict=True) if h is not None), 0.0
+		ready_to_done_hours=math.fsum(h for h in ready_to_done_hours if h is not None),
+		worked_hours=math.fsum(
+			w or 0 for h, w in zip(ready_to_done_hours, work_hours, strict=True) if h is not None
 		),
 	)
 
@@ -372,8 +373,8 @@ def step_totals(tallies: Iterable[StepTally]) -> dict:
 	tallies = list(tallies)
 	whole = StepTally(
 		done=sum(t.done for t in tallies),
-		ready_to_done_hours=sum(t.ready_to_done_hours for t in tallies),
-		worked_hours=sum(t.worked_hours for t in tallies),
+		ready_to_done_hours=math.fsum(t.ready_to_done_hours for t in tallies),
+		worked_hours=math.fsum(t.worked_hours for t in tallies),
 	)
 	waits = [w for t in tallies for w in t.wait_hours]
 	return {

@@ -88,6 +88,7 @@ def check_task(task) -> None:
 			as_object(task.get("checklist_state")),
 			{f: task.get(f) for f in REASON_FIELDS},
 			task.flags.flow_reason,
+			task.get_doc_before_save().completed_on,
 		),
 		facts,
 		clock_for(facts.definition, service),

@@ -111,7 +111,10 @@ def purge_requests(*requests: str) -> None:
 	requests = [r for r in requests if r]
 	if not requests:
 		return
+	from everstep_flow.visibility.day_tallies import forget_tasks
+
 	tasks = frappe.get_all("Flow Task", {"request": ("in", requests)}, pluck="name")
+	forget_tasks(requests)
 	for doctype in ("Flow Event", "Flow Event Text", "Flow Handoff", "Flow Task"):
 		frappe.db.delete(doctype, {"request": ("in", requests)})
 	frappe.db.delete("Flow Request Value", {"parent": ("in", requests)})

@@ -2,9 +2,10 @@
 """Where requests wait: per service and step, the work in progress now and, for the tasks finished in the period,
 throughput, waiting time (ready -> claimed or started), working time (started -> done), flow efficiency and rework.
 
-Two reads: open tasks grouped (index: status), and the tasks completed in the period (index: completed_on) as
-numbers (engine.reports.TaskMeasure, computed by the database: no datetime travels). Times are wall-clock hours.
-An agent sees their teams' steps only."""
+Open tasks are read grouped (index: status). The period's finished days come from their day tallies (kept by a
+job: visibility.day_tallies), the rest of it (today, a day changed since its tally) from the tasks completed in it
+(index: completed_on), as numbers computed by the database. Times are wall-clock hours. An agent sees their teams'
+steps only."""
 
 from __future__ import annotations
 
@@ -13,17 +14,15 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.query_builder.functions import Count
 from frappe.utils import now_datetime
-from pypika import Case
 
 from everstep_flow.engine import states as S
-from everstep_flow.engine.reports import StepTally, step_rows, step_tally, step_totals, tally_groups
+from everstep_flow.engine.day_tallies import merged, pooled, split_period
+from everstep_flow.engine.reports import StepTally, step_rows, step_totals
+from everstep_flow.visibility import day_tallies
 from everstep_flow.visibility.reporting import (
 	checked_service,
 	escaped,
-	hours_of,
-	microseconds_between,
 	period,
-	read_columns,
 	report_filters,
 	visible_teams,
 )
@@ -68,33 +67,12 @@ def facts(filters, now) -> tuple[dict[tuple[str, str], StepTally], dict, dict]:
 		wip[(svc, step)] = wip.get((svc, step), 0) + count
 		titles[(svc, step)] = title
 
-	# engine.reports.task_measure, said in SQL: waiting runs from ready to the first of claimed and started
-	taken = (
-		Case()
-		.when(task.claimed_on.isnull(), task.started_on)
-		.when(task.started_on.isnull(), task.claimed_on)
-		.when(task.claimed_on < task.started_on, task.claimed_on)
-		.else_(task.started_on)
-	)
-	finished = (task.completed_on >= start) & (task.completed_on < end) & (task.status == S.DONE)
-	services, steps, waits, works, wholes, reworks = read_columns(
-		narrowed(frappe.qb.from_(task).where(finished)),
-		[task.service, task.step_key],
-		[
-			microseconds_between(task.ready_on, taken),
-			microseconds_between(task.started_on, task.completed_on),
-			microseconds_between(task.ready_on, task.completed_on),
-			task.rework_count,
-		],
-	)
-	tallies = tally_groups(
-		zip(services, steps, strict=True),
-		step_tally,
-		hours_of(waits),
-		hours_of(works),
-		hours_of(wholes),
-		reworks,
-	)
+	# The period's finished days from their tallies, the rest (today, a changed day) from the tasks
+	days = day_tallies.trusted(start, end)
+	inside, ranges = split_period(start, end, days)
+	tallies = pooled([days[d] for d in inside], teams, service)
+	for key, tally in day_tallies.task_tallies(ranges, narrowed).items():
+		tallies[key] = merged([tallies[key], tally]) if key in tallies else tally
 	missing = tallies.keys() - titles.keys()  # steps with nothing open now: their title in the catalog
 	if missing:
 		for svc, step, title in frappe.get_all(

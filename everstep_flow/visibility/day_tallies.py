@@ -1,0 +1,206 @@
+"""Day tallies in the shell (engine.day_tallies decides): a job every five minutes builds the finished days' step
+figures and re-vouches the built ones; Where Requests Wait reads the trusted days of its period from them and
+the rest (today, partial days, a day changed since its tally) from the tasks.
+
+A tally is trusted for changes stamped before its `as_of`. What can change a finished day's figures: a reopen
+(an engine action: its `reopened` event, then the task's earlier completions), or a done task written behind the
+engine's back (`modified` moves). Both are looked up from `as_of` on, by index (event_type + at; modified).
+Not seen: a write that leaves `modified` alone or takes a task out of Done outside the engine (SQL, a patch):
+after one, `rebuild()`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+import frappe
+from frappe.query_builder import DocType
+from frappe.query_builder.functions import Max, Min
+from frappe.utils import get_datetime, getdate, now_datetime
+from pypika import Case
+
+from everstep_flow.engine import day_tallies as core
+from everstep_flow.engine import states as S
+from everstep_flow.engine.reports import StepTally, step_tally, tally_groups
+from everstep_flow.visibility.reporting import hours_of, microseconds_between, read_columns
+
+DOCTYPE = "Flow Day Tally"
+BATCH = 31  # days built per run: a site with years of history is caught up a month at a time
+HISTORY_DAYS = 800  # what a report may ask for (reporting.MAX_DAYS) and some
+
+
+def scheduled_refresh() -> None:
+	refresh()
+
+
+def rebuild() -> dict:
+	"""Drop every tally and build them again (after data was changed outside the engine); reports read the tasks
+	until the job has caught up. `bench --site <site> execute everstep_flow.visibility.day_tallies.rebuild`"""
+	frappe.db.delete(DOCTYPE)
+	frappe.db.commit()
+	return refresh()
+
+
+def forget_tasks(requests: list[str]) -> None:
+	"""Before the tasks of `requests` are deleted outside the engine (the demo's reset, tests' cleanup): drop the
+	tallies of the days they were done on, which the next run builds again."""
+	task = DocType("Flow Task")
+	done = (
+		frappe.qb.from_(task)
+		.select(task.completed_on)
+		.distinct()
+		.where(task.request.isin(requests) & task.completed_on.isnotnull())
+		.run()
+	)
+	if done:
+		frappe.db.delete(DOCTYPE, {"name": ("in", sorted({str(d.date()) for (d,) in done}))})
+
+
+def refresh(now: datetime | None = None, fresh: bool = True) -> dict:
+	"""Re-vouch the built days (rebuild the changed ones) and build missing finished days. Safe on several workers:
+	a day's name is its date, so a second builder's insert fails and is skipped; updates are idempotent."""
+	if fresh:
+		frappe.db.commit()  # a new snapshot: everything stamped before now - MARGIN is committed, and seen
+	now = now or now_datetime()
+	as_of = now - core.MARGIN
+	last = (as_of - timedelta(days=1)).date()  # a day is finished once its midnight is before as_of
+	built = {getdate(r.name): r.as_of for r in frappe.get_all(DOCTYPE, fields=["name", "as_of"])}
+	changed = changed_days(built) if built else set()
+	for day in sorted(changed):
+		_write(day, as_of, existing=True)
+	vouched = [str(d) for d in built if d not in changed]
+	if vouched:
+		t = DocType(DOCTYPE)
+		frappe.qb.update(t).set(t.as_of, as_of).where(t.name.isin(vouched) & (t.as_of < as_of)).run()
+	first = _first_done_day()
+	if first is not None:
+		first = max(first, last - timedelta(days=HISTORY_DAYS))
+	todo = core.days_to_build(first, last, built, BATCH)
+	for day in todo:
+		_write(day, as_of, existing=False)
+	if fresh:
+		frappe.db.commit()
+	return {"rebuilt": len(changed), "built": len(todo), "vouched": len(vouched)}
+
+
+def trusted(start: datetime, end: datetime) -> dict[date, dict]:
+	"""The tallies of the days in [start, end) still true now: {day: {(service, step, team): StepTally}}."""
+	t = DocType(DOCTYPE)
+	rows = (
+		frappe.qb.from_(t)
+		.select(t.name, t.as_of, t.steps)
+		.where((t.day >= start.date()) & (t.day < end.date()))
+		.run()
+	)
+	if not rows:
+		return {}
+	built = {getdate(name): as_of for name, as_of, _steps in rows}
+	changed = changed_days(built)
+	return {
+		getdate(name): core.from_plain(json.loads(steps or "[]"))
+		for name, _as_of, steps in rows
+		if getdate(name) not in changed
+	}
+
+
+def changed_days(built: dict[date, datetime]) -> set[date]:
+	"""Of the built days, those a change stamped after their as_of touched (engine.day_tallies.stale_days): tasks
+	reopened since, and done tasks written since outside the engine. Index reads from the oldest as_of (event_type
+	+ at; modified): a few rows, as done tasks are not written and reopens are rare."""
+	since = min(built.values())
+	first, after = min(built), max(built) + timedelta(days=1)
+	task, event = DocType("Flow Task"), DocType("Flow Event")
+	((edited,),) = (
+		frappe.qb.from_(task)
+		.select(Max(task.modified))
+		.where(
+			(task.modified > since)
+			& (task.completed_on >= core.midnight(first))
+			& (task.completed_on < core.midnight(after))
+		)
+		.run()
+	)
+	once_done: list[tuple[datetime, datetime]] = []
+	unsaid: dict[str, datetime] = {}  # reopened before reopens said their completion: from the task's events
+	for name, at, details in (
+		frappe.qb.from_(event)
+		.select(event.task, event.at, event.details)
+		.where((event.event_type == "reopened") & (event.at > since))
+		.run()
+	):
+		said = details if isinstance(details, dict) else json.loads(details or "{}")  # PostgreSQL: json
+		if done_on := said.get("done_on"):
+			once_done.append((at, get_datetime(done_on)))
+		else:
+			unsaid[name] = max(at, unsaid.get(name, at))
+	if unsaid:
+		for name, at in (
+			frappe.qb.from_(event)
+			.select(event.task, event.at)
+			.where((event.task.isin(list(unsaid))) & (event.event_type == "completed"))
+			.run()
+		):
+			once_done.append((unsaid[name], at))
+	return core.stale_days(built, once_done, [edited] if edited else [])
+
+
+def task_tallies(
+	ranges: list[tuple[datetime, datetime]],
+	narrowed: Callable = lambda query: query,
+	by_team: bool = False,
+) -> dict[tuple, StepTally]:
+	"""The StepTally per (service, step[, team]) of the tasks done in `ranges`, read as numbers (the database
+	computes every duration: engine.reports.task_measure said in SQL)."""
+	if not ranges:
+		return {}
+	task = DocType("Flow Task")
+	within = None
+	for start, end in ranges:
+		clause = (task.completed_on >= start) & (task.completed_on < end)
+		within = clause if within is None else within | clause
+	# waiting runs from ready to the first of claimed and started
+	taken = (
+		Case()
+		.when(task.claimed_on.isnull(), task.started_on)
+		.when(task.started_on.isnull(), task.claimed_on)
+		.when(task.claimed_on < task.started_on, task.claimed_on)
+		.else_(task.started_on)
+	)
+	keys = [task.service, task.step_key, *([task.team] if by_team else [])]
+	*names, waits, works, wholes, reworks = read_columns(
+		narrowed(frappe.qb.from_(task).where(within & (task.status == S.DONE))),
+		keys,
+		[
+			microseconds_between(task.ready_on, taken),
+			microseconds_between(task.started_on, task.completed_on),
+			microseconds_between(task.ready_on, task.completed_on),
+			task.rework_count,
+		],
+	)
+	return tally_groups(
+		zip(*names, strict=True), step_tally, hours_of(waits), hours_of(works), hours_of(wholes), reworks
+	)
+
+
+def _write(day: date, as_of: datetime, existing: bool) -> None:
+	"""Build one day's tally from its tasks and save it (insert, or overwrite a changed one)."""
+	tallies = task_tallies([(core.midnight(day), core.midnight(day + timedelta(days=1)))], by_team=True)
+	steps = json.dumps(core.to_plain(tallies), separators=(",", ":"))
+	if existing:
+		t = DocType(DOCTYPE)
+		frappe.qb.update(t).set(t.steps, steps).set(t.as_of, as_of).where(t.name == str(day)).run()
+		return
+	doc = frappe.get_doc({"doctype": DOCTYPE, "day": day, "as_of": as_of, "steps": steps})
+	doc.flags.from_day_tallies = True
+	try:
+		frappe.db.savepoint("day_tally")
+		doc.insert(ignore_permissions=True)
+	except frappe.DuplicateEntryError:
+		frappe.db.rollback(save_point="day_tally")  # another worker built it
+
+
+def _first_done_day() -> date | None:
+	task = DocType("Flow Task")
+	(first,), *_rest = frappe.qb.from_(task).select(Min(task.completed_on)).where(task.status == S.DONE).run()
+	return getdate(first) if first else None

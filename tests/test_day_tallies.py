@@ -1,0 +1,146 @@
+"""Day tallies on plain data: a month's figures from its days' tallies are the figures of its tasks, whatever days
+and teams they are pooled from; the period splits into trusted days and ranges read from the tasks."""
+
+import json
+from datetime import date, datetime, timedelta
+from itertools import pairwise
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from everstep_flow.engine import day_tallies as core
+from everstep_flow.engine.reports import TaskFact, step_rows, step_tallies, task_measure
+
+BASE = datetime(2026, 11, 1)
+
+
+def _task(draw_service, step, team_day, minutes):
+	ready = BASE + timedelta(days=team_day[1], minutes=minutes[0])
+	claimed = ready + timedelta(minutes=minutes[1]) if minutes[1] % 3 else None
+	started = ready + timedelta(minutes=minutes[2]) if minutes[2] % 4 else None
+	done = ready + timedelta(minutes=max(minutes[1], minutes[2]) + minutes[3])
+	return TaskFact(draw_service, step, ready, claimed, started, done, rework=minutes[3] % 2), team_day[0]
+
+
+tasks = st.lists(
+	st.builds(
+		_task,
+		st.sampled_from(["S1", "S2"]),
+		st.sampled_from(["a", "b", "c"]),
+		st.tuples(st.sampled_from(["T1", "T2", "T3"]), st.integers(0, 9)),
+		st.tuples(*[st.integers(0, 5000)] * 4),
+	),
+	max_size=60,
+)
+
+
+def _by_day_and_team(facts):
+	"""What the job builds: per completion day, the tally of each (service, step, team), through JSON."""
+	days = {}
+	for fact, team in facts:
+		days.setdefault(fact.completed_on.date(), []).append((fact, team))
+	built = {}
+	for day, group in days.items():
+		measures = [(f"{f.service}\x00{f.step}\x00{team}", "", *task_measure(f)[2:]) for f, team in group]
+		tallies = {}
+		for (key, _x), tally in _tally(measures).items():
+			tallies[tuple(key.split("\x00"))] = tally
+		built[day] = core.from_plain(json.loads(json.dumps(core.to_plain(tallies))))
+	return built
+
+
+def _tally(measures):
+	from everstep_flow.engine.reports import tally_steps
+
+	return tally_steps(measures)
+
+
+def _same_rows(got, want):
+	assert len(got) == len(want)
+	for g, w in zip(got, want, strict=True):
+		assert {k: v for k, v in g.items() if k != "flow_efficiency"} == {
+			k: v for k, v in w.items() if k != "flow_efficiency"
+		}
+		assert (g["flow_efficiency"] is None) == (w["flow_efficiency"] is None)
+		if w["flow_efficiency"] is not None:
+			assert abs(g["flow_efficiency"] - w["flow_efficiency"]) <= 0.1  # sums added in another order
+
+
+@given(tasks, st.sets(st.sampled_from(["T1", "T2", "T3"])), st.sampled_from([None, "S1"]))
+def test_pooled_days_give_the_tasks_figures(facts, teams, service):
+	built = _by_day_and_team(facts)
+	pooled = core.pooled(built.values(), teams, service)
+	want = step_tallies(f for f, team in facts if team in teams and (service is None or f.service == service))
+	_same_rows(step_rows(pooled, {}), step_rows(want, {}))
+
+
+@given(tasks)
+def test_every_team_when_no_team_is_named(facts):
+	pooled = core.pooled(_by_day_and_team(facts).values())
+	_same_rows(step_rows(pooled, {}), step_rows(step_tallies(f for f, _t in facts), {}))
+
+
+def test_a_tally_round_trips_exactly_through_json():
+	facts = [_task("S1", "a", ("T1", 0), (10, 7, 9, 33))[0], _task("S1", "a", ("T1", 0), (1, 2, 5, 4))[0]]
+	(tally,) = step_tallies(facts).values()
+	plain = json.loads(json.dumps(core.to_plain({("S1", "a", "T1"): tally})))
+	assert core.from_plain(plain) == {("S1", "a", "T1"): tally}
+	assert core.merged([tally]) is tally
+
+
+def test_the_period_splits_into_trusted_days_and_ranges_to_read():
+	d = date(2026, 11, 3)
+	start, end = datetime(2026, 11, 1), datetime(2026, 11, 8)
+	inside, ranges = core.split_period(
+		start, end, [d, d + timedelta(days=1), d + timedelta(days=3), date(2026, 12, 1)]
+	)
+	assert inside == [d, d + timedelta(days=1), d + timedelta(days=3)]
+	assert ranges == [
+		(start, datetime(2026, 11, 3)),
+		(datetime(2026, 11, 5), datetime(2026, 11, 6)),
+		(datetime(2026, 11, 7), end),
+	]
+	# a period starting mid-day reads its first day from the tasks; nothing trusted reads the whole period
+	noon = datetime(2026, 11, 3, 12)
+	assert core.split_period(noon, end, [d]) == ([], [(noon, end)])
+	assert core.split_period(start, end, []) == ([], [(start, end)])
+	every = [date(2026, 11, 1) + timedelta(days=i) for i in range(7)]
+	assert core.split_period(start, end, every) == (every, [])
+
+
+@given(st.dates(date(2026, 1, 1), date(2026, 3, 1)), st.sets(st.dates(date(2026, 1, 1), date(2026, 3, 1))))
+def test_trusted_days_and_ranges_cover_the_period_once(first, trusted):
+	start, end = core.midnight(first), core.midnight(first + timedelta(days=20))
+	inside, ranges = core.split_period(start, end, trusted)
+	pieces = sorted([(core.midnight(d), core.midnight(d + timedelta(days=1))) for d in inside] + ranges)
+	assert pieces[0][0] == start and pieces[-1][1] == end
+	assert all(a[1] == b[0] for a, b in pairwise(pieces))  # no gap, no overlap
+
+
+def test_days_to_build_newest_first_in_batches():
+	last = date(2026, 12, 6)
+	built = [date(2026, 12, 5)]
+	assert core.days_to_build(date(2026, 12, 1), last, built, 3) == [
+		date(2026, 12, 6),
+		date(2026, 12, 4),
+		date(2026, 12, 3),
+	]
+	assert core.days_to_build(None, last, built, 3) == []
+	assert core.days_to_build(date(2026, 12, 7), last, built, 3) == []
+
+
+def test_a_day_is_stale_when_a_change_after_its_tally_touches_it():
+	built = {
+		date(2026, 12, 1): datetime(2026, 12, 2, 0, 30),
+		date(2026, 11, 30): datetime(2026, 12, 2, 0, 30),
+	}
+	reopened = [
+		(datetime(2026, 12, 2, 1), datetime(2026, 12, 1, 9)),  # reopened after the tally: stale
+		(datetime(2026, 12, 2, 0, 10), datetime(2026, 11, 30, 23, 59)),  # before it: counted already
+		(datetime(2026, 12, 3), datetime(2026, 12, 2, 8)),  # a day with no tally: read from the tasks anyway
+	]
+	assert core.stale_days(built, reopened, []) == {date(2026, 12, 1)}
+	# a done task written outside the engine may have come from any day built before the write
+	built[date(2026, 11, 29)] = datetime(2026, 12, 3)
+	assert core.stale_days(built, [], [datetime(2026, 12, 2, 1)]) == {date(2026, 12, 1), date(2026, 11, 30)}
+	assert core.stale_days(built, [], [datetime(2026, 12, 1)]) == set()
