@@ -80,11 +80,21 @@ def test_every_team_when_no_team_is_named(facts):
 	_same_rows(step_rows(pooled, {}), step_rows(step_tallies(f for f, _t in facts), {}))
 
 
-def test_a_tally_round_trips_exactly_through_json():
+def test_a_tally_round_trips_exactly_through_its_text():
 	facts = [_task("S1", "a", ("T1", 0), (10, 7, 9, 33))[0], _task("S1", "a", ("T1", 0), (1, 2, 5, 4))[0]]
 	(tally,) = step_tallies(facts).values()
 	plain = json.loads(json.dumps(core.to_plain({("S1", "a", "T1"): tally})))
-	assert core.from_plain(plain) == {("S1", "a", "T1"): tally}
+	(back,) = core.from_plain(plain).values()
+	assert back.wait_hours == tuple(
+		sorted(tally.wait_hours)
+	)  # kept sorted: a month pools into one sort of runs
+	assert back.work_hours == tuple(sorted(tally.work_hours))
+	assert (back.done, back.rework, back.ready_to_done_hours, back.worked_hours) == (
+		tally.done,
+		tally.rework,
+		tally.ready_to_done_hours,
+		tally.worked_hours,
+	)
 	assert core.merged([tally]) is tally
 
 
@@ -129,18 +139,61 @@ def test_days_to_build_newest_first_in_batches():
 	assert core.days_to_build(date(2026, 12, 7), last, built, 3) == []
 
 
-def test_a_day_is_stale_when_a_change_after_its_tally_touches_it():
+def test_what_changes_after_a_tally_do_to_its_day():
 	built = {
 		date(2026, 12, 1): datetime(2026, 12, 2, 0, 30),
 		date(2026, 11, 30): datetime(2026, 12, 2, 0, 30),
 	}
 	reopened = [
-		(datetime(2026, 12, 2, 1), datetime(2026, 12, 1, 9)),  # reopened after the tally: stale
-		(datetime(2026, 12, 2, 0, 10), datetime(2026, 11, 30, 23, 59)),  # before it: counted already
-		(datetime(2026, 12, 3), datetime(2026, 12, 2, 8)),  # a day with no tally: read from the tasks anyway
+		(datetime(2026, 12, 2, 1), "T1", datetime(2026, 12, 1, 9)),  # reopened after the tally: taken out
+		(datetime(2026, 12, 2, 0, 10), "T2", datetime(2026, 11, 30, 23, 59)),  # before it: counted already
+		(
+			datetime(2026, 12, 3),
+			"T3",
+			datetime(2026, 12, 2, 8),
+		),  # a day with no tally: read from the tasks anyway
 	]
-	assert core.stale_days(built, reopened, []) == {date(2026, 12, 1)}
+	assert core.stale_days(built, reopened, []) == (set(), {date(2026, 12, 1): {"T1"}})
+	# a reopen that does not say its completion: every day the task was completed is read from the tasks
+	unsaid = [(datetime(2026, 12, 2, 1), datetime(2026, 11, 30, 8))]
+	assert core.stale_days(built, reopened, [], unsaid) == ({date(2026, 11, 30)}, {date(2026, 12, 1): {"T1"}})
 	# a done task written outside the engine may have come from any day built before the write
 	built[date(2026, 11, 29)] = datetime(2026, 12, 3)
-	assert core.stale_days(built, [], [datetime(2026, 12, 2, 1)]) == {date(2026, 12, 1), date(2026, 11, 30)}
-	assert core.stale_days(built, [], [datetime(2026, 12, 1)]) == set()
+	assert core.stale_days(built, reopened, [datetime(2026, 12, 2, 1)]) == (
+		{date(2026, 12, 1), date(2026, 11, 30)},
+		{},
+	)
+	assert core.stale_days(built, [], [datetime(2026, 12, 1)]) == (set(), {})
+
+
+@given(tasks, st.data())
+def test_taking_reopened_tasks_out_gives_the_figures_of_the_rest(facts, data):
+	"""A day's tally less some of its tasks is the tally of the others."""
+	keyed = [(f"{team}:{i}", f, team) for i, (f, team) in enumerate(facts)]
+	gone = data.draw(st.sets(st.sampled_from([k for k, _f, _t in keyed]))) if keyed else set()
+
+	def tallied(rows):
+		measures = [(f"{f.service}\x00{f.step}\x00{team}", "", *task_measure(f)[2:]) for _k, f, team in rows]
+		return {tuple(k.split("\x00")): t for (k, _x), t in _tally(measures).items()}
+
+	entries = {k: [f.service, f.step, team, *task_measure(f)[2:]] for k, f, team in keyed}
+	left = core.without(tallied(keyed), [entries[k] for k in gone])
+	want = tallied([row for row in keyed if row[0] not in gone])
+	assert left.keys() == want.keys()
+	for key, t in want.items():
+		got = left[key]
+		assert (got.done, got.rework, sorted(got.wait_hours), sorted(got.work_hours)) == (
+			t.done,
+			t.rework,
+			sorted(t.wait_hours),
+			sorted(t.work_hours),
+		)
+		assert abs(got.ready_to_done_hours - t.ready_to_done_hours) < 1e-6
+		assert abs(got.worked_hours - t.worked_hours) < 1e-6
+
+
+def test_a_task_the_tally_did_not_count_cannot_be_taken_out():
+	(tally,) = step_tallies([_task("S1", "a", ("T1", 0), (10, 7, 9, 33))[0]]).values()
+	tallies = {("S1", "a", "T1"): tally}
+	assert core.without(tallies, [["S1", "a", "T2", None, None, None, 0]]) is None
+	assert core.without(tallies, [["S1", "a", "T1", 99.0, None, None, 0]]) is None

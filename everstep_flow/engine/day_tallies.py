@@ -8,9 +8,13 @@ day tallies gives the figures the tasks give, in any order. A tally is trusted o
 
 from __future__ import annotations
 
+import base64
 import math
+import sys
+from array import array
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
+from itertools import chain
 
 from everstep_flow.engine.reports import StepTally
 
@@ -21,6 +25,9 @@ TallyKey = tuple[str, str, str]
 # what was committed by J, so it vouches only for changes stamped before J - MARGIN: a web request lives 120 s at
 # most and a background job 25 minutes (Frappe's long queue), a migration pauses the scheduler.
 MARGIN = timedelta(minutes=30)
+# A tally the job has not vouched for lately is not read (the job is stopped: the scheduler is off): checking it
+# would read every task written since its as_of, which would cost more than reading the tasks of its day.
+FRESH = timedelta(hours=2)
 
 
 def merged(tallies: Iterable[StepTally]) -> StepTally:
@@ -31,22 +38,24 @@ def merged(tallies: Iterable[StepTally]) -> StepTally:
 	return StepTally(
 		done=sum(t.done for t in tallies),
 		rework=sum(t.rework for t in tallies),
-		wait_hours=tuple(w for t in tallies for w in t.wait_hours),
-		work_hours=tuple(w for t in tallies for w in t.work_hours),
+		wait_hours=tuple(chain.from_iterable(t.wait_hours for t in tallies)),
+		work_hours=tuple(chain.from_iterable(t.work_hours for t in tallies)),
 		ready_to_done_hours=math.fsum(t.ready_to_done_hours for t in tallies),
 		worked_hours=math.fsum(t.worked_hours for t in tallies),
 	)
 
 
 def to_plain(tallies: Mapping[TallyKey, StepTally]) -> list[list]:
-	"""A day's tallies as JSON-ready lists, in key order (a rebuild of an unchanged day writes the same text)."""
+	"""A day's tallies as JSON-ready lists, in key order (a rebuild of an unchanged day writes the same text). The
+	waits and works go sorted and packed (base64 of little-endian doubles): exact, and read back at C speed where
+	a month of them as JSON numbers took 0.04 s to parse; sorted, a month of days pools into one sort of runs."""
 	return [
 		[
 			*key,
 			t.done,
 			t.rework,
-			list(t.wait_hours),
-			list(t.work_hours),
+			_packed(t.wait_hours),
+			_packed(t.work_hours),
 			t.ready_to_done_hours,
 			t.worked_hours,
 		]
@@ -55,18 +64,33 @@ def to_plain(tallies: Mapping[TallyKey, StepTally]) -> list[list]:
 
 
 def from_plain(rows: Iterable[list]) -> dict[TallyKey, StepTally]:
-	"""to_plain read back: floats round-trip exactly through JSON."""
+	"""to_plain read back."""
 	tallies = {}
 	for service, step, team, done, rework, waits, works, whole, worked in rows:
 		tallies[(service, step, team)] = StepTally(
 			done=done,
 			rework=rework,
-			wait_hours=tuple(waits),
-			work_hours=tuple(works),
+			wait_hours=_unpacked(waits),
+			work_hours=_unpacked(works),
 			ready_to_done_hours=whole,
 			worked_hours=worked,
 		)
 	return tallies
+
+
+def _packed(values: Iterable[float]) -> str:
+	numbers = array("d", sorted(values))
+	if sys.byteorder == "big":
+		numbers.byteswap()
+	return base64.b64encode(numbers.tobytes()).decode("ascii")
+
+
+def _unpacked(text: str) -> tuple[float, ...]:
+	numbers = array("d")
+	numbers.frombytes(base64.b64decode(text))
+	if sys.byteorder == "big":
+		numbers.byteswap()
+	return tuple(numbers)
 
 
 def pooled(
@@ -122,21 +146,74 @@ def days_to_build(first: date | None, last: date, built: Iterable[date], limit: 
 	return missing
 
 
+# One task as its day's tally counted it: (service, step, team, wait hours, work hours, ready-to-done hours, rework),
+# kept by task name so that a reopen can take it out again
+TaskEntry = list
+
+
 def stale_days(
 	built: Mapping[date, datetime],
-	reopened: Iterable[tuple[datetime, datetime]],
+	reopened: Iterable[tuple[datetime, str, datetime]],
 	edited: Iterable[datetime],
-) -> set[date]:
-	"""The built days a change stamped after their as_of makes untrue. `reopened`: (when, a completion of the
-	reopened task) - a reopen clears completed_on, so every day the task was completed. `edited`: when a done task
-	with a completion in a built day was written outside the engine's actions (the engine never writes a done
-	task but to reopen it); its completion may have moved from any day, so every day built before it is stale."""
-	days = set()
-	for stamped, completed_on in reopened:
-		day = completed_on.date()
-		if day in built and stamped > built[day]:
-			days.add(day)
+	unsaid: Iterable[tuple[datetime, datetime]] = (),
+) -> tuple[set[date], dict[date, set[str]]]:
+	"""What changes stamped after a built day's as_of did to it: (the days no longer usable, and per still usable
+	day the tasks to take out of it). `reopened`: (when, task, the completion it undid) - the task leaves that day.
+	`edited`: when a done task with a completion in a built day was written outside the engine's actions (the
+	engine never writes a done task but to reopen it); it may have come from any day, so every day built before it
+	is unusable. `unsaid`: (when, a completion of the task) for reopens whose event does not say which completion
+	they undid (written before it did): each day the task was ever completed is unusable."""
+	unusable: set[date] = set()
 	latest = max(edited, default=None)
 	if latest is not None:
-		days.update(day for day, as_of in built.items() if as_of < latest)
-	return days
+		unusable.update(day for day, as_of in built.items() if as_of < latest)
+	for stamped, completed_on in unsaid:
+		day = completed_on.date()
+		if day in built and stamped > built[day]:
+			unusable.add(day)
+	out: dict[date, set[str]] = {}
+	for stamped, task, completed_on in reopened:
+		day = completed_on.date()
+		if day in built and stamped > built[day] and day not in unusable:
+			out.setdefault(day, set()).add(task)
+	return unusable, out
+
+
+def without(
+	tallies: Mapping[TallyKey, StepTally], entries: Iterable[TaskEntry]
+) -> dict[TallyKey, StepTally] | None:
+	"""A day's tallies with some of its tasks taken out (reopened since), or None when one is not in them."""
+	parts = {key: [list(t.wait_hours), list(t.work_hours), t] for key, t in tallies.items()}
+	changes: dict[TallyKey, list] = {}
+	for service, step, team, wait, work, whole, rework in entries:
+		key = (service, step, team)
+		if key not in parts:
+			return None
+		waits, works, _t = parts[key]
+		try:
+			if wait is not None:
+				waits.remove(wait)
+			if work is not None:
+				works.remove(work)
+		except ValueError:
+			return None
+		change = changes.setdefault(key, [0, 0, [], []])
+		change[0] += 1
+		change[1] += rework or 0
+		if whole is not None:
+			change[2].append(whole)
+			change[3].append(work or 0)
+	result = dict(tallies)
+	for key, (done, rework, wholes, worked) in changes.items():
+		waits, works, t = parts[key]
+		result[key] = StepTally(
+			done=t.done - done,
+			rework=t.rework - rework,
+			wait_hours=tuple(waits),
+			work_hours=tuple(works),
+			ready_to_done_hours=math.fsum([t.ready_to_done_hours, *(-w for w in wholes)]),
+			worked_hours=math.fsum([t.worked_hours, *(-w for w in worked)]),
+		)
+		if not result[key].done:
+			del result[key]
+	return result

@@ -66,8 +66,10 @@ def refresh(now: datetime | None = None, fresh: bool = True) -> dict:
 	as_of = now - core.MARGIN
 	last = (as_of - timedelta(days=1)).date()  # a day is finished once its midnight is before as_of
 	built = {getdate(r.name): r.as_of for r in frappe.get_all(DOCTYPE, fields=["name", "as_of"])}
-	changed = changed_days(built) if built else set()
-	for day in sorted(changed):
+	unusable, corrected = changed_days(built) if built else (set(), {})
+	changed = unusable | corrected.keys()
+	rebuilt = sorted(changed, reverse=True)[:BATCH]  # the rest stay untrusted until a later run
+	for day in rebuilt:
 		_write(day, as_of, existing=True)
 	vouched = [str(d) for d in built if d not in changed]
 	if vouched:
@@ -81,11 +83,12 @@ def refresh(now: datetime | None = None, fresh: bool = True) -> dict:
 		_write(day, as_of, existing=False)
 	if fresh:
 		frappe.db.commit()
-	return {"rebuilt": len(changed), "built": len(todo), "vouched": len(vouched)}
+	return {"rebuilt": len(rebuilt), "built": len(todo), "vouched": len(vouched)}
 
 
 def trusted(start: datetime, end: datetime) -> dict[date, dict]:
-	"""The tallies of the days in [start, end) still true now: {day: {(service, step, team): StepTally}}."""
+	"""The tallies of the days in [start, end) still true now: {day: {(service, step, team): StepTally}}. Only
+	those the job vouched for lately (engine.day_tallies.FRESH)."""
 	t = DocType(DOCTYPE)
 	rows = (
 		frappe.qb.from_(t)
@@ -93,18 +96,32 @@ def trusted(start: datetime, end: datetime) -> dict[date, dict]:
 		.where((t.day >= start.date()) & (t.day < end.date()))
 		.run()
 	)
+	fresh = now_datetime() - core.FRESH - core.MARGIN
+	rows = [row for row in rows if row[1] >= fresh]
 	if not rows:
 		return {}
 	built = {getdate(name): as_of for name, as_of, _steps in rows}
-	changed = changed_days(built)
-	return {
+	unusable, corrected = changed_days(built)
+	days = {
 		getdate(name): core.from_plain(json.loads(steps or "[]"))
 		for name, _as_of, steps in rows
-		if getdate(name) not in changed
+		if getdate(name) not in unusable
 	}
+	if corrected:  # tasks reopened since: taken out of their day, as each was counted
+		for name, tasks in (
+			frappe.qb.from_(t).select(t.name, t.tasks).where(t.name.isin([str(d) for d in corrected])).run()
+		):
+			day, entries = getdate(name), json.loads(tasks or "{}")
+			# a task it does not hold was reopened before the tally was built: it is not counted already
+			fixed = core.without(days[day], [entries[task] for task in corrected[day] if task in entries])
+			if fixed is None:
+				del days[day]
+			else:
+				days[day] = fixed
+	return days
 
 
-def changed_days(built: dict[date, datetime]) -> set[date]:
+def changed_days(built: dict[date, datetime]) -> tuple[set[date], dict[date, set[str]]]:
 	"""Of the built days, those a change stamped after their as_of touched (engine.day_tallies.stale_days): tasks
 	reopened since, and done tasks written since outside the engine. Index reads from the oldest as_of (event_type
 	+ at; modified): a few rows, as done tasks are not written and reopens are rare."""
@@ -121,7 +138,7 @@ def changed_days(built: dict[date, datetime]) -> set[date]:
 		)
 		.run()
 	)
-	once_done: list[tuple[datetime, datetime]] = []
+	reopened: list[tuple[datetime, str, datetime]] = []
 	unsaid: dict[str, datetime] = {}  # reopened before reopens said their completion: from the task's events
 	for name, at, details in (
 		frappe.qb.from_(event)
@@ -131,9 +148,10 @@ def changed_days(built: dict[date, datetime]) -> set[date]:
 	):
 		said = details if isinstance(details, dict) else json.loads(details or "{}")  # PostgreSQL: json
 		if done_on := said.get("done_on"):
-			once_done.append((at, get_datetime(done_on)))
+			reopened.append((at, name, get_datetime(done_on)))
 		else:
 			unsaid[name] = max(at, unsaid.get(name, at))
+	once_done = []
 	if unsaid:
 		for name, at in (
 			frappe.qb.from_(event)
@@ -142,15 +160,14 @@ def changed_days(built: dict[date, datetime]) -> set[date]:
 			.run()
 		):
 			once_done.append((unsaid[name], at))
-	return core.stale_days(built, once_done, [edited] if edited else [])
+	return core.stale_days(built, reopened, [edited] if edited else [], once_done)
 
 
 def task_tallies(
 	ranges: list[tuple[datetime, datetime]],
 	narrowed: Callable = lambda query: query,
-	by_team: bool = False,
-) -> dict[tuple, StepTally]:
-	"""The StepTally per (service, step[, team]) of the tasks done in `ranges`, read as numbers (the database
+) -> dict[tuple[str, str], StepTally]:
+	"""The StepTally per (service, step) of the tasks done in `ranges`, read as numbers (the database
 	computes every duration: engine.reports.task_measure said in SQL)."""
 	if not ranges:
 		return {}
@@ -159,24 +176,10 @@ def task_tallies(
 	for start, end in ranges:
 		clause = (task.completed_on >= start) & (task.completed_on < end)
 		within = clause if within is None else within | clause
-	# waiting runs from ready to the first of claimed and started
-	taken = (
-		Case()
-		.when(task.claimed_on.isnull(), task.started_on)
-		.when(task.started_on.isnull(), task.claimed_on)
-		.when(task.claimed_on < task.started_on, task.claimed_on)
-		.else_(task.started_on)
-	)
-	keys = [task.service, task.step_key, *([task.team] if by_team else [])]
 	*names, waits, works, wholes, reworks = read_columns(
 		narrowed(frappe.qb.from_(task).where(within & (task.status == S.DONE))),
-		keys,
-		[
-			microseconds_between(task.ready_on, taken),
-			microseconds_between(task.started_on, task.completed_on),
-			microseconds_between(task.ready_on, task.completed_on),
-			task.rework_count,
-		],
+		[task.service, task.step_key],
+		measures(task),
 	)
 	return tally_groups(
 		zip(*names, strict=True), step_tally, hours_of(waits), hours_of(works), hours_of(wholes), reworks
@@ -185,19 +188,62 @@ def task_tallies(
 
 def _write(day: date, as_of: datetime, existing: bool) -> None:
 	"""Build one day's tally from its tasks and save it (insert, or overwrite a changed one)."""
-	tallies = task_tallies([(core.midnight(day), core.midnight(day + timedelta(days=1)))], by_team=True)
+	tallies, entries = day_figures(day)
 	steps = json.dumps(core.to_plain(tallies), separators=(",", ":"))
+	tasks = json.dumps(entries, separators=(",", ":"))
 	if existing:
 		t = DocType(DOCTYPE)
-		frappe.qb.update(t).set(t.steps, steps).set(t.as_of, as_of).where(t.name == str(day)).run()
+		frappe.qb.update(t).set(t.steps, steps).set(t.tasks, tasks).set(t.as_of, as_of).where(
+			t.name == str(day)
+		).run()
 		return
-	doc = frappe.get_doc({"doctype": DOCTYPE, "day": day, "as_of": as_of, "steps": steps})
+	doc = frappe.get_doc({"doctype": DOCTYPE, "day": day, "as_of": as_of, "steps": steps, "tasks": tasks})
 	doc.flags.from_day_tallies = True
 	try:
 		frappe.db.savepoint("day_tally")
 		doc.insert(ignore_permissions=True)
 	except frappe.DuplicateEntryError:
 		frappe.db.rollback(save_point="day_tally")  # another worker built it
+
+
+def day_figures(day: date) -> tuple[dict[core.TallyKey, StepTally], dict[str, core.TaskEntry]]:
+	"""A day's tallies per (service, step, team), and each task as they count it."""
+	task = DocType("Flow Task")
+	start, end = core.midnight(day), core.midnight(day + timedelta(days=1))
+	query = frappe.qb.from_(task).where(
+		(task.completed_on >= start) & (task.completed_on < end) & (task.status == S.DONE)
+	)
+	services, steps, teams, names, waits, works, wholes, reworks = read_columns(
+		query, [task.service, task.step_key, task.team, task.name], measures(task)
+	)
+	waits, works, wholes = hours_of(waits), hours_of(works), hours_of(wholes)
+	tallies = tally_groups(
+		zip(services, steps, teams, strict=True), step_tally, waits, works, wholes, reworks
+	)
+	entries = {
+		name: [*row]
+		for name, *row in zip(names, services, steps, teams, waits, works, wholes, reworks, strict=True)
+	}
+	return tallies, entries
+
+
+def measures(task) -> list:
+	"""Each done task's waiting, working and ready-to-done time in microseconds (the database computes them:
+	engine.reports.task_measure said in SQL; waiting runs from ready to the first of claimed and started), and
+	its rework."""
+	taken = (
+		Case()
+		.when(task.claimed_on.isnull(), task.started_on)
+		.when(task.started_on.isnull(), task.claimed_on)
+		.when(task.claimed_on < task.started_on, task.claimed_on)
+		.else_(task.started_on)
+	)
+	return [
+		microseconds_between(task.ready_on, taken),
+		microseconds_between(task.started_on, task.completed_on),
+		microseconds_between(task.ready_on, task.completed_on),
+		task.rework_count,
+	]
 
 
 def _first_done_day() -> date | None:

@@ -18,6 +18,7 @@ class FlowDayTally(Document):
 		as_of: DF.Datetime
 		day: DF.Date
 		steps: DF.LongText | None
+		tasks: DF.LongText | None
 	# end: auto-generated types
 	"""Figures derived from the tasks, kept by visibility.day_tallies alone: nobody writes one, whatever their role
 	(deleting one is harmless: the next run builds it again)."""
