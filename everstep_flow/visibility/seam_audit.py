@@ -8,10 +8,12 @@ from datetime import datetime
 
 import frappe
 from frappe import _
+from frappe.query_builder import DocType
 from frappe.utils import get_datetime
 
 from everstep_flow.base import ledger
 from everstep_flow.clients import crm_calls
+from everstep_flow.engine import states as S
 from everstep_flow.engine.calls import call_without_next_step, follow_up_leak, waiting_without_contact
 from everstep_flow.engine.crm_calls import CALL_LOG
 from everstep_flow.hosts import installed
@@ -90,26 +92,29 @@ def waiting(now: datetime) -> list[dict]:
 	requests = list({t.request for t in tasks})
 	since: dict[str, datetime] = {}
 	waiting_tasks = {t.name for t in tasks}
-	for e in frappe.get_all(  # by request: the index (event_type, request) reads only the waits
-		"Flow Event",
-		filters={"request": ("in", requests), "event_type": "waiting"},
-		fields=["task", "at"],
-		order_by="at asc",
-	):
-		if e.task in waiting_tasks:
-			since[e.task] = e.at  # the latest wait
 	contacts: dict[str, list[datetime]] = {}
-	for e in frappe.get_all(
-		"Flow Event",
-		filters={"request": ("in", requests), "event_type": ("in", ("call_logged", "commented"))},
-		fields=["request", "at", "event_type", "details"],
+	# One read of the waiting requests' waits and contacts (index: event_type, request), the requests chosen by
+	# the database rather than sent as a list of thousands of names
+	task, event = DocType("Flow Task"), DocType("Flow Event")
+	for request, name, at, event_type, details in (
+		frappe.qb.from_(event)
+		.select(event.request, event.task, event.at, event.event_type, event.details)
+		.where(
+			event.event_type.isin(("waiting", "call_logged", "commented"))
+			& event.request.isin(frappe.qb.from_(task).select(task.request).where(task.status == S.WAITING))
+		)
+		.run()
 	):
-		details = ledger.details_of(e)
-		if e.event_type == "commented" and not details.get("via"):
+		if event_type == "waiting":
+			if name in waiting_tasks and (name not in since or at > since[name]):
+				since[name] = at  # the latest wait
+			continue
+		said = ledger.details_of({"details": details})
+		if event_type == "commented" and not said.get("via"):
 			continue  # a note among staff is no contact with the customer
 		# When the call happened, not when it was logged: a call logged today that took place before the wait
 		# began is no contact since.
-		contacts.setdefault(e.request, []).append(_happened(details.get("at")) or e.at)
+		contacts.setdefault(request, []).append(_happened(said.get("at")) or at)
 	for c in frappe.get_all(
 		"Communication",
 		filters={
