@@ -153,17 +153,20 @@ def test_what_changes_after_a_tally_do_to_its_day():
 			datetime(2026, 12, 2, 8),
 		),  # a day with no tally: read from the tasks anyway
 	]
-	assert core.stale_days(built, reopened, []) == (set(), {date(2026, 12, 1): {"T1"}})
+	assert core.stale_days(built, reopened, None) == (set(), {date(2026, 12, 1): {"T1"}})
 	# a reopen that does not say its completion: every day the task was completed is read from the tasks
 	unsaid = [(datetime(2026, 12, 2, 1), datetime(2026, 11, 30, 8))]
-	assert core.stale_days(built, reopened, [], unsaid) == ({date(2026, 11, 30)}, {date(2026, 12, 1): {"T1"}})
+	assert core.stale_days(built, reopened, None, unsaid) == (
+		{date(2026, 11, 30)},
+		{date(2026, 12, 1): {"T1"}},
+	)
 	# a done task written outside the engine may have come from any day built before the write
 	built[date(2026, 11, 29)] = datetime(2026, 12, 3)
-	assert core.stale_days(built, reopened, [datetime(2026, 12, 2, 1)]) == (
+	assert core.stale_days(built, reopened, datetime(2026, 12, 2, 1)) == (
 		{date(2026, 12, 1), date(2026, 11, 30)},
 		{},
 	)
-	assert core.stale_days(built, [], [datetime(2026, 12, 1)]) == (set(), {})
+	assert core.stale_days(built, [], datetime(2026, 12, 1)) == (set(), {})
 
 
 @given(tasks, st.data())

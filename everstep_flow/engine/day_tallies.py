@@ -154,19 +154,18 @@ TaskEntry = list
 def stale_days(
 	built: Mapping[date, datetime],
 	reopened: Iterable[tuple[datetime, str, datetime]],
-	edited: Iterable[datetime],
+	edited: datetime | None,
 	unsaid: Iterable[tuple[datetime, datetime]] = (),
 ) -> tuple[set[date], dict[date, set[str]]]:
 	"""What changes stamped after a built day's as_of did to it: (the days no longer usable, and per still usable
 	day the tasks to take out of it). `reopened`: (when, task, the completion it undid) - the task leaves that day.
-	`edited`: when a done task with a completion in a built day was written outside the engine's actions (the
+	`edited`: the latest time a done task with a completion in a built day was written outside the engine (the
 	engine never writes a done task but to reopen it); it may have come from any day, so every day built before it
 	is unusable. `unsaid`: (when, a completion of the task) for reopens whose event does not say which completion
 	they undid (written before it did): each day the task was ever completed is unusable."""
 	unusable: set[date] = set()
-	latest = max(edited, default=None)
-	if latest is not None:
-		unusable.update(day for day, as_of in built.items() if as_of < latest)
+	if edited is not None:
+		unusable.update(day for day, as_of in built.items() if as_of < edited)
 	for stamped, completed_on in unsaid:
 		day = completed_on.date()
 		if day in built and stamped > built[day]:

@@ -79,11 +79,10 @@ def refresh(now: datetime | None = None, fresh: bool = True) -> dict:
 	if first is not None:
 		first = max(first, last - timedelta(days=HISTORY_DAYS))
 	todo = core.days_to_build(first, last, built, BATCH)
-	for day in todo:
-		_write(day, as_of, existing=False)
+	made = sum(_write(day, as_of, existing=False) for day in todo)
 	if fresh:
 		frappe.db.commit()
-	return {"rebuilt": len(rebuilt), "built": len(todo), "vouched": len(vouched)}
+	return {"rebuilt": len(rebuilt), "built": made, "vouched": len(vouched)}
 
 
 def trusted(start: datetime, end: datetime) -> dict[date, dict]:
@@ -160,15 +159,14 @@ def changed_days(built: dict[date, datetime]) -> tuple[set[date], dict[date, set
 			.run()
 		):
 			once_done.append((unsaid[name], at))
-	return core.stale_days(built, reopened, [edited] if edited else [], once_done)
+	return core.stale_days(built, reopened, edited, once_done)
 
 
 def task_tallies(
 	ranges: list[tuple[datetime, datetime]],
 	narrowed: Callable = lambda query: query,
 ) -> dict[tuple[str, str], StepTally]:
-	"""The StepTally per (service, step) of the tasks done in `ranges`, read as numbers (the database
-	computes every duration: engine.reports.task_measure said in SQL)."""
+	"""The StepTally per (service, step) of the tasks done in `ranges`."""
 	if not ranges:
 		return {}
 	task = DocType("Flow Task")
@@ -176,18 +174,15 @@ def task_tallies(
 	for start, end in ranges:
 		clause = (task.completed_on >= start) & (task.completed_on < end)
 		within = clause if within is None else within | clause
-	*names, waits, works, wholes, reworks = read_columns(
-		narrowed(frappe.qb.from_(task).where(within & (task.status == S.DONE))),
-		[task.service, task.step_key],
-		measures(task),
+	*keys, waits, works, wholes, reworks = _measured(
+		narrowed(frappe.qb.from_(task).where(within & (task.status == S.DONE))), task.service, task.step_key
 	)
-	return tally_groups(
-		zip(*names, strict=True), step_tally, hours_of(waits), hours_of(works), hours_of(wholes), reworks
-	)
+	return tally_groups(zip(*keys, strict=True), step_tally, waits, works, wholes, reworks)
 
 
-def _write(day: date, as_of: datetime, existing: bool) -> None:
-	"""Build one day's tally from its tasks and save it (insert, or overwrite a changed one)."""
+def _write(day: date, as_of: datetime, existing: bool) -> bool:
+	"""Build one day's tally from its tasks and save it (insert, or overwrite a changed one); False when another
+	worker inserted it first."""
 	tallies, entries = day_figures(day)
 	steps = json.dumps(core.to_plain(tallies), separators=(",", ":"))
 	tasks = json.dumps(entries, separators=(",", ":"))
@@ -196,7 +191,7 @@ def _write(day: date, as_of: datetime, existing: bool) -> None:
 		frappe.qb.update(t).set(t.steps, steps).set(t.tasks, tasks).set(t.as_of, as_of).where(
 			t.name == str(day)
 		).run()
-		return
+		return True
 	doc = frappe.get_doc({"doctype": DOCTYPE, "day": day, "as_of": as_of, "steps": steps, "tasks": tasks})
 	doc.flags.from_day_tallies = True
 	try:
@@ -204,33 +199,33 @@ def _write(day: date, as_of: datetime, existing: bool) -> None:
 		doc.insert(ignore_permissions=True)
 	except frappe.DuplicateEntryError:
 		frappe.db.rollback(save_point="day_tally")  # another worker built it
+		return False
+	return True
 
 
 def day_figures(day: date) -> tuple[dict[core.TallyKey, StepTally], dict[str, core.TaskEntry]]:
 	"""A day's tallies per (service, step, team), and each task as they count it."""
 	task = DocType("Flow Task")
 	start, end = core.midnight(day), core.midnight(day + timedelta(days=1))
-	query = frappe.qb.from_(task).where(
-		(task.completed_on >= start) & (task.completed_on < end) & (task.status == S.DONE)
+	services, steps, teams, names, *measured = _measured(
+		frappe.qb.from_(task).where(
+			(task.completed_on >= start) & (task.completed_on < end) & (task.status == S.DONE)
+		),
+		task.service,
+		task.step_key,
+		task.team,
+		task.name,
 	)
-	services, steps, teams, names, waits, works, wholes, reworks = read_columns(
-		query, [task.service, task.step_key, task.team, task.name], measures(task)
-	)
-	waits, works, wholes = hours_of(waits), hours_of(works), hours_of(wholes)
-	tallies = tally_groups(
-		zip(services, steps, teams, strict=True), step_tally, waits, works, wholes, reworks
-	)
-	entries = {
-		name: [*row]
-		for name, *row in zip(names, services, steps, teams, waits, works, wholes, reworks, strict=True)
-	}
+	tallies = tally_groups(zip(services, steps, teams, strict=True), step_tally, *measured)
+	entries = {name: [*row] for name, *row in zip(names, services, steps, teams, *measured, strict=True)}
 	return tallies, entries
 
 
-def measures(task) -> list:
-	"""Each done task's waiting, working and ready-to-done time in microseconds (the database computes them:
-	engine.reports.task_measure said in SQL; waiting runs from ready to the first of claimed and started), and
-	its rework."""
+def _measured(query, *keys) -> list[list]:
+	"""The columns of `keys`, then each done task's waiting, working and ready-to-done hours and its rework: the
+	database computes the durations (engine.reports.task_measure said in SQL; waiting runs from ready to the
+	first of claimed and started)."""
+	task = DocType("Flow Task")
 	taken = (
 		Case()
 		.when(task.claimed_on.isnull(), task.started_on)
@@ -238,12 +233,17 @@ def measures(task) -> list:
 		.when(task.claimed_on < task.started_on, task.claimed_on)
 		.else_(task.started_on)
 	)
-	return [
-		microseconds_between(task.ready_on, taken),
-		microseconds_between(task.started_on, task.completed_on),
-		microseconds_between(task.ready_on, task.completed_on),
-		task.rework_count,
-	]
+	*names, waits, works, wholes, reworks = read_columns(
+		query,
+		list(keys),
+		[
+			microseconds_between(task.ready_on, taken),
+			microseconds_between(task.started_on, task.completed_on),
+			microseconds_between(task.ready_on, task.completed_on),
+			task.rework_count,
+		],
+	)
+	return [*names, hours_of(waits), hours_of(works), hours_of(wholes), reworks]
 
 
 def _first_done_day() -> date | None:
