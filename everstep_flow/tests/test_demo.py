@@ -85,6 +85,7 @@ class TestLivingDemo(FrappeTestCase):
 		demo_history.remove()  # a site where the demo was played: its history comes back with the rollback
 		demo.setup()
 		cls.before = counts()
+		cls.logs = set(frappe.get_all("Notification Log", pluck="name"))
 		cls.result = demo.play()
 		cls.requests = demo_history.played()["requests"]
 
@@ -138,6 +139,21 @@ class TestLivingDemo(FrappeTestCase):
 
 	def test_remove_deletes_the_history_and_only_it(self):  # (runs last: the tests run in name order)
 		demo_history.remove()
-		self.assertEqual(counts(), self.before)
+		# The play's sweep runs over the whole site, as the scheduler's does: on a used site it may nudge the site's
+		# own late work. Those notices are not the demo's history (their documents are not the demo's): they stay.
+		theirs = [
+			log
+			for log in frappe.get_all(
+				"Notification Log",
+				{"name": ("not in", list(self.logs) or [""])},
+				["name", "document_type", "document_name"],
+			)
+			if log.document_type
+			and log.document_type.startswith("Flow ")
+			and frappe.db.exists(log.document_type, log.document_name)
+		]
+		after = counts()
+		after["Notification Log"] -= len(theirs)
+		self.assertEqual(after, self.before)
 		self.assertIsNone(demo_history.played())
 		self.assertEqual(demo_history.remove(), {"removed": 0})
