@@ -1,5 +1,6 @@
-"""Day tallies on a real site: Where Requests Wait gives the same figures from the days' tallies as from the tasks,
-and a day changed after its tally (a reopen, a task written behind the engine's back) is read from the tasks."""
+"""Day tallies on a real site: Where Requests Wait and SLA and OLA Compliance give the same figures from the days'
+tallies as from the tasks, and a day changed after its tally (a reopen, a task written behind the engine's back) is
+read from the tasks."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 import frappe
 from frappe.utils import now_datetime
 
+from everstep_flow.everstep_flow.report.sla_and_ola_compliance import sla_and_ola_compliance as sla
 from everstep_flow.everstep_flow.report.where_requests_wait import where_requests_wait as report
 from everstep_flow.tests.test_reports import B_AGENT, PERIOD, RV_MANAGER, VisibilityCase
 from everstep_flow.visibility import day_tallies
@@ -50,6 +52,31 @@ class TestDayTallies(VisibilityCase):
 		self.assertEqual(
 			self.figures(), from_tasks[0]
 		)  # not vouched for lately: its day comes from the tasks
+
+	def test_sla_outcomes_come_from_the_tallies(self):
+		def outcomes(user=RV_MANAGER, **filters):
+			return self.run_report(sla, user, periodicity="Weekly", **filters)[1:]
+
+		from_tasks = outcomes(), outcomes(team="RV B"), outcomes(B_AGENT), outcomes(service="RV Other")
+		self.build()
+		self.assertEqual(
+			(outcomes(), outcomes(team="RV B"), outcomes(B_AGENT), outcomes(service="RV Other")), from_tasks
+		)
+		# the tallies are what was read: a day's outcomes emptied show
+		day = frappe.db.get_value("Flow Task", self.r2_a, "completed_on").date()
+		self.assertTrue(day_tallies.trusted_outcomes(self.start, self.end)[day])
+		frappe.db.set_value(DOCTYPE, str(day), "outcomes", "[]", update_modified=False)
+		self.assertNotEqual(outcomes(), from_tasks[0])
+		# a task reopened since its tally: its day comes from the tasks (the emptied outcomes are not read)
+		from everstep_flow.api import handoff as handoff_api
+
+		frappe.set_user(B_AGENT)
+		handoff_api.return_handoff(self.h3, "still no quote")
+		frappe.set_user("Administrator")
+		self.assertNotIn(day, day_tallies.trusted_outcomes(self.start, self.end))
+		with_tallies = outcomes()
+		frappe.db.delete(DOCTYPE, {"day": ("in", self.days)})
+		self.assertEqual(with_tallies, outcomes())
 
 	def test_a_reopen_after_the_tally_sends_its_day_back_to_the_tasks(self):
 		from everstep_flow.api import handoff as handoff_api

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 import frappe
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Max, Min
+from frappe.query_builder.functions import Count, Date, Max, Min, Sum
 from frappe.utils import get_datetime, getdate, now_datetime
 from pypika import Case
 
@@ -88,25 +88,12 @@ def refresh(now: datetime | None = None, fresh: bool = True) -> dict:
 def trusted(start: datetime, end: datetime) -> dict[date, dict]:
 	"""The tallies of the days in [start, end) still true now: {day: {(service, step, team): StepTally}}. Only
 	those the job vouched for lately (engine.day_tallies.FRESH)."""
-	t = DocType(DOCTYPE)
-	rows = (
-		frappe.qb.from_(t)
-		.select(t.name, t.as_of, t.steps)
-		.where((t.day >= start.date()) & (t.day < end.date()))
-		.run()
-	)
-	fresh = now_datetime() - core.FRESH - core.MARGIN
-	rows = [row for row in rows if row[1] >= fresh]
-	if not rows:
-		return {}
-	built = {getdate(name): as_of for name, as_of, _steps in rows}
-	unusable, corrected = changed_days(built)
+	rows, unusable, corrected = _vouched(start, end, "steps")
 	days = {
-		getdate(name): core.from_plain(json.loads(steps or "[]"))
-		for name, _as_of, steps in rows
-		if getdate(name) not in unusable
+		day: core.from_plain(json.loads(steps or "[]")) for day, steps in rows.items() if day not in unusable
 	}
 	if corrected:  # tasks reopened since: taken out of their day, as each was counted
+		t = DocType(DOCTYPE)
 		for name, tasks in (
 			frappe.qb.from_(t).select(t.name, t.tasks).where(t.name.isin([str(d) for d in corrected])).run()
 		):
@@ -118,6 +105,35 @@ def trusted(start: datetime, end: datetime) -> dict[date, dict]:
 			else:
 				days[day] = fixed
 	return days
+
+
+def trusted_outcomes(start: datetime, end: datetime) -> dict[date, list[list]]:
+	"""Of the days in [start, end), the done tasks' outcomes still true now (day_outcomes' rows), by the day they
+	were done on. A day with a task reopened since is left to the tasks: reopens are rare."""
+	rows, unusable, corrected = _vouched(start, end, "outcomes")
+	return {
+		day: json.loads(outcomes)
+		for day, outcomes in rows.items()
+		if outcomes is not None and day not in unusable and day not in corrected
+	}
+
+
+def _vouched(start: datetime, end: datetime, column: str) -> tuple[dict[date, str], set[date], dict]:
+	"""`column` of the tallies of [start, end) the job vouched for lately (engine.day_tallies.FRESH), and what
+	changed_days says of them."""
+	t = DocType(DOCTYPE)
+	rows = (
+		frappe.qb.from_(t)
+		.select(t.name, t.as_of, t[column])
+		.where((t.day >= start.date()) & (t.day < end.date()))
+		.run()
+	)
+	fresh = now_datetime() - core.FRESH - core.MARGIN
+	rows = [row for row in rows if row[1] >= fresh]
+	if not rows:
+		return {}, set(), {}
+	unusable, corrected = changed_days({getdate(name): as_of for name, as_of, _value in rows})
+	return {getdate(name): value for name, _as_of, value in rows}, unusable, corrected
 
 
 def changed_days(built: dict[date, datetime]) -> tuple[set[date], dict[date, set[str]]]:
@@ -184,15 +200,20 @@ def _write(day: date, as_of: datetime, existing: bool) -> bool:
 	"""Build one day's tally from its tasks and save it (insert, or overwrite a changed one); False when another
 	worker inserted it first."""
 	tallies, entries = day_figures(day)
-	steps = json.dumps(core.to_plain(tallies), separators=(",", ":"))
-	tasks = json.dumps(entries, separators=(",", ":"))
+	texts = {
+		"steps": core.to_plain(tallies),
+		"outcomes": day_outcomes(day),
+		"tasks": entries,
+	}
+	texts = {field: json.dumps(value, separators=(",", ":")) for field, value in texts.items()}
 	if existing:
 		t = DocType(DOCTYPE)
-		frappe.qb.update(t).set(t.steps, steps).set(t.tasks, tasks).set(t.as_of, as_of).where(
-			t.name == str(day)
-		).run()
+		update = frappe.qb.update(t).set(t.as_of, as_of)
+		for field, text in texts.items():
+			update = update.set(t[field], text)
+		update.where(t.name == str(day)).run()
 		return True
-	doc = frappe.get_doc({"doctype": DOCTYPE, "day": day, "as_of": as_of, "steps": steps, "tasks": tasks})
+	doc = frappe.get_doc({"doctype": DOCTYPE, "day": day, "as_of": as_of, **texts})
 	doc.flags.from_day_tallies = True
 	try:
 		frappe.db.savepoint("day_tally")
@@ -219,6 +240,30 @@ def day_figures(day: date) -> tuple[dict[core.TallyKey, StepTally], dict[str, co
 	tallies = tally_groups(zip(services, steps, teams, strict=True), step_tally, *measured)
 	entries = {name: [*row] for name, *row in zip(names, services, steps, teams, *measured, strict=True)}
 	return tallies, entries
+
+
+def day_outcomes(day: date) -> list[list]:
+	"""The tasks done on `day` with a due date, per the day they were created, service, step title and team:
+	[created, service, title, team, met, breached] (met: done by its due date, as engine.reports.sla_outcome)."""
+	task = DocType("Flow Task")
+	created = Date(task.creation)
+	met = Sum(Case().when(task.completed_on <= task.due_on, 1).else_(0))
+	rows = (
+		frappe.qb.from_(task)
+		.select(created, task.service, task.title, task.team, met, Count("*"))
+		.where(
+			(task.completed_on >= core.midnight(day))
+			& (task.completed_on < core.midnight(day + timedelta(days=1)))
+			& (task.status == S.DONE)
+			& task.due_on.notnull()
+		)
+		.groupby(created, task.service, task.title, task.team)
+		.run()
+	)
+	return sorted(
+		[str(getdate(on)), service or "", title or "", team or "", int(met or 0), int(count) - int(met or 0)]
+		for on, service, title, team, met, count in rows
+	)
 
 
 def _measured(query, *keys) -> list[list]:

@@ -17,6 +17,7 @@ class FlowDayTally(Document):
 
 		as_of: DF.Datetime
 		day: DF.Date
+		outcomes: DF.LongText | None
 		steps: DF.LongText | None
 		tasks: DF.LongText | None
 	# end: auto-generated types

@@ -4,10 +4,15 @@ breached it, are still open (and at risk), and how long their clocks were paused
 step against the step's own target (its OLA).
 
 The request's outcome is the engine's SLA status (which knows about pauses); a step's is its due date against when it
-was done. A period row counts what was *created* in that week or month. Reads requests and tasks created in the
-period (index: creation). An agent sees their teams' steps and the services their teams own."""
+was done. A period row counts what was *created* in that week or month. Reads the requests created in the period
+(index: creation), the open tasks (index: status) and the done ones from the day tallies of the days they were done
+on (visibility.day_tallies; a month's tasks grouped by the database took 0.18 s of 500,000). An agent sees their
+teams' steps and the services their teams own."""
 
 from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
 
 import frappe
 from frappe import _
@@ -15,9 +20,11 @@ from frappe.query_builder import Case, DocType
 from frappe.query_builder.functions import Count, Date, Sum
 from frappe.utils import getdate, now_datetime
 
+from everstep_flow.engine import day_tallies as day_core
 from everstep_flow.engine import sla as sla_core
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import PERIODS, SlaFact, compliance_rows, period_of, share
+from everstep_flow.visibility import day_tallies
 from everstep_flow.visibility.reporting import checked_service, escaped, period, report_filters, visible_teams
 
 OUTCOME_OF_SLA = {sla_core.MET: "met", sla_core.BREACHED: "breached"}
@@ -46,7 +53,7 @@ def facts(filters, periodicity: str, now) -> list[SlaFact]:
 	if teams == []:
 		return []
 	first_day = getdate(start)
-	request, task = DocType("Flow Request"), DocType("Flow Task")
+	request = DocType("Flow Request")
 	found: list[SlaFact] = []
 	day = Date(request.creation)
 	requests = (
@@ -84,29 +91,7 @@ def facts(filters, periodicity: str, now) -> list[SlaFact]:
 				count=int(count),
 			)
 		)
-	outcome = (
-		Case()
-		.when(task.completed_on.notnull() & (task.completed_on <= task.due_on), "met")
-		.when(task.completed_on.notnull() | (task.due_on < now), "breached")
-		.else_("open")
-	)
-	task_day = Date(task.creation)
-	tasks = (
-		frappe.qb.from_(task)
-		.select(task.service, task.title, task.team, task_day, outcome, Count("*"))
-		.where(
-			(task.creation >= start)
-			& (task.creation < end)
-			& task.due_on.notnull()
-			& task.status.notin((S.CANCELLED, S.SKIPPED))
-		)
-		.groupby(task.service, task.title, task.team, task_day, outcome)
-	)
-	if service:
-		tasks = tasks.where(task.service == service)
-	if teams is not None:
-		tasks = tasks.where(task.team.isin(teams))
-	for svc, title, team, created, result, count in tasks.run():
+	for svc, title, team, created, result, count in task_outcomes(start, end, now, teams, service):
 		found.append(
 			SlaFact(
 				period_of(getdate(created), periodicity, first_day),
@@ -198,3 +183,55 @@ def summary(rows: list[dict]) -> list[dict]:
 			"indicator": "Blue",
 		},
 	]
+
+
+def task_outcomes(start: datetime, end: datetime, now: datetime, teams, service) -> list[tuple]:
+	"""(service, step title, team, day created, outcome, count) of the tasks created in [start, end) with a due
+	date, not cancelled or skipped. The done ones come from the day tallies of the days they were done on, where
+	trusted (visibility.day_tallies), else from the tasks; the open ones from the tasks (an index of open tasks)."""
+	task = DocType("Flow Task")
+	upper = day_core.midnight(now.date() + timedelta(days=1))
+	days = day_tallies.trusted_outcomes(start, upper)
+	inside, ranges = day_core.split_period(start, upper, days)
+	counted: Counter = Counter()  # summed here: a day created is done over many days, each its own entry
+	first, last = str(start.date()), str(end.date())
+	allowed = None if teams is None else set(teams)
+	for day in inside:
+		for created, svc, title, team, met, breached in days[day]:
+			if (
+				first <= created < last
+				and (not service or svc == service)
+				and (allowed is None or team in allowed)
+			):
+				counted[(svc, title, team, created, "met")] += met
+				counted[(svc, title, team, created, "breached")] += breached
+	found: list[tuple] = [
+		(svc, title, team, date.fromisoformat(created), outcome, n)
+		for (svc, title, team, created, outcome), n in counted.items()
+		if n
+	]
+	# the days left to the tasks, the last one open-ended (a task done after `now`: a report run for the past)
+	within = task.completed_on >= (ranges[-1][0] if ranges and ranges[-1][1] == upper else upper)
+	for lower, higher in ranges:
+		if higher != upper:
+			within = within | ((task.completed_on >= lower) & (task.completed_on < higher))
+	outcome = (
+		Case()
+		.when(task.completed_on.notnull() & (task.completed_on <= task.due_on), "met")
+		.when(task.completed_on.notnull() | (task.due_on < now), "breached")
+		.else_("open")
+	)
+	created = Date(task.creation)
+	for which in (task.status.isin(S.TASK_OPEN), (task.status == S.DONE) & within):
+		query = (
+			frappe.qb.from_(task)
+			.select(task.service, task.title, task.team, created, outcome, Count("*"))
+			.where(which & (task.creation >= start) & (task.creation < end) & task.due_on.notnull())
+			.groupby(task.service, task.title, task.team, created, outcome)
+		)
+		if service:
+			query = query.where(task.service == service)
+		if teams is not None:
+			query = query.where(task.team.isin(teams))
+		found.extend(query.run())
+	return found
