@@ -200,3 +200,89 @@ def test_a_task_the_tally_did_not_count_cannot_be_taken_out():
 	tallies = {("S1", "a", "T1"): tally}
 	assert core.without(tallies, [["S1", "a", "T2", None, None, None, 0]]) is None
 	assert core.without(tallies, [["S1", "a", "T1", 99.0, None, None, 0]]) is None
+
+
+# ---------------------------------------------------------------- seams
+
+
+def _handoff(request, seam, step, status, sent, window, decided_after):
+	from everstep_flow.engine.reports import HandoffFact
+
+	sent_on = BASE + timedelta(hours=sent)
+	accept_by = sent_on + timedelta(hours=window) if window else None
+	decided = sent_on + timedelta(hours=decided_after)
+	return HandoffFact(
+		request,
+		*seam,
+		status,
+		sent_on,
+		accept_by,
+		accepted_on=decided if status == "Accepted" else None,
+		returned_on=decided if status == "Returned" else None,
+		step=step,
+	)
+
+
+handoffs = st.lists(
+	st.builds(
+		_handoff,
+		st.sampled_from(["R1", "R2", "R3"]),
+		st.sampled_from([("T1", "T2"), ("T2", "T1"), ("T2", "T3")]),
+		st.sampled_from(["a", "b"]),
+		st.sampled_from(["Accepted", "Returned", "Pending"]),
+		st.integers(0, 240),
+		st.sampled_from([0, 4, 24]),
+		st.integers(0, 48),
+	),
+	max_size=40,
+)
+
+
+def _seam_days(facts):
+	"""What the job builds: per day sent, each seam's tally (a pending handoff never late, its window kept) and
+	crossings, through JSON."""
+	from everstep_flow.engine.reports import SeamTally, handoff_measure, seam_tally
+
+	days = {}
+	for h in facts:
+		days.setdefault(h.sent_on.date(), {}).setdefault((h.from_team, h.to_team), []).append(h)
+	built = {}
+	for day, seams in days.items():
+		plain = {}
+		for key, group in seams.items():
+			measures = [
+				handoff_measure(h, datetime.min) for h in group
+			]  # at the dawn of time: nothing pending is late
+			tally = seam_tally(*[[m[i] for m in measures] for i in range(2, 6)])
+			due = tuple(h.accept_by for h in group if h.status == "Pending" and h.accept_by)
+			crossings = tuple((h.request, h.step) for h in group)
+			assert isinstance(tally, SeamTally)
+			plain[key] = core.SeamDay(tally, due, crossings)
+		built[day] = core.seams_from_plain(json.loads(json.dumps(core.seams_to_plain(plain))))
+	return built
+
+
+@given(handoffs, st.integers(0, 300), st.sampled_from([None, ["T1"], ["T3"]]))
+def test_a_periods_seams_from_its_days_are_the_seams_of_its_handoffs(facts, hours, teams):
+	from everstep_flow.engine.reports import repeated_crossings, seam_rows, tally_rows
+
+	now = BASE + timedelta(hours=hours)
+	seen = [h for h in facts if teams is None or h.from_team in teams or h.to_team in teams]
+	tallies, crossings = core.seams_at(_seam_days(facts).values(), now, teams)
+	assert tally_rows(tallies, repeated_crossings(crossings)) == seam_rows(seen, now)
+
+
+def test_seams_merge_and_read_back():
+	from everstep_flow.engine.reports import SeamTally
+
+	a = SeamTally(2, 1, 1, 0, 2, 1, (0.5,))
+	b = SeamTally(1, 0, 0, 1, 1, 0, ())
+	assert core.merged_seams([a]) is a
+	assert core.merged_seams([a, b]) == SeamTally(3, 1, 1, 1, 3, 1, (0.5,))
+	due = datetime(2026, 11, 3, 9, 30, 0, 250)
+	day = {("T1", "T2"): core.SeamDay(b, (due,), (("R1", "a"),))}
+	back = core.seams_from_plain(json.loads(json.dumps(core.seams_to_plain(day))))
+	assert back == day
+	tallies, crossings = core.seams_at([back, back], due + timedelta(seconds=1), None)
+	assert tallies[("T1", "T2")].late == 2 and crossings == [("R1", "T1", "T2", "a")] * 2
+	assert core.seams_at([back], due, ["T3"]) == ({}, [])

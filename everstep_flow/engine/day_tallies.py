@@ -13,10 +13,11 @@ import math
 import sys
 from array import array
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from itertools import chain
 
-from everstep_flow.engine.reports import StepTally
+from everstep_flow.engine.reports import SeamTally, StepTally
 
 # Key of a tally: (service, step key, team)
 TallyKey = tuple[str, str, str]
@@ -216,3 +217,87 @@ def without(
 		if not result[key].done:
 			del result[key]
 	return result
+
+
+# ---------------------------------------------------------------- seams (Handoffs by Seam)
+
+SeamKey = tuple[str, str]  # (from team, to team)
+
+
+@dataclass(frozen=True)
+class SeamDay:
+	"""One seam's handoffs sent on a day (not cancelled). `tally` counts a pending one as pending and never late:
+	`due` holds the accept windows of the pending ones, late once passed (engine.reports.is_late, at read time).
+	`crossings`: each handoff's (request, receiving step), for ping-pong over a period."""
+
+	tally: SeamTally
+	due: tuple[datetime, ...] = ()
+	crossings: tuple[tuple[str, str], ...] = ()
+
+
+def seams_to_plain(seams: Mapping[SeamKey, SeamDay]) -> list[list]:
+	"""A day's seams as JSON-ready lists, in key order; hours to accept packed as the steps' waits are."""
+	return [
+		[
+			source,
+			target,
+			d.tally.handoffs,
+			d.tally.accepted,
+			d.tally.returned,
+			d.tally.pending,
+			d.tally.windowed,
+			d.tally.late,
+			_packed(d.tally.accept_hours),
+			sorted(str(due) for due in d.due),
+			sorted([request, step] for request, step in d.crossings),
+		]
+		for (source, target), d in sorted(seams.items())
+	]
+
+
+def seams_from_plain(rows: Iterable[list]) -> dict[SeamKey, SeamDay]:
+	"""seams_to_plain read back."""
+	seams = {}
+	for source, target, handoffs, accepted, returned, pending, windowed, late, hours, due, crossings in rows:
+		seams[(source, target)] = SeamDay(
+			SeamTally(handoffs, accepted, returned, pending, windowed, late, _unpacked(hours)),
+			tuple(datetime.fromisoformat(d) for d in due),
+			tuple((request, step) for request, step in crossings),
+		)
+	return seams
+
+
+def seams_at(
+	days: Iterable[Mapping[SeamKey, SeamDay]], now: datetime, teams: Iterable[str] | None = None
+) -> tuple[dict[SeamKey, SeamTally], list[tuple[str, str, str, str]]]:
+	"""The days' seams touching `teams` (None: every seam) pooled, each pending handoff past its window at `now`
+	counted late; and their crossings as (request, from team, to team, step), for engine.reports.repeated_crossings."""
+	allowed = None if teams is None else set(teams)
+	parts: dict[SeamKey, list[SeamDay]] = {}
+	for day in days:
+		for key, seam in day.items():
+			if allowed is None or key[0] in allowed or key[1] in allowed:
+				parts.setdefault(key, []).append(seam)
+	tallies, crossings = {}, []
+	for (source, target), group in parts.items():
+		tallies[(source, target)] = merged_seams(
+			[replace(s.tally, late=s.tally.late + sum(1 for due in s.due if due < now)) for s in group]
+		)
+		crossings.extend((request, source, target, step) for s in group for request, step in s.crossings)
+	return tallies, crossings
+
+
+def merged_seams(tallies: Iterable[SeamTally]) -> SeamTally:
+	"""One SeamTally of several (days, or days and the handoffs read now): counts added, hours pooled."""
+	tallies = list(tallies)
+	if len(tallies) == 1:
+		return tallies[0]
+	return SeamTally(
+		handoffs=sum(t.handoffs for t in tallies),
+		accepted=sum(t.accepted for t in tallies),
+		returned=sum(t.returned for t in tallies),
+		pending=sum(t.pending for t in tallies),
+		windowed=sum(t.windowed for t in tallies),
+		late=sum(t.late for t in tallies),
+		accept_hours=tuple(chain.from_iterable(t.accept_hours for t in tallies)),
+	)

@@ -1,6 +1,6 @@
-"""Day tallies on a real site: Where Requests Wait and SLA and OLA Compliance give the same figures from the days'
-tallies as from the tasks, and a day changed after its tally (a reopen, a task written behind the engine's back) is
-read from the tasks."""
+"""Day tallies on a real site: Where Requests Wait, SLA and OLA Compliance and Handoffs by Seam give the same figures
+from the days' tallies as from the tasks and handoffs, and a day changed after its tally (a reopen, a task written
+behind the engine's back, a handoff decided since) is read from them."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from datetime import timedelta
 import frappe
 from frappe.utils import now_datetime
 
+from everstep_flow.everstep_flow.report.handoffs_by_seam import handoffs_by_seam as seams
 from everstep_flow.everstep_flow.report.sla_and_ola_compliance import sla_and_ola_compliance as sla
 from everstep_flow.everstep_flow.report.where_requests_wait import where_requests_wait as report
 from everstep_flow.tests.test_reports import B_AGENT, PERIOD, RV_MANAGER, VisibilityCase
-from everstep_flow.visibility import day_tallies
+from everstep_flow.visibility import day_tallies, seam_tallies
 from everstep_flow.visibility.reporting import period
 
 DOCTYPE = day_tallies.DOCTYPE
@@ -77,6 +78,31 @@ class TestDayTallies(VisibilityCase):
 		with_tallies = outcomes()
 		frappe.db.delete(DOCTYPE, {"day": ("in", self.days)})
 		self.assertEqual(with_tallies, outcomes())
+
+	def test_seams_come_from_the_tallies(self):
+		from everstep_flow.api import handoff as handoff_api
+
+		def figures(user=RV_MANAGER, **filters):
+			return self.run_report(seams, user, **filters)[1:]
+
+		from_handoffs = figures(), figures(team="RV B"), figures(B_AGENT)
+		# a pending handoff past its window is late at NOW
+		self.assertTrue(any(row["late_share"] for row in from_handoffs[0][0]))
+		self.build()
+		day = frappe.db.get_value("Flow Handoff", self.h3, "sent_on").date()
+		self.assertIn(day, seam_tallies.trusted(self.start, self.end))
+		self.assertEqual((figures(), figures(team="RV B"), figures(B_AGENT)), from_handoffs)
+		# the tallies are what was read: a day's seams emptied show
+		frappe.db.set_value(DOCTYPE, str(day), "seams", "[]", update_modified=False)
+		self.assertNotEqual(figures(), from_handoffs[0])
+		# a handoff decided since its day's tally: the day comes from the handoffs
+		frappe.set_user(B_AGENT)
+		handoff_api.return_handoff(self.h3, "still no quote")
+		frappe.set_user("Administrator")
+		self.assertNotIn(day, seam_tallies.trusted(self.start, self.end))
+		with_tallies = figures()
+		frappe.db.delete(DOCTYPE, {"day": ("in", self.days)})
+		self.assertEqual(with_tallies, figures())
 
 	def test_a_reopen_after_the_tally_sends_its_day_back_to_the_tasks(self):
 		from everstep_flow.api import handoff as handoff_api

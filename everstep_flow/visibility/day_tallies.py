@@ -1,12 +1,13 @@
-"""Day tallies in the shell (engine.day_tallies decides): a job every five minutes builds the finished days' step
-figures and re-vouches the built ones; Where Requests Wait reads the trusted days of its period from them and
-the rest (today, partial days, a day changed since its tally) from the tasks.
+"""Day tallies in the shell (engine.day_tallies decides): a job every five minutes builds the finished days'
+figures and re-vouches the built ones; Where Requests Wait (the steps), SLA and OLA Compliance (the done tasks'
+outcomes) and Handoffs by Seam (the seams: visibility.seam_tallies) read the trusted days of their period from
+them and the rest (today, partial days, a day changed since its tally) from the tasks and handoffs.
 
 A tally is trusted for changes stamped before its `as_of`. What can change a finished day's figures: a reopen
 (an engine action: its `reopened` event, then the task's earlier completions), or a done task written behind the
 engine's back (`modified` moves). Both are looked up from `as_of` on, by index (event_type + at; modified).
-Not seen: a write that leaves `modified` alone or takes a task out of Done outside the engine (SQL, a patch):
-after one, `rebuild()`."""
+A day's seams are trusted while none of its handoffs was written since. Not seen: a write that leaves `modified`
+alone or takes a task out of Done outside the engine (SQL, a patch): after one, `rebuild()`."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ from pypika import Case
 from everstep_flow.engine import day_tallies as core
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import StepTally, step_tally, tally_groups
+from everstep_flow.visibility import seam_tallies
 from everstep_flow.visibility.reporting import hours_of, microseconds_between, read_columns
+from everstep_flow.visibility.tally_rows import DOCTYPE, vouched
 
-DOCTYPE = "Flow Day Tally"
 BATCH = 31  # days built per run: a site with years of history is caught up a month at a time
 HISTORY_DAYS = 800  # what a report may ask for (reporting.MAX_DAYS) and some
 
@@ -43,8 +45,9 @@ def rebuild() -> dict:
 
 
 def forget_tasks(requests: list[str]) -> None:
-	"""Before the tasks of `requests` are deleted outside the engine (the demo's reset, tests' cleanup): drop the
-	tallies of the days they were done on, which the next run builds again."""
+	"""Before the tasks and handoffs of `requests` are deleted outside the engine (the demo's reset, tests'
+	cleanup) or after they were written in the past (the demo's play): drop the tallies of the days they were done
+	or sent on, which the next run builds again."""
 	task = DocType("Flow Task")
 	done = (
 		frappe.qb.from_(task)
@@ -53,8 +56,9 @@ def forget_tasks(requests: list[str]) -> None:
 		.where(task.request.isin(requests) & task.completed_on.isnotnull())
 		.run()
 	)
-	if done:
-		frappe.db.delete(DOCTYPE, {"name": ("in", sorted({str(d.date()) for (d,) in done}))})
+	days = {str(d.date()) for (d,) in done} | seam_tallies.sent_days(requests)
+	if days:
+		frappe.db.delete(DOCTYPE, {"name": ("in", sorted(days))})
 
 
 def refresh(now: datetime | None = None, fresh: bool = True) -> dict:
@@ -67,7 +71,7 @@ def refresh(now: datetime | None = None, fresh: bool = True) -> dict:
 	last = (as_of - timedelta(days=1)).date()  # a day is finished once its midnight is before as_of
 	built = {getdate(r.name): r.as_of for r in frappe.get_all(DOCTYPE, fields=["name", "as_of"])}
 	unusable, corrected = changed_days(built) if built else (set(), {})
-	changed = unusable | corrected.keys()
+	changed = unusable | corrected.keys() | seam_tallies.changed_days(built)
 	rebuilt = sorted(changed, reverse=True)[:BATCH]  # the rest stay untrusted until a later run
 	for day in rebuilt:
 		_write(day, as_of, existing=True)
@@ -88,9 +92,10 @@ def refresh(now: datetime | None = None, fresh: bool = True) -> dict:
 def trusted(start: datetime, end: datetime) -> dict[date, dict]:
 	"""The tallies of the days in [start, end) still true now: {day: {(service, step, team): StepTally}}. Only
 	those the job vouched for lately (engine.day_tallies.FRESH)."""
-	rows, unusable, corrected = _vouched(start, end, "steps")
+	rows = vouched(start, end, "steps")
+	unusable, corrected = changed_days({d: as_of for d, (as_of, _v) in rows.items()}) if rows else (set(), {})
 	days = {
-		day: core.from_plain(json.loads(steps or "[]")) for day, steps in rows.items() if day not in unusable
+		day: core.from_plain(json.loads(v or "[]")) for day, (_a, v) in rows.items() if day not in unusable
 	}
 	if corrected:  # tasks reopened since: taken out of their day, as each was counted
 		t = DocType(DOCTYPE)
@@ -110,30 +115,13 @@ def trusted(start: datetime, end: datetime) -> dict[date, dict]:
 def trusted_outcomes(start: datetime, end: datetime) -> dict[date, list[list]]:
 	"""Of the days in [start, end), the done tasks' outcomes still true now (day_outcomes' rows), by the day they
 	were done on. A day with a task reopened since is left to the tasks: reopens are rare."""
-	rows, unusable, corrected = _vouched(start, end, "outcomes")
+	rows = vouched(start, end, "outcomes")
+	unusable, corrected = changed_days({d: as_of for d, (as_of, _v) in rows.items()}) if rows else (set(), {})
 	return {
-		day: json.loads(outcomes)
-		for day, outcomes in rows.items()
-		if outcomes is not None and day not in unusable and day not in corrected
+		day: json.loads(value)
+		for day, (_as_of, value) in rows.items()
+		if value is not None and day not in unusable and day not in corrected
 	}
-
-
-def _vouched(start: datetime, end: datetime, column: str) -> tuple[dict[date, str], set[date], dict]:
-	"""`column` of the tallies of [start, end) the job vouched for lately (engine.day_tallies.FRESH), and what
-	changed_days says of them."""
-	t = DocType(DOCTYPE)
-	rows = (
-		frappe.qb.from_(t)
-		.select(t.name, t.as_of, t[column])
-		.where((t.day >= start.date()) & (t.day < end.date()))
-		.run()
-	)
-	fresh = now_datetime() - core.FRESH - core.MARGIN
-	rows = [row for row in rows if row[1] >= fresh]
-	if not rows:
-		return {}, set(), {}
-	unusable, corrected = changed_days({getdate(name): as_of for name, as_of, _value in rows})
-	return {getdate(name): value for name, _as_of, value in rows}, unusable, corrected
 
 
 def changed_days(built: dict[date, datetime]) -> tuple[set[date], dict[date, set[str]]]:
@@ -203,6 +191,7 @@ def _write(day: date, as_of: datetime, existing: bool) -> bool:
 	texts = {
 		"steps": core.to_plain(tallies),
 		"outcomes": day_outcomes(day),
+		"seams": seam_tallies.day_seams(day),
 		"tasks": entries,
 	}
 	texts = {field: json.dumps(value, separators=(",", ":")) for field, value in texts.items()}

@@ -18,6 +18,7 @@ class FlowDayTally(Document):
 		as_of: DF.Datetime
 		day: DF.Date
 		outcomes: DF.LongText | None
+		seams: DF.LongText | None
 		steps: DF.LongText | None
 		tasks: DF.LongText | None
 	# end: auto-generated types

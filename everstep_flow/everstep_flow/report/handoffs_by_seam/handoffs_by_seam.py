@@ -2,36 +2,21 @@
 """Handoffs by seam: per pair of teams (from -> to), how fast handoffs are accepted, how many come late or bounce,
 and how often work for one step crosses the same seam again on one request (ping-pong).
 
-Reads the handoffs sent in the period (index: sent_on) as numbers (engine.reports.HandoffMeasure, computed by the
-database: no datetime travels), with each handoff's receiving step for ping-pong. An agent sees the seams touching
-their teams only."""
+The finished days of the period come from their day tallies (visibility.seam_tallies: a month of a busy site is
+40,000 handoffs); the rest from the handoffs sent then (index: sent_on), read as numbers computed by the database,
+with each handoff's receiving step for ping-pong. An agent sees the seams touching their teams only."""
 
 from __future__ import annotations
 
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.query_builder.functions import Coalesce
 from frappe.utils import escape_html, now_datetime
-from pypika import Case
 
-from everstep_flow.engine import states as S
-from everstep_flow.engine.reports import (
-	SeamTally,
-	repeated_crossings,
-	seam_tally,
-	seam_totals,
-	tally_groups,
-	tally_rows,
-)
-from everstep_flow.visibility.reporting import (
-	hours_of,
-	microseconds_between,
-	period,
-	read_columns,
-	report_filters,
-	visible_teams,
-)
+from everstep_flow.engine.day_tallies import merged_seams, seams_at, split_period
+from everstep_flow.engine.reports import SeamTally, repeated_crossings, seam_totals, tally_rows
+from everstep_flow.visibility import seam_tallies
+from everstep_flow.visibility.reporting import period, report_filters, visible_teams
 
 
 def execute(filters: dict | None = None, now=None):
@@ -43,38 +28,26 @@ def execute(filters: dict | None = None, now=None):
 
 
 def seams(filters, now) -> tuple[dict[tuple[str, str], SeamTally], dict[tuple[str, str], int]]:
-	"""Each seam's tally and its ping-pongs."""
+	"""Each seam's tally and its ping-pongs: the finished days' from their tallies, the rest (today, a day whose
+	handoffs changed since its tally) from the handoffs."""
 	start, end = period(filters, now)
 	teams = visible_teams(filters.get("team"))
 	if teams == []:
 		return {}, {}
-	h = DocType("Flow Handoff")
-	sent = (h.sent_on >= start) & (h.sent_on < end) & (h.status != S.CANCELLED)
-	if teams is not None:
-		sent &= h.from_team.isin(teams) | h.to_team.isin(teams)
-
-	def flag(condition) -> Case:
-		return Case().when(condition, 1).else_(0)
-
-	# engine.reports.is_late, said in SQL (a bench test checks the two agree)
-	decided = Coalesce(h.accepted_on, h.returned_on)
-	late = h.accept_by.notnull() & (
-		(decided > h.accept_by) | (decided.isnull() & (h.status == S.PENDING) & (h.accept_by < now))
-	)
-	requests, sources, targets, statuses, steps, accepts, windowed, lates = read_columns(
-		frappe.qb.from_(h).where(sent),
-		[h.request, h.from_team, h.to_team, h.status, h.to_step],
-		[
-			Case().when(h.status == S.ACCEPTED, microseconds_between(h.sent_on, h.accepted_on)),
-			flag(h.accept_by.notnull()),
-			flag(late),
-		],
-	)
-	tallies = tally_groups(
-		zip(sources, targets, strict=True), seam_tally, statuses, hours_of(accepts), windowed, lates
-	)
+	days = seam_tallies.trusted(start, end)
+	inside, ranges = split_period(start, end, days)
+	tallies, crossings = seams_at([days[day] for day in inside], now, teams)
+	if ranges:
+		h = DocType("Flow Handoff")
+		sent = seam_tallies.sent_within(ranges)
+		if teams is not None:
+			sent &= h.from_team.isin(teams) | h.to_team.isin(teams)
+		read, more = seam_tallies.read_seams(sent, now)
+		for key, tally in read.items():
+			tallies[key] = merged_seams([tallies[key], tally]) if key in tallies else tally
+		crossings.extend(more)
 	# Ping-pong: a step's work crossing one seam twice (the handoff keeps its receiving step)
-	return tallies, repeated_crossings(zip(requests, sources, targets, (s or "" for s in steps), strict=True))
+	return tallies, repeated_crossings(crossings)
 
 
 def columns() -> list[dict]:
