@@ -9,6 +9,7 @@ day tallies gives the figures the tasks give, in any order. A tally is trusted o
 from __future__ import annotations
 
 import base64
+import json
 import math
 import sys
 from array import array
@@ -249,20 +250,24 @@ def seams_to_plain(seams: Mapping[SeamKey, SeamDay]) -> list[list]:
 			d.tally.late,
 			_packed(d.tally.accept_hours),
 			sorted(str(due) for due in d.due),
-			sorted([request, step] for request, step in d.crossings),
+			# a text of its own: a report parses the crossings of the seams it shows only
+			json.dumps(sorted([request, step] for request, step in d.crossings), separators=(",", ":")),
 		]
 		for (source, target), d in sorted(seams.items())
 	]
 
 
-def seams_from_plain(rows: Iterable[list]) -> dict[SeamKey, SeamDay]:
-	"""seams_to_plain read back."""
+def seams_from_plain(rows: Iterable[list], teams: Iterable[str] | None = None) -> dict[SeamKey, SeamDay]:
+	"""seams_to_plain read back: the seams touching `teams` (None: every seam)."""
+	allowed = None if teams is None else set(teams)
 	seams = {}
 	for source, target, handoffs, accepted, returned, pending, windowed, late, hours, due, crossings in rows:
+		if allowed is not None and source not in allowed and target not in allowed:
+			continue
 		seams[(source, target)] = SeamDay(
 			SeamTally(handoffs, accepted, returned, pending, windowed, late, _unpacked(hours)),
 			tuple(datetime.fromisoformat(d) for d in due),
-			tuple((request, step) for request, step in crossings),
+			tuple((request, step) for request, step in json.loads(crossings)),
 		)
 	return seams
 

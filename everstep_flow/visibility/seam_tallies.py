@@ -93,13 +93,15 @@ def day_seams(day: date) -> list[list]:
 	)
 
 
-def trusted(start: datetime, end: datetime) -> dict[date, dict[core.SeamKey, core.SeamDay]]:
-	"""Of the days in [start, end), the seams of the handoffs sent then: the days the job vouched for lately, none
-	of whose handoffs changed since."""
+def trusted(
+	start: datetime, end: datetime, teams: list[str] | None = None
+) -> dict[date, dict[core.SeamKey, core.SeamDay]]:
+	"""Of the days in [start, end), the seams touching `teams` (None: all) of the handoffs sent then: the days the
+	job vouched for lately, none of whose handoffs changed since."""
 	rows = vouched(start, end, "seams")
 	unusable = changed_days({day: as_of for day, (as_of, _value) in rows.items()})
 	return {
-		day: core.seams_from_plain(json.loads(value))
+		day: core.seams_from_plain(json.loads(value), teams)
 		for day, (_as_of, value) in rows.items()
 		if value is not None and day not in unusable
 	}

@@ -34,7 +34,7 @@ def seams(filters, now) -> tuple[dict[tuple[str, str], SeamTally], dict[tuple[st
 	teams = visible_teams(filters.get("team"))
 	if teams == []:
 		return {}, {}
-	days = seam_tallies.trusted(start, end)
+	days = seam_tallies.trusted(start, end, teams)
 	inside, ranges = split_period(start, end, days)
 	tallies, crossings = seams_at([days[day] for day in inside], now, teams)
 	if ranges:
