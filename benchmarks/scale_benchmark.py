@@ -206,6 +206,10 @@ NOTES = (
 	"Escalated to the supplier",
 	"Sent the form again",
 )
+# A call is logged with a follow-up or a reason for none (Log Call refuses it otherwise); a few came in before that
+# rule (or around it) and are the Five Seam Audit's "call with no next step".
+CALL_OUTCOMES = ("Answered on the call", "Client will write back", "Nothing left to do")
+LEGACY_CALLS = 0.01
 SEARCH_WORD = "projector"  # in about 1 subject of 12, and in notes: a LIKE that must look at many rows
 SOURCES = ("Desk", "Desk", "Portal", "API", "Email")
 OPEN_STATES = (  # where an open request stopped, and how often
@@ -519,6 +523,11 @@ class Life:
 				("commented", "commented", "call_logged", "nudged" if self.is_open else "commented")
 			)
 			note = rng.choice(NOTES).format(o=subject_object)
+			details = {"text" if kind == "commented" else "summary": note}
+			if kind == "call_logged" and rng.random() >= LEGACY_CALLS:
+				details["no_follow_up_reason"] = rng.choice(
+					CALL_OUTCOMES
+				)  # Log Call asks for one (or a follow-up)
 			row = {
 				"event_type": kind,
 				"task": None,
@@ -526,9 +535,7 @@ class Life:
 				"from_team": None,
 				"to_team": team_,
 				"is_internal": 1 if kind == "nudged" or rng.random() < 0.7 else 0,
-				"details": {"level": 1}
-				if kind == "nudged"
-				else {"text" if kind == "commented" else "summary": note},
+				"details": {"level": 1} if kind == "nudged" else details,
 			}
 			self.events.append((at, row))
 		self.events.sort(key=lambda e: e[0])
