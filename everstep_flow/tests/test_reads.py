@@ -388,6 +388,9 @@ class TestReadsRevealNothing(FrappeTestCase):
 				for door, probe in probes.items():
 					with self.subTest(datum=key, role=role, door=door):
 						seen = probe(self.sessions[role], secret)
+						if seen != control[(role, door)]:
+							# the control again: the site's day may have turned since (a chart's date labels move)
+							control[(role, door)] = probe(self.sessions[role], NOTHING)
 						self.assertEqual(seen, control[(role, door)])
 
 	def test_no_door_returns_a_hidden_datum(self):
