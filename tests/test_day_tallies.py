@@ -277,8 +277,8 @@ def test_seams_merge_and_read_back():
 
 	a = SeamTally(2, 1, 1, 0, 2, 1, (0.5,))
 	b = SeamTally(1, 0, 0, 1, 1, 0, ())
-	assert core.merged_seams([a]) is a
-	assert core.merged_seams([a, b]) == SeamTally(3, 1, 1, 1, 3, 1, (0.5,))
+	assert core.merged([a]) is a
+	assert core.merged([a, b]) == SeamTally(3, 1, 1, 1, 3, 1, (0.5,))
 	due = datetime(2026, 11, 3, 9, 30, 0, 250)
 	day = {("T1", "T2"): core.SeamDay(b, (due,), (("R1", "a"),))}
 	back = core.seams_from_plain(json.loads(json.dumps(core.seams_to_plain(day))))

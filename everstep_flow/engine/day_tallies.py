@@ -14,11 +14,14 @@ import math
 import sys
 from array import array
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 from itertools import chain
+from typing import TypeVar
 
 from everstep_flow.engine.reports import SeamTally, StepTally
+
+T = TypeVar("T", StepTally, SeamTally)
 
 # Key of a tally: (service, step key, team)
 TallyKey = tuple[str, str, str]
@@ -32,19 +35,23 @@ MARGIN = timedelta(minutes=30)
 FRESH = timedelta(hours=2)
 
 
-def merged(tallies: Iterable[StepTally]) -> StepTally:
-	"""One StepTally of several (days, teams): counts and sums added, waits and works pooled."""
+def merged(tallies: Iterable[T]) -> T:
+	"""One tally of several (days, teams; a StepTally or a SeamTally): counts added, sums added exactly (fsum: in
+	any order the same), durations pooled."""
 	tallies = list(tallies)
 	if len(tallies) == 1:
 		return tallies[0]
-	return StepTally(
-		done=sum(t.done for t in tallies),
-		rework=sum(t.rework for t in tallies),
-		wait_hours=tuple(chain.from_iterable(t.wait_hours for t in tallies)),
-		work_hours=tuple(chain.from_iterable(t.work_hours for t in tallies)),
-		ready_to_done_hours=math.fsum(t.ready_to_done_hours for t in tallies),
-		worked_hours=math.fsum(t.worked_hours for t in tallies),
-	)
+	values = {}
+	for field in fields(tallies[0]):
+		column = [getattr(t, field.name) for t in tallies]
+		kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", str(field.type))
+		if kind.startswith("tuple"):
+			values[field.name] = tuple(chain.from_iterable(column))
+		elif kind == "float":
+			values[field.name] = math.fsum(column)
+		else:
+			values[field.name] = sum(column)
+	return type(tallies[0])(**values)
 
 
 def to_plain(tallies: Mapping[TallyKey, StepTally]) -> list[list]:
@@ -285,24 +292,8 @@ def seams_at(
 				parts.setdefault(key, []).append(seam)
 	tallies, crossings = {}, []
 	for (source, target), group in parts.items():
-		tallies[(source, target)] = merged_seams(
+		tallies[(source, target)] = merged(
 			[replace(s.tally, late=s.tally.late + sum(1 for due in s.due if due < now)) for s in group]
 		)
 		crossings.extend((request, source, target, step) for s in group for request, step in s.crossings)
 	return tallies, crossings
-
-
-def merged_seams(tallies: Iterable[SeamTally]) -> SeamTally:
-	"""One SeamTally of several (days, or days and the handoffs read now): counts added, hours pooled."""
-	tallies = list(tallies)
-	if len(tallies) == 1:
-		return tallies[0]
-	return SeamTally(
-		handoffs=sum(t.handoffs for t in tallies),
-		accepted=sum(t.accepted for t in tallies),
-		returned=sum(t.returned for t in tallies),
-		pending=sum(t.pending for t in tallies),
-		windowed=sum(t.windowed for t in tallies),
-		late=sum(t.late for t in tallies),
-		accept_hours=tuple(chain.from_iterable(t.accept_hours for t in tallies)),
-	)

@@ -13,7 +13,7 @@ from frappe import _
 from frappe.query_builder import DocType
 from frappe.utils import escape_html, now_datetime
 
-from everstep_flow.engine.day_tallies import merged_seams, seams_at, split_period
+from everstep_flow.engine.day_tallies import merged, seams_at, split_period
 from everstep_flow.engine.reports import SeamTally, repeated_crossings, seam_totals, tally_rows
 from everstep_flow.visibility import seam_tallies
 from everstep_flow.visibility.reporting import period, report_filters, visible_teams
@@ -44,7 +44,7 @@ def seams(filters, now) -> tuple[dict[tuple[str, str], SeamTally], dict[tuple[st
 			sent &= h.from_team.isin(teams) | h.to_team.isin(teams)
 		read, more = seam_tallies.read_seams(sent, now)
 		for key, tally in read.items():
-			tallies[key] = merged_seams([tallies[key], tally]) if key in tallies else tally
+			tallies[key] = merged([tallies[key], tally]) if key in tallies else tally
 		crossings.extend(more)
 	# Ping-pong: a step's work crossing one seam twice (the handoff keeps its receiving step)
 	return tallies, repeated_crossings(crossings)
