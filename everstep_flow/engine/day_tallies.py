@@ -44,10 +44,9 @@ def merged(tallies: Iterable[T]) -> T:
 	values = {}
 	for field in fields(tallies[0]):
 		column = [getattr(t, field.name) for t in tallies]
-		kind = field.type if isinstance(field.type, str) else getattr(field.type, "__name__", str(field.type))
-		if kind.startswith("tuple"):
+		if isinstance(column[0], tuple):
 			values[field.name] = tuple(chain.from_iterable(column))
-		elif kind == "float":
+		elif isinstance(column[0], float):
 			values[field.name] = math.fsum(column)
 		else:
 			values[field.name] = sum(column)

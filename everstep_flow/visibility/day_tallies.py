@@ -70,7 +70,7 @@ def refresh(now: datetime | None = None, fresh: bool = True) -> dict:
 	as_of = now - core.MARGIN
 	last = (as_of - timedelta(days=1)).date()  # a day is finished once its midnight is before as_of
 	built = {getdate(r.name): r.as_of for r in frappe.get_all(DOCTYPE, fields=["name", "as_of"])}
-	unusable, corrected = changed_days(built) if built else (set(), {})
+	unusable, corrected = changed_days(built)
 	changed = unusable | corrected.keys() | seam_tallies.changed_days(built)
 	rebuilt = sorted(changed, reverse=True)[:BATCH]  # the rest stay untrusted until a later run
 	for day in rebuilt:
@@ -93,7 +93,7 @@ def trusted(start: datetime, end: datetime) -> dict[date, dict]:
 	"""The tallies of the days in [start, end) still true now: {day: {(service, step, team): StepTally}}. Only
 	those the job vouched for lately (engine.day_tallies.FRESH)."""
 	rows = vouched(start, end, "steps")
-	unusable, corrected = changed_days({d: as_of for d, (as_of, _v) in rows.items()}) if rows else (set(), {})
+	unusable, corrected = changed_days({d: as_of for d, (as_of, _v) in rows.items()})
 	days = {
 		day: core.from_plain(json.loads(v or "[]")) for day, (_a, v) in rows.items() if day not in unusable
 	}
@@ -116,7 +116,7 @@ def trusted_outcomes(start: datetime, end: datetime) -> dict[date, list[list]]:
 	"""Of the days in [start, end), the done tasks' outcomes still true now (day_outcomes' rows), by the day they
 	were done on. A day with a task reopened since is left to the tasks: reopens are rare."""
 	rows = vouched(start, end, "outcomes")
-	unusable, corrected = changed_days({d: as_of for d, (as_of, _v) in rows.items()}) if rows else (set(), {})
+	unusable, corrected = changed_days({d: as_of for d, (as_of, _v) in rows.items()})
 	return {
 		day: json.loads(value)
 		for day, (_as_of, value) in rows.items()
@@ -128,6 +128,8 @@ def changed_days(built: dict[date, datetime]) -> tuple[set[date], dict[date, set
 	"""Of the built days, those a change stamped after their as_of touched (engine.day_tallies.stale_days): tasks
 	reopened since, and done tasks written since outside the engine. Index reads from the oldest as_of (event_type
 	+ at; modified): a few rows, as done tasks are not written and reopens are rare."""
+	if not built:
+		return set(), {}
 	since = min(built.values())
 	first, after = min(built), max(built) + timedelta(days=1)
 	task, event = DocType("Flow Task"), DocType("Flow Event")
