@@ -144,6 +144,61 @@ def test_calls_and_waiting_leaks():
 	assert waiting_without_contact(NOW, [])
 
 
+def test_contact_at_tells_contact_from_other_events():
+	from everstep_flow.engine.calls import contact_at
+
+	earlier = NOW - timedelta(hours=3)
+	assert contact_at("call_logged", {"at": str(earlier)}, NOW) == earlier  # when it happened
+	assert contact_at("call_logged", {"at": earlier}, NOW) == earlier
+	assert contact_at("call_logged", {}, NOW) == NOW  # no time said: when it was logged
+	assert contact_at("call_logged", {"at": "yesterday-ish"}, NOW) == NOW
+	assert contact_at("commented", {"via": "portal", "text": "hi"}, NOW) == NOW
+	assert contact_at("commented", {"text": "a note among staff"}, NOW) is None
+	assert contact_at("waiting", {}, NOW) is None
+
+
+EVENT = st.tuples(
+	st.sampled_from(["r1", "r2", "r3"]),
+	st.sampled_from(["call_logged", "commented", "waiting", "completed"]),
+	st.fixed_dictionaries(
+		{},
+		optional={
+			"via": st.sampled_from(["", "portal", "email"]),
+			"at": st.datetimes(min_value=NOW - timedelta(days=9), max_value=NOW).map(str),
+		},
+	),
+	st.datetimes(min_value=NOW - timedelta(days=9), max_value=NOW),
+)
+
+
+@given(
+	st.lists(EVENT, max_size=30),
+	st.lists(EVENT, max_size=30),
+	st.datetimes(min_value=NOW - timedelta(days=9), max_value=NOW),
+)
+def test_latest_contact_kept_per_operation_answers_as_every_contact_would(first, second, wait_began):
+	"""What the ledger keeps on the request (the latest contact, never moving back, operation by operation) tells a
+	wait with no contact since exactly as all the request's contacts read at once would."""
+	from everstep_flow.engine.calls import contact_at, latest_contacts, waiting_without_contact
+
+	kept: dict[str, datetime] = {}
+	for operation in (first, second):
+		for request, at in latest_contacts(operation).items():
+			if request not in kept or kept[request] < at:
+				kept[request] = at
+	for request in ("r1", "r2", "r3"):
+		every = [
+			m
+			for r, kind, details, at in first + second
+			if r == request
+			for m in [contact_at(kind, details, at)]
+			if m
+		]
+		assert waiting_without_contact(
+			wait_began, [kept[request]] if request in kept else []
+		) == waiting_without_contact(wait_began, every)
+
+
 def test_report_age_buckets_and_totals():
 	from everstep_flow.engine.reports import bucket_edges, bucket_of, totals
 

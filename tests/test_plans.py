@@ -451,6 +451,7 @@ def test_every_task_move_plans_its_event_and_fields(t):
 		"Start": {"started_on": NOW},
 		"Complete": {"completed_on": NOW},
 		"Unblock": {"blocked_reason": None},
+		"Wait on Customer": {"customer_wait_since": NOW},
 		"Reopen": {"completed_on": None, "rework_count": 1},
 		"Cancel": {"awaiting_handoff": None},
 		"Withdraw": {"awaiting_handoff": None},

@@ -9,6 +9,8 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
+from everstep_flow.engine.calls import latest_contacts
+
 # What a reader of the history sees (the timeline API returns these).
 TIMELINE_FIELDS = (
 	"name",
@@ -182,6 +184,33 @@ def flush() -> None:
 			frappe.qb.update(request).set(request.history_at, pending[-1][time_at]).where(
 				request.name.isin(quiet)
 			).run()
+		_keep_last_contacts(pending)
+
+
+CONTACT_EVENTS = frozenset({"call_logged", "commented"})
+
+
+def _keep_last_contacts(pending: list[tuple]) -> None:
+	"""The latest contact with the customer, kept on the request as the ledger writes it (engine.calls.contact_at):
+	the Five Seam Audit compares it with each waiting task's start instead of reading every waiting request's
+	calls and comments. Never moves back: a call logged late may have happened before the last one."""
+	request_at, kind_at = EVENT_FIELDS.index("request"), EVENT_FIELDS.index("event_type")
+	details_at, time_at = EVENT_FIELDS.index("details"), EVENT_FIELDS.index("at")
+	latest = latest_contacts(
+		(row[request_at], row[kind_at], details_of({"details": row[details_at]}), row[time_at])
+		for row in pending
+		if row[kind_at] in CONTACT_EVENTS
+	)
+	request = DocType("Flow Request")
+	for name, at in latest.items():
+		(
+			frappe.qb.update(request)
+			.set(request.last_customer_contact, at)
+			.where(
+				(request.name == name)
+				& (request.last_customer_contact.isnull() | (request.last_customer_contact < at))
+			)
+		).run()
 
 
 def write_texts(events: list[tuple]) -> None:

@@ -250,6 +250,39 @@ def waiting_without_contact(waiting_since: datetime, contacts: Iterable[datetime
 	return not any(at >= waiting_since for at in contacts)
 
 
+def contact_at(event_type: str, details: Mapping[str, Any], at: datetime) -> datetime | None:
+	"""When a ledger event was contact with the customer (seam 3), or None: a call when it happened, not when it
+	was logged (a call logged today that took place before a wait began is no contact since), and a comment the
+	customer sent (`via` the portal or email); a note among staff is none."""
+	if event_type == "call_logged":
+		return _moment(details.get("at")) or at
+	if event_type == "commented" and details.get("via"):
+		return at
+	return None
+
+
+def latest_contacts(events: Iterable[tuple[str, str, Mapping[str, Any], datetime]]) -> dict[str, datetime]:
+	"""Per request, its latest contact among these (request, event type, details, at) events: what the ledger keeps
+	on the request as it writes them, so the audit compares two fields instead of reading the ledger."""
+	latest: dict[str, datetime] = {}
+	for request, event_type, details, at in events:
+		moment = contact_at(event_type, details, at)
+		if moment is not None and (request not in latest or moment > latest[request]):
+			latest[request] = moment
+	return latest
+
+
+def _moment(value: Any) -> datetime | None:
+	if isinstance(value, datetime):
+		return value
+	if not isinstance(value, str) or not value.strip():
+		return None
+	try:
+		return datetime.fromisoformat(value.strip())
+	except ValueError:
+		return None
+
+
 # ------------------------------------------------------------------------------------------ logging a call: a plan
 
 

@@ -98,6 +98,8 @@ def plan_task_move(
 		fields = {"completed_on": now}
 	elif t.action == "Unblock":
 		fields = {"blocked_reason": None}
+	elif t.action == "Wait on Customer":
+		fields = {"customer_wait_since": now}  # the Five Seam Audit looks for contact since (seam 3)
 	elif t.action == "Reopen":
 		fields = {"completed_on": None, "rework_count": (task.rework_count or 0) + 1}
 		if task.completed_on:

@@ -15,6 +15,7 @@ from frappe.utils import add_to_date, now_datetime
 from everstep_flow.api import call as call_api
 from everstep_flow.api import client as client_api
 from everstep_flow.api import follow_up as follow_up_api
+from everstep_flow.api import request as request_api
 from everstep_flow.api import task as task_api
 from everstep_flow.clock import sweep
 from everstep_flow.everstep_flow.report.five_seam_audit import five_seam_audit as audit
@@ -558,6 +559,33 @@ class TestFiveSeamAudit(CallCase):
 		with self.assertRaises(frappe.ValidationError) as caught:  # and a call cannot be logged ahead
 			self.log(waiting, task=task, at=str(add_to_date(now, days=1)), no_follow_up_reason="x")
 		self.assertIn("is in the future", str(caught.exception))
+
+	def test_the_wait_and_the_last_contact_are_kept_by_the_ledger(self):
+		"""The audit compares the task's wait with the request's last contact: both follow the actions, a call logged
+		late never moves the last contact back, and the patch fills them for a wait that predates them."""
+		now = now_datetime()
+		waiting, task = self.waiting_on_the_customer()
+		began = frappe.db.get_value("Flow Task", task, "customer_wait_since")
+		self.assertIsNotNone(began)
+		self.assertIsNone(frappe.db.get_value("Flow Request", waiting, "last_customer_contact"))
+		self.log(waiting, task=task)
+		called = frappe.db.get_value("Flow Request", waiting, "last_customer_contact")
+		self.assertGreaterEqual(called, began)
+		self.log(waiting, task=task, at=str(add_to_date(now, days=-1)))
+		frappe.set_user(AGENT)
+		request_api.comment(waiting, "A note among staff")  # no contact with the customer
+		frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Flow Request", waiting, "last_customer_contact"), called)
+		# the patch asks the ledger the same question
+		from everstep_flow.patches import fill_customer_waits
+
+		frappe.db.set_value("Flow Task", task, "customer_wait_since", None, update_modified=False)
+		frappe.db.set_value("Flow Request", waiting, "last_customer_contact", None, update_modified=False)
+		fill_customer_waits.execute()
+		# (from the wait's ledger event, written in the same action a moment after the move)
+		refilled = frappe.db.get_value("Flow Task", task, "customer_wait_since")
+		self.assertAlmostEqual(refilled, began, delta=timedelta(seconds=1))
+		self.assertEqual(frappe.db.get_value("Flow Request", waiting, "last_customer_contact"), called)
 
 	def test_only_flow_managers_run_it(self):
 		frappe.set_user(AGENT)

@@ -30,9 +30,10 @@ ROW_RESTRICTED = frozenset(
 # What a query mentions when it reads a field of permission level 1 (case-insensitive: MariaDB's names are).
 LEVEL_ONE = {
 	"Flow Request": re.compile(
-		r"request_values|tabFlow Request Value|Flow Request Value|\bdefinition\b", re.IGNORECASE
+		r"request_values|tabFlow Request Value|Flow Request Value|\bdefinition\b|\blast_customer_contact\b",
+		re.IGNORECASE,
 	),
-	"Flow Task": re.compile(r"\boutputs\b", re.IGNORECASE),
+	"Flow Task": re.compile(r"\boutputs\b|\bcustomer_wait_since\b", re.IGNORECASE),
 }
 FILTER_ARGS = ("filters", "or_filters")
 CHILDREN = {("Flow Request", "Flow Request Value")}  # a request's list may filter on its values (level 1)

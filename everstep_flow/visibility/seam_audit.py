@@ -9,7 +9,6 @@ from datetime import datetime
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
-from frappe.utils import get_datetime
 
 from everstep_flow.base import ledger
 from everstep_flow.clients import crm_calls
@@ -81,40 +80,30 @@ def inbox(start: datetime, end: datetime) -> list[dict]:
 
 
 def waiting(now: datetime) -> list[dict]:
-	tasks = frappe.get_all(
-		"Flow Task",
-		filters={"status": "Waiting on Customer"},
-		fields=["name", "request", "title", "team"],
-		limit=5000,
-	)
+	"""Tasks waiting on the customer with no contact since the wait began. The ledger keeps each request's latest
+	call or customer message (base.ledger) and each task its wait's start (engine.moves), so one join finds the
+	candidates; their emails, here or on the Helpdesk tickets they joined, are read for those only."""
+	task, request = DocType("Flow Task"), DocType("Flow Request")
+	tasks = (
+		frappe.qb.from_(task)
+		.join(request)
+		.on(request.name == task.request)
+		.select(task.name, task.request, task.title, task.team, task.customer_wait_since)
+		.where(
+			(task.status == S.WAITING)
+			& task.customer_wait_since.isnotnull()
+			& (
+				request.last_customer_contact.isnull()
+				| (request.last_customer_contact < task.customer_wait_since)
+			)
+		)
+		.orderby(task.modified, order=frappe.qb.desc)
+		.limit(5000)
+	).run(as_dict=True)
 	if not tasks:
 		return []
 	requests = list({t.request for t in tasks})
-	since: dict[str, datetime] = {}
-	waiting_tasks = {t.name for t in tasks}
 	contacts: dict[str, list[datetime]] = {}
-	# One read of the waiting requests' waits and contacts (index: event_type, request), the requests chosen by
-	# the database rather than sent as a list of thousands of names
-	task, event = DocType("Flow Task"), DocType("Flow Event")
-	for request, name, at, event_type, details in (
-		frappe.qb.from_(event)
-		.select(event.request, event.task, event.at, event.event_type, event.details)
-		.where(
-			event.event_type.isin(("waiting", "call_logged", "commented"))
-			& event.request.isin(frappe.qb.from_(task).select(task.request).where(task.status == S.WAITING))
-		)
-		.run()
-	):
-		if event_type == "waiting":
-			if name in waiting_tasks and (name not in since or at > since[name]):
-				since[name] = at  # the latest wait
-			continue
-		said = ledger.details_of({"details": details})
-		if event_type == "commented" and not said.get("via"):
-			continue  # a note among staff is no contact with the customer
-		# When the call happened, not when it was logged: a call logged today that took place before the wait
-		# began is no contact since.
-		contacts.setdefault(request, []).append(_happened(said.get("at")) or at)
 	for c in frappe.get_all(
 		"Communication",
 		filters={
@@ -125,23 +114,14 @@ def waiting(now: datetime) -> list[dict]:
 		fields=["reference_name", "communication_date"],
 	):
 		contacts.setdefault(c.reference_name, []).append(c.communication_date)
-	for request, at in _ticket_conversation(requests):
-		contacts.setdefault(request, []).append(at)
-	found = []
+	for name, at in _ticket_conversation(requests):
+		contacts.setdefault(name, []).append(at)
 	label = _("waiting on the customer, no call or email since")
-	for t in tasks:
-		started = since.get(t.name)
-		if started and waiting_without_contact(started, contacts.get(t.request, [])):
-			found.append(
-				leak(
-					label,
-					"Flow Task",
-					t.name,
-					started,
-					f"{t.title} ({t.team})",
-				)
-			)
-	return found
+	return [
+		leak(label, "Flow Task", t.name, t.customer_wait_since, f"{t.title} ({t.team})")
+		for t in tasks
+		if waiting_without_contact(t.customer_wait_since, contacts.get(t.request, ()))
+	]
 
 
 def _ticket_conversation(requests: list[str]) -> list[tuple[str, datetime]]:
@@ -167,13 +147,6 @@ def _ticket_conversation(requests: list[str]) -> list[tuple[str, datetime]]:
 		)
 		for request in tickets.get(str(c.reference_name), [])
 	]
-
-
-def _happened(value) -> datetime | None:
-	try:
-		return get_datetime(value) if value else None
-	except Exception:
-		return None
 
 
 # 4. call -> follow-up ----------------------------------------------------------------------------------------

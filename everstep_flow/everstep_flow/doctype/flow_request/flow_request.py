@@ -35,6 +35,7 @@ class FlowRequest(Document):
 		due_on: DF.Datetime | None
 		follow_up_on: DF.Datetime | None
 		follow_up_sent_for: DF.Datetime | None
+		last_customer_contact: DF.Datetime | None
 		last_event_at: DF.Datetime | None
 		paused_minutes: DF.Int
 		paused_since: DF.Datetime | None

@@ -26,6 +26,7 @@ class FlowTask(Document):
 		checklist_state: DF.JSON | None
 		claimed_by: DF.Link | None
 		completed_on: DF.Datetime | None
+		customer_wait_since: DF.Datetime | None
 		due_on: DF.Datetime | None
 		escalation_level: DF.Int
 		follow_up_on: DF.Datetime | None
