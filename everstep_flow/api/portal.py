@@ -121,6 +121,8 @@ def reply(request: str | None = None, text: str | None = None) -> dict:
 		doc = own_request(args.name(request, "request"))
 	except frappe.DoesNotExistError as e:
 		frappe.throw(str(e), frappe.DoesNotExistError)
-	doc.add_comment("Comment", escape_html(text))
+	# The waiting tasks first, then the request's comment (Frappe writes the request's `_comments`): the order an
+	# agent's move locks them in, so a reply and a move at the same moment wait for each other, never deadlock.
 	resumed = customer_replied(doc.name, text, frappe.session.user, "Portal")
+	doc.add_comment("Comment", escape_html(text))
 	return {"request": doc.name, "resumed": len(resumed)}

@@ -28,7 +28,17 @@ def customer_replied(request: str, text: str, sender: str, via: str) -> list[str
 		is_internal=0,
 		details={"text": text[:MAX_REPLY], "via": via, "from": sender},
 	)
-	resumed = frappe.get_all("Flow Task", filters={"request": request, "status": S.WAITING}, pluck="name")
+	# A locking read, in name order: an agent acting on one of these tasks at this moment goes first or waits, and
+	# the reply moves what is still waiting then (a plain read let the reply load a task the agent had just saved:
+	# "modified after you opened it", and the customer's message was refused; seen under load, issue 23).
+	task = frappe.qb.DocType("Flow Task")
+	resumed = (
+		frappe.qb.from_(task)
+		.select(task.name)
+		.where((task.request == request) & (task.status == S.WAITING))
+		.orderby(task.name)
+		.for_update()
+	).run(pluck=True)
 	for task in resumed:
 		system_move(task, S.IN_PROGRESS, flow_reason=f"the customer replied ({via})")
 	ledger.flush()

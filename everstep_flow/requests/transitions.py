@@ -247,7 +247,9 @@ def system_move(
 ) -> None:
 	"""An engine-made task move: validated by the core machine, not by who the current user is. `planned`: the
 	move as the caller's own plan decided it (no plan of its own then)."""
-	task = frappe.get_doc("Flow Task", task_name)
+	# The latest row, locked, as requests.actions reads it: a move saved a moment ago by someone else is seen
+	# rather than refused as "modified after you opened it".
+	task = frappe.get_doc("Flow Task", task_name, for_update=True)
 	task.update(fields)
 	task.flags.flow_reason = flow_reason
 	task.flags.flow_planned = planned

@@ -238,6 +238,61 @@ class TestPortalIntake(PortalTestCase):
 		reply = events(request, event_type="commented")
 		self.assertEqual(len(reply), 1)
 
+	def test_a_reply_and_an_agent_resuming_at_once_both_hold(self):
+		"""Issue 23: under load a reply lost a race with another move of the same task ("modified after you opened
+		it"). The reply reads the waiting tasks with a lock, in the order an agent's move takes its locks: whoever
+		goes first, the customer's words are kept, the task is In Progress once, the agent's late resume is a plain
+		refusal, and a collision (PostgreSQL) is the door's to run again."""
+		from everstep_flow.base import door
+		from everstep_flow.tests.utils import at_once, purge_requests
+
+		def as_the_door_does(call) -> None:
+			for _attempt in range(5):  # a door that owns its transaction runs again after a collision
+				try:
+					call()
+					return
+				except Exception as e:
+					if not door.collided(e):
+						raise
+					frappe.db.rollback()
+					frappe.local.flags.pop("flow_events", None)
+			raise AssertionError("kept colliding")
+
+		made = []
+		try:
+			for _round in range(3):
+				frappe.set_user(PT1)
+				request = portal.submit(MEMBER_SVC, {"company": "Acme"})["name"]
+				made.append(request)
+				task = tasks_of(request)["handle"].name
+				frappe.set_user(AGENT)
+				if not frappe.db.get_value("Flow Task", task, "claimed_by"):  # the queue may give it to them
+					task_api.claim(task)
+				task_api.start(task)
+				task_api.wait_on_customer(task)
+				frappe.set_user("Administrator")
+				frappe.db.commit()  # the two use their own connections
+				results = at_once(
+					{
+						PT1: lambda r=request: as_the_door_does(lambda: portal.reply(r, "Here it is")),
+						AGENT: lambda t=task: as_the_door_does(lambda: task_api.resume(t)),
+					}
+				)
+				self.assertEqual(results[PT1], "done", results)
+				if results[AGENT] != "done":
+					self.assertIsInstance(results[AGENT], frappe.ValidationError, results)
+					self.assertRegex(str(results[AGENT]), "Cannot resume")
+				frappe.db.rollback()  # read what the two committed
+				self.assertEqual(frappe.db.get_value("Flow Task", task, "status"), "In Progress")
+				self.assertEqual(len(events(request, event_type="commented")), 1)
+				self.assertEqual(len(events(request, task=task, event_type="resumed")), 1)
+				# out of the way of the next round's request (the service links a client's second open one)
+				frappe.db.set_value("Flow Request", request, {"status": "Cancelled", "open_key": None})
+				frappe.db.commit()
+		finally:
+			frappe.set_user("Administrator")
+			purge_requests(*made)
+
 
 class TestEmailIntake(PortalTestCase):
 	@classmethod

@@ -22,6 +22,7 @@ import json
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
+from frappe.utils import now_datetime
 from frappe.utils.password import update_password
 
 from everstep_flow.api import request as request_api
@@ -401,6 +402,45 @@ class TestReadsRevealNothing(FrappeTestCase):
 						status, body = probe(self.sessions[role])
 						self.assertLess(status, 500, body[-500:])  # a refusal is a 4xx, never a crash
 						self.assertNotIn(secret, body)
+
+	def test_is_set_on_a_date_answers_on_both_databases(self):
+		"""Frappe says "is set" on a date as `col != ''`, which PostgreSQL refused with a 500 (reads.fit_time_columns);
+		and the ledger's level-1 dates (last customer contact, wait start) confirm nothing to a requester."""
+		frappe.db.set_value(
+			"Flow Request",
+			self.requests["R2"],
+			"last_customer_contact",
+			now_datetime(),
+			update_modified=False,
+		)
+		frappe.db.commit()
+		fields = {
+			"Flow Request": ("due_on", "last_customer_contact", "creation"),
+			"Flow Task": ("due_on", "customer_wait_since"),
+		}
+		for role in ("requester", "agent of the team", "Flow Manager"):
+			for doctype, names in fields.items():
+				for field in names:
+					for value in ("set", "not set"):
+						with self.subTest(role=role, doctype=doctype, field=field, value=value):
+							status, body = _observe(
+								self.sessions[role].get(
+									f"/api/resource/{doctype}", filters=json.dumps([[field, "is", value]])
+								)
+							)
+							self.assertEqual(status, 200, body)
+		status, body = _observe(
+			self.sessions["requester"].get(
+				"/api/resource/Flow Request", filters=json.dumps([["last_customer_contact", "is", "set"]])
+			)
+		)
+		self.assertEqual(json.loads(body), [])
+		status, body = _observe(
+			self.sessions["Flow Manager"].get(
+				"/api/resource/Flow Request", filters=json.dumps([["last_customer_contact", "is", "set"]])
+			)
+		)
+		self.assertIn(self.requests["R2"], body)  # the requester's own request
 
 	def test_a_chart_is_computed_for_its_reader_not_for_whoever_loaded_it_first(self):
 		"""Frappe caches a chart under its name alone: the Flow Manager's figures (every team) were everyone's."""

@@ -164,6 +164,36 @@ def fit_query(doctype: str, query: DatabaseQuery) -> None:
 				# order column among the fields and adds no unqualified MAX(col) of its own
 				setattr(query, attr, f"{table}.{bare.group(1)}{bare.group(2) or ''}")
 	fit_json_columns(doctype, query)
+	fit_time_columns(doctype, query)
+
+
+TIME_TYPES = ("Date", "Datetime", "Time")
+
+
+def fit_time_columns(doctype: str, query: DatabaseQuery) -> None:
+	"""On PostgreSQL, Frappe 15 says "is set" / "is not set" on a date or time column as `col != ''` and
+	`ifnull(col, '') = ''`, which PostgreSQL refuses (a 500: '' is no timestamp). Said there as what they mean:
+	`is not null`, `is null`."""
+	if frappe.db.db_type != "postgres":
+		return
+	table = f"`tab{doctype}`"
+	meta = frappe.get_meta(doctype)
+	columns = ["creation", "modified"] + [df.fieldname for df in meta.fields if df.fieldtype in TIME_TYPES]
+	for attr in ("conditions", "grouped_or_conditions"):
+		built = getattr(query, attr, None)
+		if not built:
+			continue
+		for i, condition in enumerate(built):
+			for column in columns:
+				field = f"{table}.`{column}`"
+				for frappe_said, meant in (
+					(f"ifnull({field}, '') = ''", f"{field} is null"),
+					(f"ifnull({field}, '') != ''", f"{field} is not null"),
+					(f"{field} != ''", f"{field} is not null"),
+					(f"{field} = ''", f"{field} is null"),
+				):
+					condition = condition.replace(frappe_said, meant)
+			built[i] = condition
 
 
 def fit_json_columns(doctype: str, query: DatabaseQuery) -> None:
