@@ -179,20 +179,25 @@ def fit_time_columns(doctype: str, query: DatabaseQuery) -> None:
 	table = f"`tab{doctype}`"
 	meta = frappe.get_meta(doctype)
 	columns = ["creation", "modified"] + [df.fieldname for df in meta.fields if df.fieldtype in TIME_TYPES]
+	said_as = []
+	for column in columns:
+		field = f"{table}.`{column}`"
+		said_as += [
+			(f"ifnull({field}, '') = ''", f"{field} is null"),
+			(f"ifnull({field}, '') != ''", f"{field} is not null"),
+			(f"{field} != ''", f"{field} is not null"),
+			(f"{field} = ''", f"{field} is null"),
+		]
+	_rewrite_conditions(query, said_as)
+
+
+def _rewrite_conditions(query: DatabaseQuery, said_as: list[tuple[str, str]]) -> None:
+	"""Each filter condition Frappe built, with what it said replaced by what PostgreSQL takes."""
 	for attr in ("conditions", "grouped_or_conditions"):
 		built = getattr(query, attr, None)
-		if not built:
-			continue
-		for i, condition in enumerate(built):
-			for column in columns:
-				field = f"{table}.`{column}`"
-				for frappe_said, meant in (
-					(f"ifnull({field}, '') = ''", f"{field} is null"),
-					(f"ifnull({field}, '') != ''", f"{field} is not null"),
-					(f"{field} != ''", f"{field} is not null"),
-					(f"{field} = ''", f"{field} is null"),
-				):
-					condition = condition.replace(frappe_said, meant)
+		for i, condition in enumerate(built or ()):
+			for frappe_said, meant in said_as:
+				condition = condition.replace(frappe_said, meant)
 			built[i] = condition
 
 
@@ -217,11 +222,6 @@ def fit_json_columns(doctype: str, query: DatabaseQuery) -> None:
 					)
 	if frappe.db.db_type != "postgres":
 		return
-	for attr in ("conditions", "grouped_or_conditions"):
-		built = getattr(query, attr, None)
-		if not built:
-			continue
-		for i, condition in enumerate(built):
-			for column in columns:
-				condition = condition.replace(f"{table}.`{column}`", f"cast({table}.`{column}` as text)")
-			built[i] = condition
+	_rewrite_conditions(
+		query, [(f"{table}.`{column}`", f"cast({table}.`{column}` as text)") for column in columns]
+	)
