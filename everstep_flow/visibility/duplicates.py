@@ -20,6 +20,7 @@ class Duplicate(NamedTuple):
 	customer_type: str
 	customer: str
 	first: str  # the oldest open request of the client and service (the one to keep)
+	created: object = None  # when it was made (its line's date)
 
 
 def open_duplicates(shown: int | None = None, teams: list[str] | None = None) -> tuple[list[Duplicate], int]:
@@ -64,6 +65,7 @@ def open_duplicates(shown: int | None = None, teams: list[str] | None = None) ->
 				request.customer_type,
 				request.customer,
 				request.current_team,
+				request.creation,  # the rows are read anyway (the client's index holds none of these)
 			)
 			.where(open_with_client & request.customer.isin(clients[chunk : chunk + 1000]))
 			.run(as_dict=True)
@@ -75,5 +77,7 @@ def open_duplicates(shown: int | None = None, teams: list[str] | None = None) ->
 	for names in duplicate_groups((r.name, r.service, r.customer_type, r.customer) for r in rows):
 		for name in names[1:]:
 			r = by_name[name]
-			found.append(Duplicate(name, r.current_team, r.service, r.customer_type, r.customer, names[0]))
+			found.append(
+				Duplicate(name, r.current_team, r.service, r.customer_type, r.customer, names[0], r.creation)
+			)
 	return found, total

@@ -17,7 +17,9 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.query_builder import DocType
+from frappe.query_builder.functions import Count
 from frappe.utils import now_datetime
+from pypika.terms import ExistsCriterion
 
 from everstep_flow.engine import states as S
 from everstep_flow.visibility.duplicates import open_duplicates
@@ -46,7 +48,6 @@ def execute(filters: dict | None = None, now=None):
 	for k in KINDS:
 		if kind in (None, k):
 			rows.extend([line for line in found if line["kind"] == k][:LIMIT])
-	_since_created(rows)
 	chart = {
 		"data": {
 			"labels": [_(k) for k in KINDS],
@@ -108,18 +109,19 @@ def leaks(now, team: str | None = None) -> list[dict]:
 
 def audit(now, team: str | None = None, shown: int | None = None) -> tuple[list[dict], dict[str, int]]:
 	"""The leak lines this user may see (optionally of one team) and how many there are of each kind. With `shown`,
-	a manager's duplicates are counted by the database and only the first `shown` lines are built: a busy site has
-	tens of thousands, and the report shows a few hundred of each kind."""
+	a manager's duplicates and waiting tasks are counted by the database and only the first `shown` lines of each
+	are built: a busy site has thousands, and the report shows a few hundred of each kind."""
 	teams = visible_teams(team)
 	if teams == []:
 		return [], dict.fromkeys(KINDS, 0)
-	found = orphans() + late_handoffs(now) + waiting_without_follow_up() + stale_follow_ups(now)
+	found = orphans() + late_handoffs(now) + stale_follow_ups(now)
 	if teams is None:
+		waiting, waiting_total = waiting_without_follow_up(shown)
 		doubles, total = duplicates(shown)
 		counts = _counts(found)
-		counts[DUPLICATE] = total
-		return found + doubles, counts
-	found += duplicates(teams=teams)[0]
+		counts[WAITING], counts[DUPLICATE] = waiting_total, total
+		return found + waiting + doubles, counts
+	found += waiting_without_follow_up()[0] + duplicates(teams=teams)[0]
 	mine = set(teams)
 	unowned = list({f["request"] for f in found if not f["team"] and f["request"]})
 	readable = (
@@ -168,30 +170,29 @@ def late_handoffs(now) -> list[dict]:
 	]
 
 
-def waiting_without_follow_up() -> list[dict]:
+def waiting_without_follow_up(shown: int | None = None) -> tuple[list[dict], int]:
+	"""Tasks waiting on the customer that nothing says when to chase (task, request or an open Flow Follow Up), and
+	how many: with `shown`, only that many lines are read, and the database counts the rest when there are more."""
 	# Query builder, not get_all: Frappe's "is not set" on a Datetime compares it with '' (PostgreSQL refuses).
 	task, request, follow_up = DocType("Flow Task"), DocType("Flow Request"), DocType("Flow Follow Up")
-	tasks = (
-		frappe.qb.from_(task)
-		.join(request)
-		.on(request.name == task.request)
-		.select(task.name, task.request, task.team, task.title, task.modified)
-		.where((task.status == S.WAITING) & task.follow_up_on.isnull() & request.follow_up_on.isnull())
-		.run(as_dict=True)
-	)
-	if not tasks:
-		return []
-	chased = set(
+	chased = ExistsCriterion(
 		frappe.qb.from_(follow_up)
-		.select(follow_up.request)
-		.where(follow_up.request.isin(list({t.request for t in tasks})) & (follow_up.status == "Open"))
-		.run(pluck=True)
+		.select(follow_up.name)
+		.where((follow_up.request == task.request) & (follow_up.status == "Open"))
 	)
-	return [
-		line(WAITING, "Flow Task", t.name, t.request, t.team, t.modified, t.title)
-		for t in tasks
-		if t.request not in chased
-	]
+	waiting = (
+		(task.status == S.WAITING)
+		& task.follow_up_on.isnull()
+		& request.follow_up_on.isnull()
+		& chased.negate()
+	)
+	query = frappe.qb.from_(task).join(request).on(request.name == task.request).where(waiting)
+	lines = query.select(task.name, task.request, task.team, task.title, task.modified)
+	rows = [] if shown == 0 else (lines.limit(shown) if shown else lines).run(as_dict=True)
+	total = len(rows)
+	if shown is not None and total >= shown:
+		total = query.select(Count("*")).run()[0][0]
+	return [line(WAITING, "Flow Task", t.name, t.request, t.team, t.modified, t.title) for t in rows], total
 
 
 def stale_follow_ups(now) -> list[dict]:
@@ -241,24 +242,9 @@ def duplicates(shown: int | None = None, teams: list[str] | None = None) -> tupl
 			d.name,
 			d.name,
 			d.team,
-			None,  # its creation, read for the lines shown (_since_created)
+			d.created,
 			already.format(d.customer_type, d.customer, d.first, d.service),
 		)
 		for d in found
 	]
 	return lines, total
-
-
-def _since_created(rows: list[dict]) -> None:
-	"""A duplicate's line is dated by its request's creation, read for the lines shown only: a busy site has tens of
-	thousands of duplicates, and their count needs no date."""
-	names = [r["reference_name"] for r in rows if r["kind"] == DUPLICATE and r["since"] is None]
-	if names:
-		created = dict(
-			frappe.get_all(
-				"Flow Request", filters={"name": ("in", names)}, fields=["name", "creation"], as_list=True
-			)
-		)
-		for r in rows:
-			if r["kind"] == DUPLICATE and r["since"] is None:
-				r["since"] = created.get(r["reference_name"])
