@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -20,12 +21,27 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 731  # two years: a longer range is a mistake more often than a wish, and costs the whole history
 
 
-def report_filters(filters) -> frappe._dict:
-	"""The filters of a report call: an object of filter: value, nothing else (a list or a string is a 417)."""
+_FILTER_NAME = re.compile(r"^[a-z_]{1,40}$")
+
+
+def report_filters(filters, known: tuple[str, ...]) -> frappe._dict:
+	"""The filters of a report call: an object of filter: value, each one the report takes (`known`, its JS
+	filters), nothing else: a list, a string or a filter it does not have is a 417 (ignoring one would answer as if
+	it had been applied)."""
 	if filters is None or filters == "":
 		return frappe._dict()
 	if not isinstance(filters, dict):
 		frappe.throw(_("filters: expected an object of filter: value"), frappe.ValidationError)
+	unknown = [name for name in filters if name not in known]
+	if unknown:
+		named = [name for name in unknown if isinstance(name, str) and _FILTER_NAME.match(name)]
+		frappe.throw(
+			_("filters: {0} is not a filter of this report (it takes {1})").format(
+				", ".join(named[:3]) or _("one of them"), ", ".join(known)
+			),
+			frappe.ValidationError,
+			title=_("Invalid filter"),
+		)
 	return frappe._dict(filters)
 
 

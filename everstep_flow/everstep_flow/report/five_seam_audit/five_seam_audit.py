@@ -13,11 +13,13 @@ from everstep_flow.visibility.reporting import escaped, period, quick_datetimes,
 from everstep_flow.visibility.seam_audit import LIMIT, calls, follow_ups, inbox, waiting
 from everstep_flow.visibility.seam_audit_deals import deals
 
+FILTERS = ("from_date", "to_date", "seam")  # as its .js declares them
+
 
 def execute(filters: dict | None = None):
 	if not is_manager():
 		frappe.throw(_("Only a Flow Manager can run the five-seam audit."), frappe.PermissionError)
-	filters = report_filters(filters)
+	filters = report_filters(filters, FILTERS)
 	start, end = period(filters)
 	now = now_datetime()
 	with quick_datetimes():

@@ -18,9 +18,11 @@ from everstep_flow.engine.reports import SeamTally, repeated_crossings, seam_tot
 from everstep_flow.visibility import seam_tallies
 from everstep_flow.visibility.reporting import period, report_filters, visible_teams
 
+FILTERS = ("from_date", "to_date", "team")  # as its .js declares them
+
 
 def execute(filters: dict | None = None, now=None):
-	filters = report_filters(filters)
+	filters = report_filters(filters, FILTERS)
 	now = now or now_datetime()
 	tallies, back = seams(filters, now)
 	rows = tally_rows(tallies, back)

@@ -37,8 +37,11 @@ KINDS = (ORPHAN, LATE, WAITING, STALE, DUPLICATE)
 LIMIT = 500  # lines per kind shown; the counts stay exact
 
 
+FILTERS = ("kind", "team")  # as its .js declares them
+
+
 def execute(filters: dict | None = None, now=None):
-	filters = report_filters(filters)
+	filters = report_filters(filters, FILTERS)
 	kind = filters.get("kind") or None
 	if kind is not None and kind not in KINDS:
 		frappe.throw(_("kind: one of {0}").format(", ".join(KINDS)), frappe.ValidationError)

@@ -30,8 +30,11 @@ from everstep_flow.visibility.reporting import checked_service, escaped, period,
 OUTCOME_OF_SLA = {sla_core.MET: "met", sla_core.BREACHED: "breached"}
 
 
+FILTERS = ("from_date", "to_date", "periodicity", "service", "team")  # as its .js declares them
+
+
 def execute(filters: dict | None = None, now=None):
-	filters = report_filters(filters)
+	filters = report_filters(filters, FILTERS)
 	now = now or now_datetime()
 	periodicity = filters.get("periodicity") or "Weekly"
 	if periodicity not in PERIODS:

@@ -16,9 +16,11 @@ from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import AGE_LABELS, bucket_edges, totals
 from everstep_flow.visibility.reporting import report_filters, visible_teams
 
+FILTERS = ("team",)  # as its .js declares them
+
 
 def execute(filters: dict | None = None, now=None):
-	filters = report_filters(filters)
+	filters = report_filters(filters, FILTERS)
 	rows = queue_rows(now or now_datetime(), filters.get("team"))
 	total = totals(rows)
 	chart = {

@@ -27,9 +27,11 @@ from everstep_flow.visibility.reporting import (
 	visible_teams,
 )
 
+FILTERS = ("from_date", "to_date", "service", "team")  # as its .js declares them
+
 
 def execute(filters: dict | None = None, now=None):
-	filters = report_filters(filters)
+	filters = report_filters(filters, FILTERS)
 	now = now or now_datetime()
 	tallies, wip, titles = facts(filters, now)
 	rows = step_rows(tallies, wip)
