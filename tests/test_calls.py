@@ -157,6 +157,15 @@ def test_contact_at_tells_contact_from_other_events():
 	assert contact_at("waiting", {}, NOW) is None
 
 
+@given(st.text(max_size=20), st.sampled_from([{}, {"via": "portal"}, {"at": str(NOW)}]))
+def test_only_the_contact_events_can_be_contact(event_type, details):
+	"""The ledger reads the details of CONTACT_EVENTS only: no other event type may be contact."""
+	from everstep_flow.engine.calls import CONTACT_EVENTS, contact_at
+
+	if event_type not in CONTACT_EVENTS:
+		assert contact_at(event_type, details, NOW) is None
+
+
 EVENT = st.tuples(
 	st.sampled_from(["r1", "r2", "r3"]),
 	st.sampled_from(["call_logged", "commented", "waiting", "completed"]),

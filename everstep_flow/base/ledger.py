@@ -9,7 +9,7 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
-from everstep_flow.engine.calls import latest_contacts
+from everstep_flow.engine.calls import CONTACT_EVENTS, latest_contacts
 
 # What a reader of the history sees (the timeline API returns these).
 TIMELINE_FIELDS = (
@@ -185,9 +185,6 @@ def flush() -> None:
 				request.name.isin(quiet)
 			).run()
 		_keep_last_contacts(pending)
-
-
-CONTACT_EVENTS = frozenset({"call_logged", "commented"})
 
 
 def _keep_last_contacts(pending: list[tuple]) -> None:

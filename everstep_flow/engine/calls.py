@@ -250,6 +250,9 @@ def waiting_without_contact(waiting_since: datetime, contacts: Iterable[datetime
 	return not any(at >= waiting_since for at in contacts)
 
 
+CONTACT_EVENTS = frozenset({"call_logged", "commented"})  # the only ledger events contact_at may call contact
+
+
 def contact_at(event_type: str, details: Mapping[str, Any], at: datetime) -> datetime | None:
 	"""When a ledger event was contact with the customer (seam 3), or None: a call when it happened, not when it
 	was logged (a call logged today that took place before a wait began is no contact since), and a comment the

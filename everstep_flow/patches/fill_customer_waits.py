@@ -7,22 +7,22 @@ from frappe.query_builder import DocType
 
 from everstep_flow.base import ledger
 from everstep_flow.engine import states as S
-from everstep_flow.engine.calls import latest_contacts
+from everstep_flow.engine.calls import CONTACT_EVENTS, latest_contacts
 
 CHUNK = 500
 
 
 def execute() -> None:
 	task, event, request = DocType("Flow Task"), DocType("Flow Event"), DocType("Flow Request")
-	waiting = [
-		name
-		for (name,) in frappe.qb.from_(task)
-		.select(task.name)
+	waiting = (
+		frappe.qb.from_(task)
+		.select(task.name, task.request)
 		.where((task.status == S.WAITING) & task.customer_wait_since.isnull())
 		.run()
-	]
+	)
 	for start in range(0, len(waiting), CHUNK):
-		names = waiting[start : start + CHUNK]
+		names = [name for name, _request in waiting[start : start + CHUNK]]
+		requests = list({request for _name, request in waiting[start : start + CHUNK]})
 		since: dict[str, object] = {}
 		for name, at in (
 			frappe.qb.from_(event)
@@ -34,13 +34,12 @@ def execute() -> None:
 				since[name] = at
 		for name, at in since.items():
 			frappe.qb.update(task).set(task.customer_wait_since, at).where(task.name == name).run()
-		requests = list(set(frappe.get_all("Flow Task", filters={"name": ("in", names)}, pluck="request")))
 		latest = latest_contacts(
 			(r, kind, ledger.details_of({"details": details}), at)
 			for r, kind, details, at in (
 				frappe.qb.from_(event)
 				.select(event.request, event.event_type, event.details, event.at)
-				.where(event.event_type.isin(tuple(ledger.CONTACT_EVENTS)) & event.request.isin(requests))
+				.where(event.event_type.isin(tuple(CONTACT_EVENTS)) & event.request.isin(requests))
 				.run()
 			)
 		)

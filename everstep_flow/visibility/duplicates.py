@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 import frappe
@@ -20,7 +21,7 @@ class Duplicate(NamedTuple):
 	customer_type: str
 	customer: str
 	first: str  # the oldest open request of the client and service (the one to keep)
-	created: object = None  # when it was made (its line's date)
+	created: datetime | None = None  # when it was made (its line's date)
 
 
 def open_duplicates(shown: int | None = None, teams: list[str] | None = None) -> tuple[list[Duplicate], int]:

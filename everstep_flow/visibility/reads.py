@@ -176,6 +176,9 @@ def fit_time_columns(doctype: str, query: DatabaseQuery) -> None:
 	`is not null`, `is null`."""
 	if frappe.db.db_type != "postgres":
 		return
+	built = [c for attr in ("conditions", "grouped_or_conditions") for c in getattr(query, attr, None) or ()]
+	if not any("''" in condition for condition in built):
+		return  # the common case: no filter compares a column with ''
 	table = f"`tab{doctype}`"
 	meta = frappe.get_meta(doctype)
 	columns = ["creation", "modified"] + [df.fieldname for df in meta.fields if df.fieldtype in TIME_TYPES]
