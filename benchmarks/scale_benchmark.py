@@ -1112,15 +1112,20 @@ def report_calls(filters: dict) -> list[tuple[str, str, Callable | None, Callabl
 		except Exception as e:
 			found.append((short, path, None, None, f"import error: {e}"))
 			continue
+		# only the filters the report has: it refuses any other (reporting.report_filters answers 417)
+		taken = getattr(module, "FILTERS", None)
+		mine = {k: v for k, v in filters.items() if taken is None or k in taken}
 		report_json = Path(module.__file__).with_suffix(".json")
 		name = json.loads(report_json.read_text())["name"] if report_json.exists() else None
 		desk = None
 		note = ""
 		if name and frappe.db.exists("Report", name):
-			desk = lambda name=name: run(name, dict(filters))  # noqa: E731
+			desk = lambda name=name, mine=mine: run(name, dict(mine))  # noqa: E731
 		else:
 			note = "no Report record (migrate the site)"
-		found.append((name or short, path, lambda module=module: module.execute(dict(filters)), desk, note))
+		found.append(
+			(name or short, path, lambda module=module, mine=mine: module.execute(dict(mine)), desk, note)
+		)
 	return found
 
 
