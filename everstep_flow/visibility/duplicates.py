@@ -55,6 +55,7 @@ def open_duplicates(shown: int | None = None, teams: list[str] | None = None) ->
 		keys = keys[:upto]
 	wanted = set(keys)
 	clients = sorted({client for _s, _t, client in keys})
+	services = sorted({service for service, _t, _c in keys})
 	rows = []
 	for chunk in range(0, len(clients), 1000):
 		rows += [
@@ -66,9 +67,15 @@ def open_duplicates(shown: int | None = None, teams: list[str] | None = None) ->
 				request.customer_type,
 				request.customer,
 				request.current_team,
-				request.creation,  # the rows are read anyway (the client's index holds none of these)
+				request.creation,
 			)
-			.where(open_with_client & request.customer.isin(clients[chunk : chunk + 1000]))
+			# by status and service first: MariaDB reads them from the open requests' index alone (through the
+			# client's index it looked up every open request of those clients: 2,500 rows, 0.13 s)
+			.where(
+				open_with_client
+				& request.service.isin(services)
+				& request.customer.isin(clients[chunk : chunk + 1000])
+			)
 			.run(as_dict=True)
 			if (r.service, r.customer_type, r.customer) in wanted
 		]

@@ -118,12 +118,13 @@ def on_doctype_update() -> None:
 			"rework_count",
 		],
 	)
-	# SLA and OLA Compliance counts the open tasks created in the period (its done ones come from the day tallies).
+	# SLA and OLA Compliance counts the open tasks created in the period (its done ones come from the day tallies);
+	# Team Queue Aging and the Open Tasks by Team chart count every open task by team, holder, age and due date.
 	covering_index(
 		"Flow Task",
-		"open_outcomes",
-		["status", "creation", "due_on", "completed_on", "service", "team", "title"],
-		replacing="created_tasks",
+		"open_task_outcomes",
+		["status", "creation", "due_on", "completed_on", "service", "team", "title", "claimed_by"],
+		replacing=("open_outcomes", "created_tasks"),
 	)
 	# Where Requests Wait counts the open tasks of each step (15,000 among 500,000) and the no-orphan check finds
 	# the open requests with no open task, from the index alone.

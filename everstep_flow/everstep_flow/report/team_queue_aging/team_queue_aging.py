@@ -1,7 +1,7 @@
 # Copyright (c) 2026, everstep_flow contributors
 """Team queue aging: per team, its open work, who holds it, how old it is, what is overdue or at risk.
 
-One grouped query over open tasks (index: team, status), cost with the open work; an agent sees their own teams'
+Grouped queries over open tasks (an index of open tasks), cost with the open work; an agent sees their own teams'
 rows only (the Flow Managers every team's)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from frappe.query_builder import Case, DocType
 from frappe.query_builder.functions import Count, Sum
 from frappe.utils import escape_html, now_datetime
 
+from everstep_flow.engine import sla
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import AGE_LABELS, bucket_edges, totals
 from everstep_flow.visibility.reporting import report_filters, visible_teams
@@ -66,18 +67,19 @@ def columns() -> list[dict]:
 
 
 def queue_rows(now, team: str | None = None) -> list[dict]:
+	"""Per team, its open tasks counted from an index of open tasks alone (MariaDB: open_task_outcomes); the ones
+	whose request is at risk by a second query from the few requests at risk, where reading every open task's
+	request took 0.1 s of 0.13 on 27,000 open tasks. Only an open request is ever at risk (the engine sets a
+	finished request's SLA status to met, breached or none), so they are looked for among the open ones."""
 	task, request = DocType("Flow Task"), DocType("Flow Request")
 	query = (
 		frappe.qb.from_(task)
-		.left_join(request)
-		.on(request.name == task.request)
 		.select(
 			task.team,
 			Count("*").as_("open"),
 			Sum(Case().when(task.claimed_by.isnull(), 1).else_(0)).as_("unclaimed"),
 			Sum(Case().when(task.claimed_by.notnull(), 1).else_(0)).as_("claimed"),
 			Sum(Case().when(task.due_on < now, 1).else_(0)).as_("overdue"),
-			Sum(Case().when(request.sla_status == "At Risk", 1).else_(0)).as_("at_risk"),
 		)
 		.where(task.status.isin(S.TASK_OPEN))
 		.groupby(task.team)
@@ -88,9 +90,29 @@ def queue_rows(now, team: str | None = None) -> list[dict]:
 		if after is not None:
 			condition &= task.creation > after
 		query = query.select(Sum(Case().when(condition, 1).else_(0)).as_(key))
+	at_risk = (
+		frappe.qb.from_(request)
+		.join(task)
+		.on(task.request == request.name)
+		.select(task.team, Count("*"))
+		.where(
+			request.status.isin(S.REQ_OPEN_STATES)
+			& (request.sla_status == sla.AT_RISK)
+			& task.status.isin(S.TASK_OPEN)
+		)
+		.groupby(task.team)
+	)
 	teams = visible_teams(team)
 	if teams == []:
 		return []
 	if teams is not None:  # an agent's own teams' figures only (or the one asked for)
 		query = query.where(task.team.isin(teams))
-	return [{k: (int(v) if k != "team" else v) for k, v in row.items()} for row in query.run(as_dict=True)]
+		at_risk = at_risk.where(task.team.isin(teams))
+	risky = dict(at_risk.run())
+	return [
+		{
+			**{k: (int(v) if k != "team" else v) for k, v in row.items()},
+			"at_risk": int(risky.get(row.team) or 0),
+		}
+		for row in query.run(as_dict=True)
+	]
