@@ -111,7 +111,9 @@ def handoff_arrived(handoff: str) -> list[str]:
 	return tell(users, "Flow Handoff", handoff, subject, from_user=row.sent_by)
 
 
-def catch_up_arrivals(now, *, after_minutes: int = 10, within_minutes: int = 60, limit: int = 200) -> int:
+def catch_up_arrivals(
+	now, *, after_minutes: int = 10, within_minutes: int = 60, limit: int = 200, settle=None
+) -> int:
 	"""The sweep: a pending handoff whose arrival job was lost (a worker killed mid-run) is told now. Only handoffs
 	old enough for their job to have run and younger than an hour (later, the late-handoff nudges of the ladder
 	speak for it); each is told once (the job's own lock and check)."""
@@ -134,4 +136,6 @@ def catch_up_arrivals(now, *, after_minutes: int = 10, within_minutes: int = 60,
 	).run(pluck=True)
 	for name in names:
 		handoff_arrived(name)
+		if settle:
+			settle()  # the scheduled sweep commits each: a notice holds its recipients' unseen-flag rows
 	return len(names)

@@ -47,22 +47,23 @@ def settings() -> tuple[Ladder, int]:
 
 
 def scheduled_sweep() -> None:
-	run()
+	run(commit_each=True)
 
 
-def run(now=None) -> dict:
+def run(now=None, commit_each: bool = False) -> dict:
 	now = now or now_datetime()
 	ladder, stale_after = settings()
-	report = Report()
+	report = Report(commit_each=commit_each)
 	report.overdue_tasks = _overdue_tasks(now, ladder, report)
 	report.late_handoffs = _late_handoffs(now, ladder, report)
 	report.follow_ups = follow_ups(now, report)
 	if stale_after:
 		report.stale_requests = _stale_requests(now, stale_after, ladder, report)
 	report.sla_changes = _sla(now)
+	report.settle()  # its set-based updates lock every request whose status changed
 	report.firings_requeued = requeue_lost(now)
 	report.host_posts_caught_up = catch_up(now)
-	report.handoffs_told = catch_up_arrivals(now)
+	report.handoffs_told = catch_up_arrivals(now, settle=report.settle)
 	ledger.flush()
 	if report.more_queued:
 		frappe.enqueue(
@@ -114,6 +115,7 @@ def _climb(
 		if raise_level(table, r.name, level, r.sent_level, r.nudge.level):
 			send(r.nudge, r.request, doctype=doctype, name=r.name, **r.about)
 			sent += 1
+		report.settle()
 	return sent
 
 
@@ -186,6 +188,7 @@ def _stale_requests(now, stale_after: int, ladder: Ladder, report: Report) -> in
 		if raise_level(Request, r.name, Request.stale_level, r.sent_level, r.nudge.level):
 			send(r.nudge, r.request, doctype="Flow Request", name=r.name, **r.about)
 			sent += 1
+		report.settle()
 	return sent
 
 

@@ -43,6 +43,7 @@ def follow_ups(now, report: Report) -> int:
 				kind="follow_up",
 			)
 			sent += 1
+			report.settle()
 	return sent + owned_follow_ups(now, report)
 
 
@@ -68,4 +69,5 @@ def owned_follow_ups(now, report: Report) -> int:
 			task=row.task,
 		)
 		sent += 1
+		report.settle()
 	return sent
