@@ -83,9 +83,16 @@ def _check_columns(doc) -> None:
 		columns = meta.get_valid_columns()
 		if doc.group_by_based_on not in columns:
 			frappe.throw(_("chart: group_by_based_on must be a field of {0}").format(doc.document_type))
-		if doc.aggregate_function_based_on and doc.aggregate_function_based_on not in columns:
+		numbers = {
+			df.fieldname
+			for df in meta.fields
+			if df.fieldtype in ("Int", "Float", "Currency", "Percent", "Duration")
+		}
+		if doc.aggregate_function_based_on and doc.aggregate_function_based_on not in numbers:
 			frappe.throw(
-				_("chart: aggregate_function_based_on must be a field of {0}").format(doc.document_type)
+				_("chart: aggregate_function_based_on must be a number field of {0}").format(
+					doc.document_type
+				)
 			)
 		return
 	dates = {"creation", "modified"} | {
