@@ -19,7 +19,9 @@ indexed query each.
    (the sweep re-queues a lost one after 2 minutes); every Done or Linked one names its request.
 6. handoffs: each handoff of the run agrees with its tasks: Pending -> its task Queued and awaiting it; Accepted ->
    its task no longer awaiting it; Returned or Cancelled -> its task Cancelled.
-7. errors: Error Log rows written during the run (listed by title), and the 5xx lines of the access logs given with
+7. sweep: the scheduler ran the five-minute sweep during the run (a site Frappe thinks dormant is swept once a
+   day only: log in once on a load site used through API tokens alone).
+8. errors: Error Log rows written during the run (listed by title), and the 5xx lines of the access logs given with
    --access-log (gunicorn's or `bench serve`'s; from the byte offset --mark recorded, so only the run's lines).
 
 	cd frappe-bench/sites
@@ -341,6 +343,24 @@ def errors(checks: Checks, since: str, logs: list[tuple[Path, int]]) -> None:
 		)
 
 
+def sweep_ran(checks: Checks, since: str) -> None:
+	"""The scheduler swept during the run (the load includes it): a run of the five-minute sweep logged since the
+	mark. Frappe schedules a site it thinks dormant (no Activity Log for `dormant_days`) once a day only, and a site
+	used through API tokens alone writes none: such a run would measure no sweep."""
+	import frappe
+
+	runs = Counter(
+		frappe.get_all(
+			"Scheduled Job Log",
+			filters={"scheduled_job_type": "sweep.scheduled_sweep", "creation": (">=", since)},
+			pluck="status",
+		)
+	)
+	checks.add(
+		"sweep: the scheduler swept during the run", bool(runs), {"sweeps": sum(runs.values()), **runs}
+	)
+
+
 def mark(site: str, out: Path, logs: list[Path]) -> None:
 	from frappe.utils import now
 
@@ -383,6 +403,7 @@ def main() -> int:
 		duplicates(checks, since)
 		firings(checks, since, a.grace)
 		handoffs(checks, since)
+		sweep_ran(checks, since)
 		errors(checks, since, logs)
 	failed = sum(not r["ok"] for r in checks.results)
 	print(f"{len(checks.results) - failed} passed, {failed} failed ({time.perf_counter() - started:.0f} s)")
