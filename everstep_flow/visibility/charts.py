@@ -24,18 +24,10 @@ from frappe.utils.dateutils import (
 )
 
 
-def compute(
-	chart_name: str | None,
-	chart,
-	filters=None,
-	from_date=None,
-	to_date=None,
-	timespan=None,
-	time_interval=None,
-	heatmap_year=None,
-) -> dict | None:
+def compute(chart_name: str | None, chart, **options) -> dict | None:
 	"""What `frappe.desk.doctype.dashboard_chart.dashboard_chart.get` answers, without its cache (see
-	read_doors.get_chart). The chart's doctype is one of ours (the caller checked)."""
+	read_doors.get_chart), for the same options (filters, from_date, to_date, timespan, time_interval,
+	heatmap_year). The chart's doctype is one of ours (the caller checked)."""
 	doc = (
 		frappe.get_doc("Dashboard Chart", chart_name)
 		if chart_name
@@ -47,22 +39,17 @@ def compute(
 		or frappe.get_meta(doc.document_type).is_submittable
 	):
 		return inspect.unwrap(frappe_chart.get)(
-			chart_name=chart_name,
-			chart=None if chart_name else chart,
-			filters=filters,
-			from_date=from_date,
-			to_date=to_date,
-			timespan=timespan,
-			time_interval=time_interval,
-			heatmap_year=heatmap_year,
+			chart_name=chart_name, chart=None if chart_name else chart, **options
 		)
 	_check_columns(doc)
 	# as Frappe's `get` reads its arguments
-	timespan = timespan or doc.timespan
+	from_date, to_date = options.get("from_date"), options.get("to_date")
+	time_interval = options.get("time_interval")
+	timespan = options.get("timespan") or doc.timespan
 	if timespan == "Select Date Range":
 		from_date = get_datetime(from_date) if from_date else doc.from_date
 		to_date = get_datetime(to_date) if to_date else get_datetime(doc.to_date)
-	filters = frappe.parse_json(filters) or frappe.parse_json(doc.filters_json) or []
+	filters = frappe.parse_json(options.get("filters")) or frappe.parse_json(doc.filters_json) or []
 	if doc.chart_type == "Group By":
 		return frappe_chart.get_group_by_chart_config(doc, filters)
 	if _joins_another_table(doc.document_type, filters):
