@@ -9,6 +9,7 @@ import frappe
 from frappe.query_builder import DocType
 from frappe.utils import now_datetime
 
+from everstep_flow.base.writers import note_change
 from everstep_flow.engine.calls import CONTACT_EVENTS, latest_contacts
 
 # What a reader of the history sees (the timeline API returns these).
@@ -80,6 +81,7 @@ def record(
 	if not pending:
 		frappe.db.before_commit.add(flush)
 		frappe.db.before_rollback.add(discard)
+		note_change()  # the user's copies of reports are read again after this commits
 	row = {
 		"name": frappe.generate_hash(length=12),
 		"creation": now,

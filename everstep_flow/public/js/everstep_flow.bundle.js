@@ -311,3 +311,17 @@ everstep_flow.values_table = (rows, empty) => {
 		)
 		.join("")}</tbody></table>`;
 };
+
+// A visibility report answered from the user's copy of its figures (site config everstep_flow_report_copies) is
+// read again in the background when the copy is getting old; once the new figures are in, the report on screen
+// redraws with them (they come from the user's refreshed copy).
+$(document).on("app_ready", () => {
+	frappe.realtime.on("everstep_flow_report_refreshed", (data) => {
+		const view = frappe.query_report;
+		const route = frappe.get_route();
+		const shown = route[0] === "query-report" && route[1] === data?.report;
+		if (view && shown && view.report_name === data.report) {
+			view.refresh();
+		}
+	});
+});

@@ -9,6 +9,7 @@ from frappe.utils import now_datetime
 
 from everstep_flow.engine.calls import SEAMS
 from everstep_flow.teams.membership import is_manager
+from everstep_flow.visibility import report_copies
 from everstep_flow.visibility.reporting import escaped, period, quick_datetimes, report_filters
 from everstep_flow.visibility.seam_audit import LIMIT, calls, follow_ups, inbox, waiting
 from everstep_flow.visibility.seam_audit_deals import deals
@@ -19,9 +20,13 @@ FILTERS = ("from_date", "to_date", "seam")  # as its .js declares them
 def execute(filters: dict | None = None):
 	if not is_manager():
 		frappe.throw(_("Only a Flow Manager can run the five-seam audit."), frappe.PermissionError)
-	filters = report_filters(filters, FILTERS)
-	start, end = period(filters)
-	now = now_datetime()
+	return report_copies.served("Five Seam Audit", __name__, report_filters(filters, FILTERS))
+
+
+def compute(filters: frappe._dict, now=None):
+	"""The figures, read now (execute serves the user's copy of them where the site keeps copies)."""
+	start, end = period(filters, now)
+	now = now or now_datetime()
 	with quick_datetimes():
 		leaks = {
 			1: inbox(start, end),

@@ -15,14 +15,18 @@ from frappe.utils import escape_html, now_datetime
 
 from everstep_flow.engine.day_tallies import merged, seams_at, split_period
 from everstep_flow.engine.reports import SeamTally, repeated_crossings, seam_totals, tally_rows
-from everstep_flow.visibility import seam_tallies
+from everstep_flow.visibility import report_copies, seam_tallies
 from everstep_flow.visibility.reporting import period, report_filters, visible_teams
 
 FILTERS = ("from_date", "to_date", "team")  # as its .js declares them
 
 
 def execute(filters: dict | None = None, now=None):
-	filters = report_filters(filters, FILTERS)
+	return report_copies.served("Handoffs by Seam", __name__, report_filters(filters, FILTERS), now)
+
+
+def compute(filters: frappe._dict, now=None):
+	"""The figures, read now (execute serves the user's copy of them where the site keeps copies)."""
 	now = now or now_datetime()
 	tallies, back = seams(filters, now)
 	rows = tally_rows(tallies, back)

@@ -22,6 +22,7 @@ from frappe.utils import now_datetime
 from pypika.terms import ExistsCriterion
 
 from everstep_flow.engine import states as S
+from everstep_flow.visibility import report_copies
 from everstep_flow.visibility.duplicates import open_duplicates
 from everstep_flow.visibility.orphans import check_orphans
 from everstep_flow.visibility.reporting import escaped, quick_datetimes, report_filters, visible_teams
@@ -41,7 +42,11 @@ FILTERS = ("kind", "team")  # as its .js declares them
 
 
 def execute(filters: dict | None = None, now=None):
-	filters = report_filters(filters, FILTERS)
+	return report_copies.served("Leak Audit", __name__, report_filters(filters, FILTERS), now)
+
+
+def compute(filters: frappe._dict, now=None):
+	"""The figures, read now (execute serves the user's copy of them where the site keeps copies)."""
 	kind = filters.get("kind") or None
 	if kind is not None and kind not in KINDS:
 		frappe.throw(_("kind: one of {0}").format(", ".join(KINDS)), frappe.ValidationError)

@@ -24,7 +24,7 @@ from everstep_flow.engine import day_tallies as day_core
 from everstep_flow.engine import sla as sla_core
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import PERIODS, SlaFact, compliance_rows, period_of, share
-from everstep_flow.visibility import day_tallies
+from everstep_flow.visibility import day_tallies, report_copies
 from everstep_flow.visibility.reporting import checked_service, escaped, period, report_filters, visible_teams
 
 OUTCOME_OF_SLA = {sla_core.MET: "met", sla_core.BREACHED: "breached"}
@@ -34,7 +34,11 @@ FILTERS = ("from_date", "to_date", "periodicity", "service", "team")  # as its .
 
 
 def execute(filters: dict | None = None, now=None):
-	filters = report_filters(filters, FILTERS)
+	return report_copies.served("SLA and OLA Compliance", __name__, report_filters(filters, FILTERS), now)
+
+
+def compute(filters: frappe._dict, now=None):
+	"""The figures, read now (execute serves the user's copy of them where the site keeps copies)."""
 	now = now or now_datetime()
 	periodicity = filters.get("periodicity") or "Weekly"
 	if periodicity not in PERIODS:

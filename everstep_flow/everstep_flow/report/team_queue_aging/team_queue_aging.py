@@ -15,13 +15,18 @@ from frappe.utils import escape_html, now_datetime
 from everstep_flow.engine import sla
 from everstep_flow.engine import states as S
 from everstep_flow.engine.reports import AGE_LABELS, bucket_edges, totals
+from everstep_flow.visibility import report_copies
 from everstep_flow.visibility.reporting import report_filters, visible_teams
 
 FILTERS = ("team",)  # as its .js declares them
 
 
 def execute(filters: dict | None = None, now=None):
-	filters = report_filters(filters, FILTERS)
+	return report_copies.served("Team Queue Aging", __name__, report_filters(filters, FILTERS), now)
+
+
+def compute(filters: frappe._dict, now=None):
+	"""The figures, read now (execute serves the user's copy of them where the site keeps copies)."""
 	rows = queue_rows(now or now_datetime(), filters.get("team"))
 	total = totals(rows)
 	chart = {

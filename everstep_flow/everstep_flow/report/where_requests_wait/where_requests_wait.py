@@ -18,7 +18,7 @@ from frappe.utils import now_datetime
 from everstep_flow.engine import states as S
 from everstep_flow.engine.day_tallies import merged, pooled, split_period
 from everstep_flow.engine.reports import StepTally, step_rows, step_totals
-from everstep_flow.visibility import day_tallies
+from everstep_flow.visibility import day_tallies, report_copies
 from everstep_flow.visibility.reporting import (
 	checked_service,
 	escaped,
@@ -31,7 +31,11 @@ FILTERS = ("from_date", "to_date", "service", "team")  # as its .js declares the
 
 
 def execute(filters: dict | None = None, now=None):
-	filters = report_filters(filters, FILTERS)
+	return report_copies.served("Where Requests Wait", __name__, report_filters(filters, FILTERS), now)
+
+
+def compute(filters: frappe._dict, now=None):
+	"""The figures, read now (execute serves the user's copy of them where the site keeps copies)."""
 	now = now or now_datetime()
 	tallies, wip, titles = facts(filters, now)
 	rows = step_rows(tallies, wip)

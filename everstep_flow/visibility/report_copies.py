@@ -1,0 +1,104 @@
+"""Copies of the visibility reports' figures, per user and filters, where the site keeps them (site config
+`everstep_flow_report_copies`: seconds a copy stays fresh; off by default). The decision is the core's
+(engine.report_copies); this keeps the copies in Redis and refreshes them behind the user's back.
+
+Why: on the load site a month's report costs 0.05-0.1 s of reading, three to five times a ToDo report view, and a
+hundred people at once make every such cost wait longer (issue 23). A copy is the user's own: read as them, kept
+under their name, the teams they see and the filters, so it never shows anyone what they could not open; a change of
+role or team reads again. Frappe's query_report.run still checks the report's roles and the user's permissions on
+every call (its get_filtered_data runs after us), and the figures carry the moment they were read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+
+import frappe
+from frappe import _
+from frappe.utils import convert_utc_to_system_timezone, format_datetime
+from frappe.utils.response import json_handler
+
+from everstep_flow.base.writers import copies_seconds, redis_now, written_at
+from everstep_flow.engine.report_copies import decide, lifetime
+from everstep_flow.teams.membership import is_manager, user_teams
+
+EVENT = "everstep_flow_report_refreshed"
+_VERSION = 1  # of what a copy holds: a change of shape forgets the old copies
+
+# Store a copy unless one begun later is there already (two refreshes racing: the later reading wins)
+_STORE_IF_LATER = """
+local at = redis.call('HGET', KEYS[1], 'at')
+if at and tonumber(at) >= tonumber(ARGV[1]) then
+	return 0
+end
+redis.call('HSET', KEYS[1], 'at', ARGV[1], 'body', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+
+def served(report: str, module: str, filters: dict, now=None) -> tuple:
+	"""The result of `module`.compute(filters, now) for the session user, from their copy where the core says so.
+	A report asked for a given moment (`now`, tests and back-dated runs) is always read."""
+	fresh = copies_seconds()
+	compute = frappe.get_attr(f"{module}.compute")
+	user = frappe.session.user
+	if not fresh or now is not None or user == "Guest":
+		return compute(filters, now)
+	key = _key(module, filters, user)
+	at, body = frappe.cache.execute_command("HMGET", key, "at", "body")
+	copy_at = float(at) if at is not None and body is not None else None
+	decision = decide(copy_at, written_at(user), redis_now(), fresh)
+	if decision == "read":
+		return _read_and_keep(key, compute, filters, fresh)
+	if decision == "serve_and_refresh":
+		frappe.enqueue(
+			"everstep_flow.visibility.report_copies.refresh",
+			queue="short",
+			job_id=f"everstep_flow_report_copy::{key}",
+			deduplicate=True,
+			report=report,
+			module=module,
+			filters=filters,
+		)
+	return tuple(json.loads(body))
+
+
+def refresh(report: str, module: str, filters: dict) -> None:
+	"""Background: read the report again for the user who asked (the job runs as them), keep it, tell their desk."""
+	fresh = copies_seconds()
+	if not fresh:
+		return
+	key = _key(module, filters, frappe.session.user)
+	at = frappe.cache.execute_command("HGET", key, "at")
+	if decide(None if at is None else float(at), None, redis_now(), fresh) == "serve":
+		return  # refreshed meanwhile
+	frappe.read_only()(_read_and_keep)(key, frappe.get_attr(f"{module}.compute"), filters, fresh)
+	frappe.publish_realtime(EVENT, {"report": report}, user=frappe.session.user)
+
+
+def _read_and_keep(key: str, compute, filters: dict, fresh: int) -> tuple:
+	began = redis_now()  # before reading: the copy vouches for what was committed by then
+	result = list(compute(filters, None))
+	while len(result) < 5:
+		result.append(None)
+	if result[2] is None:  # the message slot, shown above the grid
+		result[2] = as_of_message(began)
+	body = json.dumps(result, default=json_handler, separators=(",", ":"))
+	frappe.cache.eval(_STORE_IF_LATER, 1, key, repr(began), body, lifetime(fresh))
+	return tuple(result)
+
+
+def as_of_message(began: float) -> str:
+	moment = convert_utc_to_system_timezone(
+		datetime.fromtimestamp(began, tz=timezone.utc).replace(tzinfo=None)
+	)
+	return _("Figures as of {0}").format(format_datetime(moment.replace(tzinfo=None), "HH:mm:ss"))
+
+
+def _key(module: str, filters: dict, user: str) -> str:
+	"""Whose figures these are: the user, whether they see every team, which teams they are in, and the filters."""
+	scope = [_VERSION, module, user, is_manager(), sorted(user_teams()), filters]
+	digest = hashlib.sha256(json.dumps(scope, sort_keys=True, default=str).encode()).hexdigest()[:40]
+	return frappe.cache.make_key(f"everstep_flow:report_copy:{digest}")
