@@ -362,12 +362,24 @@ def sweep_ran(checks: Checks, since: str) -> None:
 
 
 def mark(site: str, out: Path, logs: list[Path]) -> None:
+	import frappe
 	from frappe.utils import now
 
 	with connected(site):
 		at = now()
-	out.write_text(json.dumps({"site": site, "since": at, "logs": {str(p): p.stat().st_size for p in logs}}))
-	print(f"{site}: marked {at}; logs at {', '.join(f'{p}:{p.stat().st_size}' for p in logs) or 'none'}")
+		# what the figures depend on: reports from a replica, answered from the users' copies
+		setup = {
+			"read_from_replica": bool(frappe.conf.get("read_from_replica")),
+			"report_copies_seconds": frappe.conf.get("everstep_flow_report_copies") or 0,
+		}
+	out.write_text(
+		json.dumps(
+			{"site": site, "since": at, "setup": setup, "logs": {str(p): p.stat().st_size for p in logs}}
+		)
+	)
+	print(
+		f"{site}: marked {at}; {setup}; logs at {', '.join(f'{p}:{p.stat().st_size}' for p in logs) or 'none'}"
+	)
 
 
 def main() -> int:
