@@ -93,17 +93,19 @@ class TestReportCopies(FrappeTestCase):
 	def test_a_copy_is_never_anyone_elses(self):
 		managers = self.run_as(MANAGER)
 		self.assertTrue({"RC Team", "RC Other"} <= {r["team"] for r in managers[1]})
-		# another manager, and an agent who sees their own team only: each reads as themselves
+		# another manager has a copy of their own; an agent (their figures hang on what they may open) none
 		self.run_as(MANAGER2)
 		self.assertNotEqual(self.copy_at(MANAGER2), self.copy_at(MANAGER))
 		agents = self.run_as(AGENT)
 		self.assertEqual({r["team"] for r in agents[1]} - {"Total"}, {"RC Team"})
-		# a manager who loses the role is no longer served the manager's figures
+		self.assertIsNone(agents[2])
+		self.assertIsNone(self.copy_at(AGENT))
+		# a manager who loses the role is no longer served their copy: read as who they are now
 		frappe.set_user("Administrator")
 		user = frappe.get_doc("User", MANAGER2)
 		user.remove_roles("Flow Manager")
 		try:
-			self.assertIsNone(self.copy_at(MANAGER2))
+			self.assertIsNotNone(self.copy_at(MANAGER2))
 			self.assertEqual({r["team"] for r in self.run_as(MANAGER2)[1]} - {"Total"}, set())
 		finally:
 			frappe.set_user("Administrator")

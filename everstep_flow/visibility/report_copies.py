@@ -2,11 +2,11 @@
 `everstep_flow_report_copies`: seconds a copy stays fresh; off by default). The decision is the core's
 (engine.report_copies); this keeps the copies in Redis and refreshes them behind the user's back.
 
-Why: on the load site a month's report costs 0.05-0.1 s of reading, three to five times a ToDo report view, and a
-hundred people at once make every such cost wait longer (issue 23). A copy is the user's own: read as them, kept
-under their name, the teams they see and the filters, so it never shows anyone what they could not open; a change of
-role or team reads again. Frappe's query_report.run still checks the report's roles and the user's permissions on
-every call (its get_filtered_data runs after us), and the figures carry the moment they were read."""
+Why: on the load site a month's report costs 0.05-0.14 s of reading, three to five times a ToDo report view, and a
+hundred people at once make every such cost wait longer (issue 23). A copy is a Flow Manager's own: read as them,
+kept under their name and the filters, served only while they are still a manager. Frappe's query_report.run still
+checks the report's roles and the user's permissions on every call (its get_filtered_data runs after us), and the
+figures carry the moment they were read."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from frappe.utils.response import json_handler
 
 from everstep_flow.base.writers import copies_seconds, redis_now, written_at
 from everstep_flow.engine.report_copies import decide, lifetime
-from everstep_flow.teams.membership import is_manager, user_teams
+from everstep_flow.teams.membership import is_manager
 
 EVENT = "everstep_flow_report_refreshed"
 _VERSION = 1  # of what a copy holds: a change of shape forgets the old copies
@@ -40,11 +40,13 @@ return 1
 
 def served(report: str, module: str, filters: dict, now=None) -> tuple:
 	"""The result of `module`.compute(filters, now) for the session user, from their copy where the core says so.
-	A report asked for a given moment (`now`, tests and back-dated runs) is always read."""
+	Only those who see every team (Flow Managers) have copies: anyone else's figures hang on which requests they
+	may open, which a share or a user permission changes without a trace here, so theirs are read every time (and
+	are smaller). A report asked for a given moment (`now`, tests and back-dated runs) is always read."""
 	fresh = copies_seconds()
 	compute = frappe.get_attr(f"{module}.compute")
 	user = frappe.session.user
-	if not fresh or now is not None or user == "Guest":
+	if not fresh or now is not None or not is_manager(user):
 		return compute(filters, now)
 	key = _key(module, filters, user)
 	at, body = frappe.cache.execute_command("HMGET", key, "at", "body")
@@ -72,8 +74,8 @@ def refresh(report: str, module: str, filters: dict) -> None:
 		return
 	key = _key(module, filters, frappe.session.user)
 	at = frappe.cache.execute_command("HGET", key, "at")
-	if decide(None if at is None else float(at), None, redis_now(), fresh) == "serve":
-		return  # refreshed meanwhile
+	if not is_manager() or decide(None if at is None else float(at), None, redis_now(), fresh) == "serve":
+		return  # no longer a manager, or refreshed meanwhile
 	frappe.read_only()(_read_and_keep)(key, frappe.get_attr(f"{module}.compute"), filters, fresh)
 	frappe.publish_realtime(EVENT, {"report": report}, user=frappe.session.user)
 
@@ -98,7 +100,7 @@ def as_of_message(began: float) -> str:
 
 
 def _key(module: str, filters: dict, user: str) -> str:
-	"""Whose figures these are: the user, whether they see every team, which teams they are in, and the filters."""
-	scope = [_VERSION, module, user, is_manager(), sorted(user_teams()), filters]
+	"""Whose figures these are: the user (a Flow Manager) and the filters."""
+	scope = [_VERSION, module, user, filters]
 	digest = hashlib.sha256(json.dumps(scope, sort_keys=True, default=str).encode()).hexdigest()[:40]
 	return frappe.cache.make_key(f"everstep_flow:report_copy:{digest}")
