@@ -62,8 +62,9 @@ def served(report: str, module: str, filters: dict, now=None) -> tuple:
 		frappe.enqueue(
 			"everstep_flow.visibility.report_copies.refresh",
 			queue="short",
-			job_id=f"everstep_flow_report_copy::{key}",
+			job_id=f"everstep_flow_report_copy::{key.rpartition(':')[2]}",
 			deduplicate=True,
+			now=frappe.flags.in_test,  # a test's copy is refreshed at once, not by a worker of the bench
 			report=report,
 			module=module,
 			filters=filters,
@@ -109,4 +110,4 @@ def _key(module: str, filters: dict, user: str) -> str:
 	"""Whose figures these are: the user (a Flow Manager) and the filters."""
 	scope = [_VERSION, module, user, filters]
 	digest = hashlib.sha256(json.dumps(scope, sort_keys=True, default=str).encode()).hexdigest()[:40]
-	return frappe.cache.make_key(f"everstep_flow:report_copy:{digest}")
+	return frappe.cache.make_key(f"everstep_flow:report_copy:{digest}").decode()
