@@ -37,12 +37,14 @@ class TestReportCopies(FrappeTestCase):
 		frappe.set_user("Administrator")
 
 	def setUp(self):
+		frappe.flags.flow_copies_in_test = True  # copies are off while tests run, unless a test asks for them
 		frappe.local.conf[writers.COPIES_CONF] = FRESH
 		frappe.cache.delete_keys("everstep_flow:report_copy:")
 		for user in (AGENT, MANAGER, MANAGER2):
 			frappe.cache.execute_command("DEL", writers._key(user))
 
 	def tearDown(self):
+		frappe.flags.flow_copies_in_test = False
 		frappe.local.conf.pop(writers.COPIES_CONF, None)
 		frappe.cache.delete_keys("everstep_flow:report_copy:")
 		frappe.set_user("Administrator")
