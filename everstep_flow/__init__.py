@@ -1,4 +1,4 @@
-__version__ = "0.14.0"
+__version__ = "0.15.0"
 
 # The Frappe module every doctype, report and page of the app belongs to (modules.txt)
 MODULE = "Everstep Flow"
