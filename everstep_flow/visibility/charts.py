@@ -15,6 +15,7 @@ import inspect
 import frappe
 from frappe import _
 from frappe.desk.doctype.dashboard_chart import dashboard_chart as frappe_chart
+from frappe.model import numeric_fieldtypes
 from frappe.utils import get_datetime, getdate, now_datetime
 from frappe.utils.data import format_date
 from frappe.utils.dateutils import (
@@ -64,17 +65,13 @@ def compute(chart_name: str | None, chart, **options) -> dict | None:
 
 def _check_columns(doc) -> None:
 	"""A chart given as JSON names its own columns, which go into the SQL: each must be a column of the doctype
-	(the date a count is based on: a date or datetime)."""
+	(the date a count is based on: a date or datetime; a sum or average: a number, as Frappe's chart form offers)."""
 	meta = frappe.get_meta(doc.document_type)
 	if doc.chart_type == "Group By":
 		columns = meta.get_valid_columns()
 		if doc.group_by_based_on not in columns:
 			frappe.throw(_("chart: group_by_based_on must be a field of {0}").format(doc.document_type))
-		numbers = {
-			df.fieldname
-			for df in meta.fields
-			if df.fieldtype in ("Int", "Float", "Currency", "Percent", "Duration")
-		}
+		numbers = {df.fieldname for df in meta.fields if df.fieldtype in numeric_fieldtypes}
 		if doc.aggregate_function_based_on and doc.aggregate_function_based_on not in numbers:
 			frappe.throw(
 				_("chart: aggregate_function_based_on must be a number field of {0}").format(
