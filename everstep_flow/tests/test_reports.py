@@ -466,6 +466,11 @@ class TestVisibilityReports(VisibilityCase):
 				theirs = [f["reference_name"] for f in report.leaks(NOW) if f["kind"] == report.DUPLICATE]
 				self.assertEqual(theirs, [f["reference_name"] for f in every if f["team"] in mine], agent)
 			frappe.set_user(RV_MANAGER)
+			# a manager's team filter reaches the database as a parameter, whatever it holds (PostgreSQL's query
+			# rewriting once broke "x' OR 1=1" apart when it was written into the SQL text)
+			for team in ("x' OR 1=1 -- ", "a=1"):
+				rows = report.execute({"team": team, "kind": report.DUPLICATE}, now=NOW)[1]
+				self.assertTrue(all(r["kind"] == report.DUPLICATE for r in rows), team)
 		finally:
 			for request in made:
 				cancel_request(request, "done testing")

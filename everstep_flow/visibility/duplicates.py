@@ -32,19 +32,29 @@ def open_duplicates(shown: int | None = None, teams: list[str] | None = None) ->
 	line; the count is then of those groups)."""
 	request = DocType("Flow Request")
 	open_with_client = request.status.isin(S.REQ_OPEN_STATES) & request.customer.notnull()
-	repeated = Count("*") > 1
-	if teams is not None:
-		theirs = request.current_team.isin(teams or [""]) | request.current_team.isnull()
-		repeated &= Sum(Case().when(theirs, 1).else_(0)) > 0
+	group = (request.service, request.customer_type, request.customer)
 	twice = {
 		(service, client_type, client): n
 		for service, client_type, client, n in frappe.qb.from_(request)
-		.select(request.service, request.customer_type, request.customer, Count("*"))
+		.select(*group, Count("*"))
 		.where(open_with_client)
-		.groupby(request.service, request.customer_type, request.customer)
-		.having(repeated)
+		.groupby(*group)
+		.having(Count("*") > 1)
 		.run()
 	}
+	if teams is not None and twice:
+		# The teams go into the WHERE, as parameters: Frappe's query builder writes values in a HAVING into the SQL
+		# text, where PostgreSQL's query rewriting (`= 1` becomes `= '1'`) breaks a quoted team name apart.
+		theirs = request.current_team.isin(teams or [""]) | request.current_team.isnull()
+		held = {
+			tuple(row)
+			for row in frappe.qb.from_(request)
+			.select(*group)
+			.where(open_with_client & theirs)
+			.groupby(*group)
+			.run()
+		}
+		twice = {key: n for key, n in twice.items() if key in held}
 	total = sum(n - 1 for n in twice.values())
 	keys = sorted(twice)
 	if shown is not None:
